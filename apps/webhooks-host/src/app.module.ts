@@ -1,0 +1,26 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { WebhooksCoreModule } from '@hookline/webhooks-core';
+import { WebhooksModule } from '@hookline/webhooks';
+import { WebhooksManagementModule } from '@hookline/webhooks-management';
+import type { HooklineConfig } from './config/hookline.config';
+
+/** The standalone webhooks microservice: the three webhooks modules on one PostgreSQL and one Redis. */
+@Module({})
+export class AppModule {
+  static forRoot(config: HooklineConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        WebhooksCoreModule.forRoot({
+          options: config.webhooks,
+          definitionsFile: config.definitionsFile,
+          featureGrants: config.featureGrants,
+        }),
+        BullModule.forRoot({ redis: config.redis.url, prefix: config.redis.prefix }),
+        WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker' }),
+        WebhooksModule.forRoot({ worker: config.role !== 'api' }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigurationError, loadHooklineConfig } from './hookline.config';
+
+describe('loadHooklineConfig', () => {
+  it('runs on defaults that point at the local PostgreSQL and Redis', () => {
+    const config = loadHooklineConfig({});
+    assert.equal(config.role, 'all');
+    assert.equal(config.database.url, 'postgres://postgres@127.0.0.1:5432/hookline');
+    assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
+    assert.equal(config.webhooks.timeoutDuration, 60);
+    assert.equal(config.webhooks.maxSendAttemptCount, 5);
+    assert.equal(config.webhooks.isAutomaticSubscriptionDeactivationEnabled, true);
+    assert.equal(config.webhooks.maxConsecutiveFailCountBeforeDeactivateSubscription, 15);
+    assert.equal(config.featureGrants, null);
+  });
+
+  it('converts numbers, booleans and JSON', () => {
+    const config = loadHooklineConfig({
+      PORT: '8080',
+      WEBHOOKS_AUTO_DEACTIVATION_ENABLED: 'false',
+      WEBHOOKS_FEATURE_GRANTS: '{"t1":["Premium"]}',
+    });
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.webhooks.isAutomaticSubscriptionDeactivationEnabled, false);
+    assert.deepEqual(config.featureGrants, { t1: ['Premium'] });
+  });
+
+  it('refuses bad values, naming each variable', () => {
+    assert.throws(
+      () => loadHooklineConfig({ PORT: 'eighty', ROLE: 'boss', WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '0', WEBHOOKS_FEATURE_GRANTS: '[1]' }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        for (const name of ['PORT', 'ROLE', 'WEBHOOKS_MAX_SEND_ATTEMPT_COUNT', 'WEBHOOKS_FEATURE_GRANTS']) {
+          assert.match(e.message, new RegExp(`${name}:`));
+        }
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,107 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
+import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' || value === true ? true : value === 'false' || value === '0' || value === false ? false : value;
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+
+/**
+ * Every setting the service reads, as environment variables with defaults that run on a developer machine
+ * (local PostgreSQL and Redis). Validated at start-up: a bad value stops the process naming the variable.
+ */
+export class HooklineEnvironment {
+  /** all: API and worker in one process; api or worker to scale them apart. */
+  @IsIn(['all', 'api', 'worker']) ROLE: 'all' | 'api' | 'worker' = 'all';
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsString() HOST = '0.0.0.0';
+  @Matches(/^postgres(ql)?:\/\/.+\/[^/]+$/, { message: 'must be a postgres:// URL naming a database' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hookline';
+  @Transform(toInt) @IsInt() @Min(1) @Max(500) DATABASE_POOL_SIZE = 20;
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' }) REDIS_URL = 'redis://127.0.0.1:6379';
+  /** Prefix of every Redis key, so several installations can share one Redis. */
+  @Matches(/^[A-Za-z0-9_:.-]+$/) QUEUE_PREFIX = 'hookline';
+  /** YAML or JSON file of webhook definitions; empty for none. */
+  @IsString() WEBHOOKS_DEFINITIONS_FILE = 'config/webhooks.definitions.yaml';
+  /** JSON: tenant id (or "*") to granted features. Unset: every feature granted. */
+  @IsOptional() @IsString() WEBHOOKS_FEATURE_GRANTS?: string;
+  @Transform(toInt) @IsInt() @Min(1) @Max(300) WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) WEBHOOKS_MAX_SEND_ATTEMPT_COUNT = DEFAULT_WEBHOOKS_OPTIONS.maxSendAttemptCount;
+  @Transform(toBoolean) @IsBoolean()
+  WEBHOOKS_AUTO_DEACTIVATION_ENABLED = DEFAULT_WEBHOOKS_OPTIONS.isAutomaticSubscriptionDeactivationEnabled;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  WEBHOOKS_MAX_CONSECUTIVE_FAILURES = DEFAULT_WEBHOOKS_OPTIONS.maxConsecutiveFailCountBeforeDeactivateSubscription;
+  @Transform(toInt) @IsInt() @Min(1) WEBHOOKS_RETRY_BASE_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryBaseDelayMs;
+  @Transform(toInt) @IsInt() @Min(1) WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
+  @Transform(toInt) @IsInt() @Min(0) WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
+  @Transform(toInt) @IsInt() @Min(100) WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
+  @Transform(toInt) @IsInt() @Min(0) WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
+  /** Largest accepted request body, in bytes. */
+  @Transform(toInt) @IsInt() @Min(1024) HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+  @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+export interface HooklineConfig {
+  role: HooklineEnvironment['ROLE'];
+  http: { port: number; host: string; bodyLimitBytes: number };
+  database: { url: string; poolSize: number };
+  redis: { url: string; prefix: string };
+  definitionsFile: string | null;
+  featureGrants: FeatureGrants | null;
+  webhooks: WebhooksOptions;
+  log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
+}
+
+export class ConfigurationError extends Error {}
+
+/** Reads and validates the configuration; throws ConfigurationError naming every bad variable. */
+export function loadHooklineConfig(env: Record<string, string | undefined> = process.env): HooklineConfig {
+  const known = Object.keys(new HooklineEnvironment());
+  const given = Object.fromEntries(known.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const e = plainToInstance(HooklineEnvironment, given);
+  const problems = validateSync(e).flatMap((v) => Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`));
+  const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);
+  if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    role: e.ROLE,
+    http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    definitionsFile: e.WEBHOOKS_DEFINITIONS_FILE || null,
+    featureGrants,
+    webhooks: {
+      ...DEFAULT_WEBHOOKS_OPTIONS,
+      timeoutDuration: e.WEBHOOKS_TIMEOUT_DURATION,
+      maxSendAttemptCount: e.WEBHOOKS_MAX_SEND_ATTEMPT_COUNT,
+      isAutomaticSubscriptionDeactivationEnabled: e.WEBHOOKS_AUTO_DEACTIVATION_ENABLED,
+      maxConsecutiveFailCountBeforeDeactivateSubscription: e.WEBHOOKS_MAX_CONSECUTIVE_FAILURES,
+      retryBaseDelayMs: e.WEBHOOKS_RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
+      retryAfterMaxMs: e.WEBHOOKS_RETRY_AFTER_MAX_MS,
+      workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
+      sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
+      sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
+    },
+    log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
+  };
+}
+
+function parseFeatureGrants(raw: string | undefined, problems: string[]): FeatureGrants | null {
+  if (!raw) return null;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    const valid =
+      parsed !== null &&
+      typeof parsed === 'object' &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => Array.isArray(v) && v.every((f) => typeof f === 'string'));
+    if (valid) return parsed as FeatureGrants;
+  } catch {
+    /* reported below */
+  }
+  problems.push(`WEBHOOKS_FEATURE_GRANTS: must be JSON like {"tenant-1":["Feature.A"],"*":["Feature.B"]} (got '${raw}')`);
+  return null;
+}

@@ -1,0 +1,15 @@
+import { Logger } from '@nestjs/common';
+import { createHooklineApp } from './bootstrap';
+import { ConfigurationError, loadHooklineConfig } from './config/hookline.config';
+
+async function main(): Promise<void> {
+  const config = loadHooklineConfig(process.env);
+  const app = await createHooklineApp(config);
+  await app.listen(config.http.port, config.http.host);
+  new Logger('Hookline').log(`Role '${config.role}' listening on http://${config.http.host}:${config.http.port}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof ConfigurationError ? e.message : e);
+  process.exit(1);
+});

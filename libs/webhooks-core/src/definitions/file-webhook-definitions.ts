@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { WebhookDefinitionContext } from './webhook-definition';
+
+/**
+ * Definitions for hosts that write no code: a YAML or JSON file of groups, each with its webhooks.
+ *
+ * groups:
+ *   - name: orders
+ *     displayName: Orders
+ *     webhooks:
+ *       - { name: order.created, displayName: Order created, requiredFeatures: [] }
+ */
+export async function loadDefinitionsFile(path: string, context: WebhookDefinitionContext): Promise<void> {
+  const text = await readFile(path, 'utf8').catch((e: Error) => {
+    throw new Error(`Cannot read webhook definitions file '${path}': ${e.message}`);
+  });
+  let doc: unknown;
+  try {
+    doc = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new Error(`Webhook definitions file '${path}' is not valid ${extname(path) || 'YAML'}: ${(e as Error).message}`);
+  }
+  const fail = (where: string, why: string): never => {
+    throw new Error(`Webhook definitions file '${path}': ${where} ${why}`);
+  };
+  const groups = (doc as { groups?: unknown })?.groups;
+  if (!Array.isArray(groups)) fail('top level', 'must have a "groups" list');
+  (groups as unknown[]).forEach((g, gi) => {
+    const group = g as Record<string, unknown>;
+    if (typeof group?.name !== 'string') fail(`groups[${gi}].name`, 'must be a string');
+    if (!Array.isArray(group.webhooks)) fail(`groups[${gi}].webhooks`, 'must be a list');
+    const builder =
+      context.getGroupOrNull(group.name as string) ??
+      context.addGroup(group.name as string, optionalString(group.displayName, `groups[${gi}].displayName`, fail));
+    (group.webhooks as unknown[]).forEach((w, wi) => {
+      const at = `groups[${gi}].webhooks[${wi}]`;
+      const webhook = w as Record<string, unknown>;
+      if (typeof webhook?.name !== 'string') fail(`${at}.name`, 'must be a string');
+      const features = webhook.requiredFeatures ?? [];
+      if (!Array.isArray(features) || features.some((f) => typeof f !== 'string')) {
+        fail(`${at}.requiredFeatures`, 'must be a list of strings');
+      }
+      try {
+        builder.addWebhook({
+          name: webhook.name as string,
+          displayName: optionalString(webhook.displayName, `${at}.displayName`, fail),
+          description: optionalString(webhook.description, `${at}.description`, fail),
+          requiredFeatures: features as string[],
+        });
+      } catch (e) {
+        fail(at, (e as Error).message);
+      }
+    });
+  });
+}
+
+function optionalString(value: unknown, where: string, fail: (w: string, why: string) => never): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : fail(where, 'must be a string');
+}

@@ -1,0 +1,70 @@
+import { isValidWebhookName } from './webhook-name-pattern';
+
+/** One kind of webhook a tenant can subscribe to (ABP's WebhookDefinition). */
+export interface WebhookDefinition {
+  name: string;
+  displayName: string;
+  description?: string;
+  /** Every one of these features must be granted to the tenant for it to see, subscribe to or receive it. */
+  requiredFeatures: string[];
+  groupName: string;
+}
+
+export interface WebhookGroupDefinition {
+  name: string;
+  displayName: string;
+  webhooks: WebhookDefinition[];
+}
+
+export interface WebhookDefinitionInput {
+  name: string;
+  displayName?: string;
+  description?: string;
+  requiredFeatures?: string[];
+}
+
+/** Handed to every definition provider; collects groups and their webhooks and refuses duplicates. */
+export class WebhookDefinitionContext {
+  private readonly groups = new Map<string, WebhookGroupDefinition>();
+  private readonly webhooks = new Map<string, WebhookDefinition>();
+
+  addGroup(name: string, displayName?: string): WebhookGroupBuilder {
+    if (!name || this.groups.has(name)) throw new Error(`Webhook group '${name}' is empty or defined twice`);
+    const group: WebhookGroupDefinition = { name, displayName: displayName ?? name, webhooks: [] };
+    this.groups.set(name, group);
+    return new WebhookGroupBuilder(group, this.webhooks);
+  }
+
+  getGroupOrNull(name: string): WebhookGroupBuilder | null {
+    const group = this.groups.get(name);
+    return group ? new WebhookGroupBuilder(group, this.webhooks) : null;
+  }
+
+  build(): { groups: WebhookGroupDefinition[]; webhooks: Map<string, WebhookDefinition> } {
+    return { groups: [...this.groups.values()], webhooks: this.webhooks };
+  }
+}
+
+export class WebhookGroupBuilder {
+  constructor(
+    private readonly group: WebhookGroupDefinition,
+    private readonly all: Map<string, WebhookDefinition>,
+  ) {}
+
+  addWebhook(input: WebhookDefinitionInput): this {
+    if (!isValidWebhookName(input.name)) {
+      throw new Error(`Webhook name '${input.name}' is invalid: use dotted words of letters, digits, '_' or '-'`);
+    }
+    if (this.all.has(input.name)) throw new Error(`Webhook '${input.name}' is defined twice`);
+    const definition: WebhookDefinition = {
+      name: input.name,
+      displayName: input.displayName ?? input.name,
+      description: input.description,
+      requiredFeatures: [...(input.requiredFeatures ?? [])],
+      groupName: this.group.name,
+    };
+    this.group.webhooks.push(definition);
+    this.all.set(definition.name, definition);
+    return this;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The module's options (ABP's AbpWebhooksOptions). The host fills them from its validated configuration;
+ * every number here has a default that runs on a developer machine.
+ */
+export interface WebhooksOptions {
+  /** HTTP timeout of one send, in seconds, unless a subscription sets its own. */
+  timeoutDuration: number;
+  /** Attempts per delivery, the first one included, unless a subscription sets its own. */
+  maxSendAttemptCount: number;
+  isAutomaticSubscriptionDeactivationEnabled: boolean;
+  /** A subscription whose last N attempts all failed is deactivated. */
+  maxConsecutiveFailCountBeforeDeactivateSubscription: number;
+  /** First retry waits about this long; each later one twice as long, with jitter, up to retryMaxDelayMs. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** A receiver's Retry-After is honoured up to this bound. */
+  retryAfterMaxMs: number;
+  /** Deliveries in flight at once in one worker process. */
+  workerConcurrency: number;
+  /** How often the sweeper looks for pending deliveries that lost their queue job. */
+  sweepIntervalMs: number;
+  /** A pending delivery is only re-enqueued once it is this much past due (its job normally runs first). */
+  sweepGraceMs: number;
+  /** Bytes of a receiver's answer kept on the attempt row. */
+  responseBodyLimitBytes: number;
+  userAgent: string;
+}
+
+export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
+  timeoutDuration: 60,
+  maxSendAttemptCount: 5,
+  isAutomaticSubscriptionDeactivationEnabled: true,
+  maxConsecutiveFailCountBeforeDeactivateSubscription: 15,
+  retryBaseDelayMs: 30_000,
+  retryMaxDelayMs: 6 * 60 * 60 * 1000,
+  retryAfterMaxMs: 60 * 60 * 1000,
+  workerConcurrency: 50,
+  sweepIntervalMs: 30_000,
+  sweepGraceMs: 60_000,
+  responseBodyLimitBytes: 20 * 1024,
+  userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
+};
+
+/** Injection token of the resolved WebhooksOptions. */
+export const WEBHOOKS_OPTIONS = Symbol('WEBHOOKS_OPTIONS');

@@ -1,0 +1,59 @@
+import { WebhookValidationError } from '../errors';
+
+/** Headers the service sets itself; custom headers (subscription or publish time) may not replace them. */
+export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'abp-webhook-signature',
+  'webhook-signature',
+  'webhook-id',
+  'webhook-timestamp',
+  'content-type',
+  'content-length',
+  'host',
+  'transfer-encoding',
+  'connection',
+]);
+
+/** Header values kept out of the stored request headers of an attempt. */
+const SENSITIVE_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+]);
+
+const HEADER_NAME_REGEX = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const MAX_CUSTOM_HEADERS = 32;
+const MAX_HEADER_VALUE_LENGTH = 4096;
+
+/** Checks custom headers: token names, no CR/LF, none reserved. `field` prefixes the error (`headers`). */
+export function assertValidCustomHeaders(headers: unknown, field = 'headers'): asserts headers is Record<string, string> {
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+    throw new WebhookValidationError(field, 'must be an object of header names to string values');
+  }
+  const entries = Object.entries(headers as Record<string, unknown>);
+  if (entries.length > MAX_CUSTOM_HEADERS) {
+    throw new WebhookValidationError(field, `at most ${MAX_CUSTOM_HEADERS} headers are allowed`);
+  }
+  for (const [name, value] of entries) {
+    const at = `${field}.${name}`;
+    if (!HEADER_NAME_REGEX.test(name) || name.length > 256) throw new WebhookValidationError(at, 'is not a valid header name');
+    if (RESERVED_HEADER_NAMES.has(name.toLowerCase())) {
+      throw new WebhookValidationError(at, 'is set by the service and cannot be overridden');
+    }
+    if (typeof value !== 'string') throw new WebhookValidationError(at, 'must be a string');
+    if (/[\r\n\0]/.test(value)) throw new WebhookValidationError(at, 'must not contain CR, LF or NUL');
+    if (value.length > MAX_HEADER_VALUE_LENGTH) {
+      throw new WebhookValidationError(at, `must be at most ${MAX_HEADER_VALUE_LENGTH} characters`);
+    }
+  }
+}
+
+/** A copy of the headers fit for storing: credentials a receiver needs are replaced by a marker. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? '[redacted]' : value;
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { WEBHOOKS_DEFINITIONS_FILE, WebhookDefinitionManager } from './definitions/webhook-definition-manager';
+import {
+  ConfigWebhookFeatureChecker,
+  FeatureGrants,
+  WEBHOOKS_FEATURE_GRANTS,
+  WebhookFeatureChecker,
+} from './features/webhook-feature-checker';
+import { DEFAULT_WEBHOOKS_OPTIONS, WEBHOOKS_OPTIONS, WebhooksOptions } from './options/webhooks-options';
+import { DefaultWebhookSigner, WebhookSigner } from './signing/webhook-signer';
+
+export interface WebhooksCoreModuleOptions {
+  options?: Partial<WebhooksOptions>;
+  /** A YAML or JSON file of webhook groups and definitions, loaded beside those of code providers. */
+  definitionsFile?: string | null;
+  /** Grants read by the default feature checker; none means every feature is granted. */
+  featureGrants?: FeatureGrants | null;
+  /** Replaceable parts (ABP style): swap one without forking the module. */
+  featureChecker?: Type<WebhookFeatureChecker>;
+  signer?: Type<WebhookSigner>;
+}
+
+/** Definitions, options, features and signing: what every other webhooks module builds on. */
+@Global()
+@Module({})
+export class WebhooksCoreModule {
+  static forRoot(config: WebhooksCoreModuleOptions = {}): DynamicModule {
+    return {
+      module: WebhooksCoreModule,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: WEBHOOKS_OPTIONS, useValue: { ...DEFAULT_WEBHOOKS_OPTIONS, ...config.options } },
+        { provide: WEBHOOKS_DEFINITIONS_FILE, useValue: config.definitionsFile ?? null },
+        { provide: WEBHOOKS_FEATURE_GRANTS, useValue: config.featureGrants ?? null },
+        { provide: WebhookFeatureChecker, useClass: config.featureChecker ?? ConfigWebhookFeatureChecker },
+        { provide: WebhookSigner, useClass: config.signer ?? DefaultWebhookSigner },
+        WebhookDefinitionManager,
+      ],
+      exports: [WEBHOOKS_OPTIONS, WebhookFeatureChecker, WebhookSigner, WebhookDefinitionManager],
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common';
+import { WebhookDefinitionManager } from '@hookline/webhooks-core';
+import { CurrentTenant } from './current-tenant.decorator';
+import { WebhooksApi } from './webhooks-api.decorator';
+
+@Controller('api/webhooks/definitions')
+@WebhooksApi()
+export class WebhookDefinitionsController {
+  constructor(private readonly definitions: WebhookDefinitionManager) {}
+
+  /** The definitions the caller's tenant may subscribe to. */
+  @Get()
+  async list(@CurrentTenant() tenantId: string | null) {
+    const items = await this.definitions.getAvailable(tenantId);
+    return { totalCount: items.length, items };
+  }
+}

@@ -1,0 +1,19 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { WebhookPublisher } from '@hookline/webhooks';
+import { CurrentTenant } from './current-tenant.decorator';
+import { PublishWebhookDto } from './dto/publish-webhook.dto';
+import { WebhooksApi } from './webhooks-api.decorator';
+
+@Controller('api/webhooks')
+@WebhooksApi()
+export class WebhookPublishController {
+  constructor(private readonly publisher: WebhookPublisher) {}
+
+  /** 202 once the event and its deliveries are stored; 503 when PostgreSQL is unavailable. */
+  @Post('publish')
+  @HttpCode(202)
+  async publish(@CurrentTenant() tenantId: string | null, @Body() dto: PublishWebhookDto) {
+    const { webhookEventId } = await this.publisher.publish({ ...dto, tenantId });
+    return { webhookEventId };
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { WebhookSendAttemptStore } from '@hookline/webhooks';
+import { CurrentTenant } from './current-tenant.decorator';
+import { ListSendAttemptsQueryDto } from './dto/paged-query.dto';
+import { WebhooksApi } from './webhooks-api.decorator';
+
+@Controller('api/webhooks/send-attempts')
+@WebhooksApi()
+export class WebhookSendAttemptsController {
+  constructor(private readonly attempts: WebhookSendAttemptStore) {}
+
+  @Get()
+  list(@CurrentTenant() tenantId: string | null, @Query() query: ListSendAttemptsQueryDto) {
+    return this.attempts.list({ tenantId, ...query });
+  }
+}

@@ -1,0 +1,66 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { WebhookNotFoundError, WebhookValidationError } from '@hookline/webhooks-core';
+import { ApiErrorDetail, RequestValidationError } from './webhooks-api-error';
+
+interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+  details: ApiErrorDetail[];
+}
+
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** True for errors that mean PostgreSQL could not be reached, as opposed to a bad query or bad data. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; driverError?: unknown };
+  if (err?.driverError) return isDatabaseUnavailable(err.driverError);
+  if (err?.code && (DATABASE_DOWN_CODES.has(err.code) || err.code.startsWith('08'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err?.message ?? '');
+}
+
+/**
+ * Renders every error of the webhooks API in one shape: `{ error: { code, message, details: [{ field, message }] } }`.
+ */
+@Catch()
+export class WebhooksExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(WebhooksExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, code, message, details } = this.toApiError(exception);
+    response.status(status).json({ error: { code, message, details } });
+  }
+
+  private toApiError(e: unknown): ApiError {
+    if (e instanceof WebhookValidationError) {
+      return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.message.slice(e.field.length + 2) }] };
+    }
+    if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
+    if (e instanceof RequestValidationError) {
+      return { status: 400, code: 'ValidationFailed', message: e.message, details: e.details };
+    }
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const body = e.getResponse();
+      const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? e.message);
+      return { status, code: HttpStatus[status] ?? 'Error', message, details: [] };
+    }
+    const bodyParserStatus = (e as { status?: number; type?: string })?.status;
+    if (bodyParserStatus === 400 || bodyParserStatus === 413) {
+      return { status: bodyParserStatus, code: HttpStatus[bodyParserStatus], message: (e as Error).message, details: [] };
+    }
+    if (isDatabaseUnavailable(e)) {
+      this.logger.error(`Database unavailable: ${(e as Error).message}`);
+      return {
+        status: 503,
+        code: 'ServiceUnavailable',
+        message: 'The database is unavailable, so nothing was stored. Retry later.',
+        details: [],
+      };
+    }
+    this.logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    return { status: 500, code: 'InternalError', message: 'An unexpected error occurred.', details: [] };
+  }
+}

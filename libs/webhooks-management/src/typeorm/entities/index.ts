@@ -1,0 +1,7 @@
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEventEntity } from './webhook-event.entity';
+import { WebhookSendAttemptEntity } from './webhook-send-attempt.entity';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+
+export { WebhookDeliveryEntity, WebhookEventEntity, WebhookSendAttemptEntity, WebhookSubscriptionEntity };
+export const WEBHOOKS_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookSendAttemptEntity];

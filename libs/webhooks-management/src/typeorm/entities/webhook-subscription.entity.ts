@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { WebhookSubscription } from '@hookline/webhooks';
+
+@Entity('webhook_subscriptions')
+export class WebhookSubscriptionEntity implements WebhookSubscription {
+  @PrimaryColumn('uuid') id: string;
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64, nullable: true }) tenantId: string | null;
+  @Column({ name: 'webhook_uri', type: 'varchar', length: 2048 }) webhookUri: string;
+  @Column({ type: 'varchar', length: 256 }) secret: string;
+  @Column({ type: 'text', array: true }) webhooks: string[];
+  @Column({ type: 'jsonb' }) headers: Record<string, string>;
+  @Column({ name: 'is_active', type: 'boolean' }) isActive: boolean;
+  @Column({ name: 'timeout_duration', type: 'int', nullable: true }) timeoutDuration: number | null;
+  @Column({ name: 'max_send_attempt_count', type: 'int', nullable: true }) maxSendAttemptCount: number | null;
+  @Column({ type: 'varchar', length: 1024, nullable: true }) description: string | null;
+  @Column({ name: 'consecutive_failure_count', type: 'int' }) consecutiveFailureCount: number;
+  @Column({ name: 'deactivated_at', type: 'timestamptz', nullable: true }) deactivatedAt: Date | null;
+  @Column({ name: 'deactivation_reason', type: 'text', nullable: true }) deactivationReason: string | null;
+  @Column({ name: 'creation_time', type: 'timestamptz' }) creationTime: Date;
+  @Column({ name: 'concurrency_stamp', type: 'varchar', length: 40 }) concurrencyStamp: string;
+}

@@ -1,0 +1,4 @@
+import { InitialWebhooksSchema1763900000000 } from './1763900000000-initial-webhooks-schema';
+
+/** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
+export const WEBHOOKS_MIGRATIONS = [InitialWebhooksSchema1763900000000];

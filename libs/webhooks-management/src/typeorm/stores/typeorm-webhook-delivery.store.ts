@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DeliverySendContext, WebhookDelivery, WebhookDeliveryStore } from '@hookline/webhooks';
+
+/** The columns of the send context, read in one query (the sender's hot path). */
+const SEND_CONTEXT_SQL = `
+  SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count,
+         d.next_attempt_at, d.last_attempt_at, d.creation_time,
+         e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
+         e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
+         s.id AS s_id, s.tenant_id AS s_tenant_id, s.webhook_uri AS s_webhook_uri, s.secret AS s_secret,
+         s.webhooks AS s_webhooks, s.headers AS s_headers, s.is_active AS s_is_active,
+         s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count,
+         s.description AS s_description, s.consecutive_failure_count AS s_consecutive_failure_count,
+         s.deactivated_at AS s_deactivated_at, s.deactivation_reason AS s_deactivation_reason,
+         s.creation_time AS s_creation_time, s.concurrency_stamp AS s_concurrency_stamp
+  FROM webhook_deliveries d
+  JOIN webhook_events e ON e.id = d.webhook_event_id
+  LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
+  WHERE d.id = $1`;
+
+@Injectable()
+export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async getSendContext(deliveryId: string): Promise<DeliverySendContext | null> {
+    const [r] = await this.dataSource.query(SEND_CONTEXT_SQL, [deliveryId]);
+    if (!r) return null;
+    return {
+      delivery: {
+        id: r.id,
+        webhookEventId: r.webhook_event_id,
+        webhookSubscriptionId: r.webhook_subscription_id,
+        tenantId: r.tenant_id,
+        state: r.state,
+        attemptCount: r.attempt_count,
+        nextAttemptAt: r.next_attempt_at,
+        lastAttemptAt: r.last_attempt_at,
+        creationTime: r.creation_time,
+      },
+      event: {
+        id: r.webhook_event_id,
+        tenantId: r.tenant_id,
+        webhookName: r.e_webhook_name,
+        data: r.e_data,
+        sendExactSameData: r.e_send_exact_same_data,
+        headers: r.e_headers,
+        useOnlyGivenHeaders: r.e_use_only_given_headers,
+        creationTime: r.e_creation_time,
+      },
+      subscription: r.s_id
+        ? {
+            id: r.s_id,
+            tenantId: r.s_tenant_id,
+            webhookUri: r.s_webhook_uri,
+            secret: r.s_secret,
+            webhooks: r.s_webhooks,
+            headers: r.s_headers,
+            isActive: r.s_is_active,
+            timeoutDuration: r.s_timeout_duration,
+            maxSendAttemptCount: r.s_max_send_attempt_count,
+            description: r.s_description,
+            consecutiveFailureCount: r.s_consecutive_failure_count,
+            deactivatedAt: r.s_deactivated_at,
+            deactivationReason: r.s_deactivation_reason,
+            creationTime: r.s_creation_time,
+            concurrencyStamp: r.s_concurrency_stamp,
+          }
+        : null,
+    };
+  }
+
+  async findOverduePending(dueBefore: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'nextAttemptAt'>[]> {
+    return this.dataSource.query(
+      `SELECT id, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+       WHERE state = 'pending' AND next_attempt_at < $1 ORDER BY next_attempt_at LIMIT $2`,
+      [dueBefore, limit],
+    );
+  }
+
+  async abandon(deliveryId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL WHERE id = $1 AND state = 'pending'`,
+      [deliveryId],
+    );
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The domain model of the webhooks module, free of persistence concerns. Tenant ids are strings (ABP uses
+ * GUIDs); null means the host.
+ */
+
+export interface WebhookSubscription {
+  id: string;
+  tenantId: string | null;
+  webhookUri: string;
+  /** Signing secret; current first. */
+  secret: string;
+  /** Exact webhook names, `*`, or prefix wildcards such as `order.*`. */
+  webhooks: string[];
+  headers: Record<string, string>;
+  isActive: boolean;
+  /** Seconds; null means the global timeoutDuration. */
+  timeoutDuration: number | null;
+  /** Null means the global maxSendAttemptCount. */
+  maxSendAttemptCount: number | null;
+  description: string | null;
+  consecutiveFailureCount: number;
+  deactivatedAt: Date | null;
+  deactivationReason: string | null;
+  creationTime: Date;
+  concurrencyStamp: string;
+}
+
+export interface WebhookEvent {
+  id: string;
+  tenantId: string | null;
+  webhookName: string;
+  /** The published data as a JSON text, kept byte for byte. */
+  data: string;
+  sendExactSameData: boolean;
+  /** Publish-time headers: added to each subscription's, or replacing them when useOnlyGivenHeaders. */
+  headers: Record<string, string> | null;
+  useOnlyGivenHeaders: boolean;
+  creationTime: Date;
+}
+
+export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'abandoned';
+
+/** One event on its way to one subscription. Its id is the Bull job id and the `webhook-id` header. */
+export interface WebhookDelivery {
+  id: string;
+  webhookEventId: string;
+  webhookSubscriptionId: string;
+  tenantId: string | null;
+  state: DeliveryState;
+  attemptCount: number;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  creationTime: Date;
+}
+
+export interface WebhookSendAttempt {
+  id: string;
+  deliveryId: string;
+  webhookEventId: string;
+  webhookSubscriptionId: string;
+  tenantId: string | null;
+  attemptNumber: number;
+  succeeded: boolean;
+  responseStatusCode: number | null;
+  /** The receiver's answer, cut at the configured limit (20 KB by default). */
+  response: string | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string> | null;
+  durationMs: number;
+  error: string | null;
+  creationTime: Date;
+}
+
+export interface PagedResult<T> {
+  totalCount: number;
+  items: T[];
+}

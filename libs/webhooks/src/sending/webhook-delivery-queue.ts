@@ -1,0 +1,60 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+
+export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** A Bull job carries only the delivery id; everything else is read from PostgreSQL when it runs. */
+export interface WebhookSenderJobData {
+  deliveryId: string;
+}
+
+export interface DeliveryToEnqueue {
+  deliveryId: string;
+  delayMs?: number;
+}
+
+/** Thrown by the sender job when a delivery should be tried again later; the Bull backoff reads the delay. */
+export class RetryDeliveryLater extends Error {
+  constructor(readonly delayMs: number) {
+    super(`retry in ${delayMs} ms`);
+  }
+}
+
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * Puts deliveries on the Bull queue. The job id is the delivery id, so enqueueing one twice is harmless:
+ * Bull keeps the existing job. PostgreSQL stays the source of truth; if Redis is unreachable the delivery
+ * stays pending and the sweeper enqueues it later.
+ */
+@Injectable()
+export class WebhookDeliveryQueue {
+  private readonly logger = new Logger(WebhookDeliveryQueue.name);
+
+  constructor(@InjectQueue(WEBHOOKS_QUEUE) readonly queue: Queue<WebhookSenderJobData>) {}
+
+  /** Enqueues in one round trip; false (logged) when Redis did not take them in time. */
+  async enqueue(deliveries: readonly DeliveryToEnqueue[]): Promise<boolean> {
+    if (deliveries.length === 0) return true;
+    const jobs = deliveries.map((d) => ({
+      data: { deliveryId: d.deliveryId },
+      opts: { jobId: d.deliveryId, delay: Math.max(0, d.delayMs ?? 0) },
+    }));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.queue.addBulk(jobs), timeout]);
+      return true;
+    } catch (e) {
+      this.logger.warn(
+        `Could not enqueue ${deliveries.length} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
+      );
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  WEBHOOKS_OPTIONS,
+  WebhookSigner,
+  WebhooksOptions,
+  buildWebhookBody,
+  redactHeaders,
+} from '@hookline/webhooks-core';
+import type { WebhookEvent, WebhookSubscription } from '../domain/webhook-model';
+import {
+  DeliverySendContext,
+  DeliveryTransition,
+  WebhookDeliveryStore,
+  WebhookSendAttemptStore,
+  WebhookSubscriptionStore,
+} from '../domain/webhook-stores';
+import { isSuccessStatus, retryDelayMs } from './retry-policy';
+import { WebhookSendResult, WebhookSender } from './webhook-sender';
+
+/** What became of one run of a delivery. */
+export type DeliveryRunOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'succeeded' | 'failed' | 'abandoned'; attempt: number }
+  | { kind: 'retry'; attempt: number; delayMs: number };
+
+/**
+ * Runs one attempt of one delivery (ABP's WebhookSenderJob body): reads what it needs, signs, sends, records
+ * the attempt with the delivery's next state in one transaction, then deactivates the subscription when it
+ * has failed too often or its receiver answered 410 Gone.
+ */
+@Injectable()
+export class WebhookDeliveryService {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
+
+  constructor(
+    @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
+    private readonly deliveries: WebhookDeliveryStore,
+    private readonly attempts: WebhookSendAttemptStore,
+    private readonly subscriptions: WebhookSubscriptionStore,
+    private readonly sender: WebhookSender,
+    private readonly signer: WebhookSigner,
+  ) {}
+
+  async run(deliveryId: string): Promise<DeliveryRunOutcome> {
+    const context = await this.deliveries.getSendContext(deliveryId);
+    if (!context) return { kind: 'skipped', reason: 'delivery not found' };
+    const { delivery, event, subscription } = context;
+    if (delivery.state !== 'pending') return { kind: 'skipped', reason: `delivery is ${delivery.state}` };
+    if (!subscription?.isActive) {
+      await this.deliveries.abandon(delivery.id);
+      return { kind: 'skipped', reason: 'subscription is inactive or deleted' };
+    }
+
+    const attemptNumber = delivery.attemptCount + 1;
+    const body = buildWebhookBody({
+      webhookEventId: event.id,
+      webhookName: event.webhookName,
+      attempt: attemptNumber,
+      dataJson: event.data,
+      creationTime: event.creationTime,
+      sendExactSameData: event.sendExactSameData,
+    });
+    const headers = this.buildHeaders(delivery.id, body, event, subscription);
+    const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
+    const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
+
+    const outcome = this.decide(result, attemptNumber, subscription);
+    const { consecutiveFailures } = await this.attempts.record(
+      {
+        id: randomUUID(),
+        deliveryId: delivery.id,
+        webhookEventId: event.id,
+        webhookSubscriptionId: subscription.id,
+        tenantId: delivery.tenantId,
+        attemptNumber,
+        succeeded: outcome.kind === 'succeeded',
+        responseStatusCode: result.statusCode,
+        response: result.responseBody,
+        requestHeaders: redactHeaders(headers),
+        responseHeaders: result.responseHeaders,
+        durationMs: result.durationMs,
+        error: result.error,
+        creationTime: new Date(),
+      },
+      this.transitionFor(outcome),
+    );
+    this.log(context, attemptNumber, result, outcome);
+
+    if (outcome.kind !== 'succeeded') {
+      const reason = this.deactivationReason(result, consecutiveFailures);
+      if (reason) {
+        await this.subscriptions.deactivate(subscription.id, reason, new Date());
+        this.logger.warn(`Subscription ${subscription.id} (tenant ${subscription.tenantId ?? 'host'}) deactivated: ${reason}`);
+        return { kind: 'failed', attempt: attemptNumber };
+      }
+    }
+    return outcome;
+  }
+
+  private buildHeaders(
+    deliveryId: string,
+    body: string,
+    event: WebhookEvent,
+    subscription: WebhookSubscription,
+  ): Record<string, string> {
+    const custom = event.useOnlyGivenHeaders ? { ...event.headers } : { ...subscription.headers, ...event.headers };
+    return {
+      ...custom,
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': custom['user-agent'] ?? custom['User-Agent'] ?? this.options.userAgent,
+      ...this.signer.sign({
+        body,
+        secrets: [subscription.secret],
+        webhookId: deliveryId,
+        timestamp: Math.floor(Date.now() / 1000),
+      }),
+    };
+  }
+
+  private decide(result: WebhookSendResult, attempt: number, subscription: WebhookSubscription): DeliveryRunOutcome {
+    if (isSuccessStatus(result.statusCode)) return { kind: 'succeeded', attempt };
+    const maxAttempts = subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount;
+    if (result.statusCode === 410 || attempt >= maxAttempts) return { kind: 'failed', attempt };
+    return { kind: 'retry', attempt, delayMs: retryDelayMs(attempt, this.options, result.retryAfterMs) };
+  }
+
+  private transitionFor(outcome: DeliveryRunOutcome): DeliveryTransition {
+    if (outcome.kind === 'retry') return { state: 'pending', nextAttemptAt: new Date(Date.now() + outcome.delayMs) };
+    return { state: outcome.kind === 'succeeded' ? 'succeeded' : 'failed', nextAttemptAt: null };
+  }
+
+  private deactivationReason(result: WebhookSendResult, consecutiveFailures: number): string | null {
+    if (result.statusCode === 410) return 'The receiver answered 410 Gone';
+    const limit = this.options.maxConsecutiveFailCountBeforeDeactivateSubscription;
+    if (this.options.isAutomaticSubscriptionDeactivationEnabled && consecutiveFailures >= limit) {
+      return `${consecutiveFailures} consecutive failed attempts (limit ${limit})`;
+    }
+    return null;
+  }
+
+  private log(context: DeliverySendContext, attempt: number, result: WebhookSendResult, outcome: DeliveryRunOutcome): void {
+    const line = JSON.stringify({
+      msg: 'webhook attempt',
+      tenantId: context.delivery.tenantId,
+      webhookEventId: context.event.id,
+      subscriptionId: context.delivery.webhookSubscriptionId,
+      deliveryId: context.delivery.id,
+      attempt,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      outcome: outcome.kind,
+      error: result.error ?? undefined,
+    });
+    if (outcome.kind === 'succeeded') this.logger.debug(line);
+    else this.logger.warn(line);
+  }
+}
