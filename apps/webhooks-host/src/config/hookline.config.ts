@@ -1,5 +1,5 @@
 import { Transform, plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
 
@@ -25,7 +25,7 @@ export class HooklineEnvironment {
   /** YAML or JSON file of webhook definitions; empty for none. */
   @IsString() WEBHOOKS_DEFINITIONS_FILE = 'config/webhooks.definitions.yaml';
   /** JSON: tenant id (or "*") to granted features. Unset: every feature granted. */
-  @IsOptional() @IsString() WEBHOOKS_FEATURE_GRANTS?: string;
+  @IsString() WEBHOOKS_FEATURE_GRANTS = '';
   @Transform(toInt) @IsInt() @Min(1) @Max(300) WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
   @Transform(toInt) @IsInt() @Min(1) @Max(100) WEBHOOKS_MAX_SEND_ATTEMPT_COUNT = DEFAULT_WEBHOOKS_OPTIONS.maxSendAttemptCount;
   @Transform(toBoolean) @IsBoolean()
@@ -62,7 +62,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
   const known = Object.keys(new HooklineEnvironment());
   const given = Object.fromEntries(known.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const e = plainToInstance(HooklineEnvironment, given);
-  const problems = validateSync(e).flatMap((v) => Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`));
+  const problems = validateSync(e, { stopAtFirstError: true }).flatMap((v) => Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`));
   const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);
   if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
@@ -89,7 +89,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
   };
 }
 
-function parseFeatureGrants(raw: string | undefined, problems: string[]): FeatureGrants | null {
+function parseFeatureGrants(raw: string, problems: string[]): FeatureGrants | null {
   if (!raw) return null;
   try {
     const parsed: unknown = JSON.parse(raw);

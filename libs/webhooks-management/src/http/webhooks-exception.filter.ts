@@ -20,6 +20,12 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err?.message ?? '');
 }
 
+/** `NOT_FOUND` → `NotFound`. */
+const statusCode = (status: number): string =>
+  (HttpStatus[status] ?? 'Error')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
 /**
  * Renders every error of the webhooks API in one shape: `{ error: { code, message, details: [{ field, message }] } }`.
  */
@@ -45,11 +51,13 @@ export class WebhooksExceptionFilter implements ExceptionFilter {
       const status = e.getStatus();
       const body = e.getResponse();
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? e.message);
-      return { status, code: HttpStatus[status] ?? 'Error', message, details: [] };
+      return { status, code: statusCode(status), message, details: [] };
     }
-    const bodyParserStatus = (e as { status?: number; type?: string })?.status;
+    // body-parser: malformed JSON (400) or a body over the limit (413), before any controller ran.
+    const bodyParserStatus = (e as { status?: number })?.status;
     if (bodyParserStatus === 400 || bodyParserStatus === 413) {
-      return { status: bodyParserStatus, code: HttpStatus[bodyParserStatus], message: (e as Error).message, details: [] };
+      const message = (e as Error).message;
+      return { status: bodyParserStatus, code: statusCode(bodyParserStatus), message, details: [{ field: 'body', message }] };
     }
     if (isDatabaseUnavailable(e)) {
       this.logger.error(`Database unavailable: ${(e as Error).message}`);

@@ -22,6 +22,7 @@ export class RetryDeliveryLater extends Error {
 }
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
+const LOST_CONNECTION_STATES = new Set(['reconnecting', 'close', 'end']);
 
 /**
  * Puts deliveries on the Bull queue. The job id is the delivery id, so enqueueing one twice is harmless:
@@ -37,6 +38,11 @@ export class WebhookDeliveryQueue {
   /** Enqueues in one round trip; false (logged) when Redis did not take them in time. */
   async enqueue(deliveries: readonly DeliveryToEnqueue[]): Promise<boolean> {
     if (deliveries.length === 0) return true;
+    if (LOST_CONNECTION_STATES.has(this.queue.client.status)) {
+      // Redis was reachable and is not now: do not make the publisher wait for it.
+      this.logger.warn(`Redis is ${this.queue.client.status}; ${deliveries.length} deliveries stay pending for the sweeper`);
+      return false;
+    }
     const jobs = deliveries.map((d) => ({
       data: { deliveryId: d.deliveryId },
       opts: { jobId: d.deliveryId, delay: Math.max(0, d.delayMs ?? 0) },

@@ -140,7 +140,7 @@ export class WebhookDeliveryService {
   }
 
   private log(context: DeliverySendContext, attempt: number, result: WebhookSendResult, outcome: DeliveryRunOutcome): void {
-    const line = JSON.stringify({
+    const line = {
       msg: 'webhook attempt',
       tenantId: context.delivery.tenantId,
       webhookEventId: context.event.id,
@@ -151,7 +151,7 @@ export class WebhookDeliveryService {
       durationMs: result.durationMs,
       outcome: outcome.kind,
       error: result.error ?? undefined,
-    });
+    };
     if (outcome.kind === 'succeeded') this.logger.debug(line);
     else this.logger.warn(line);
   }

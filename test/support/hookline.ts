@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { createHooklineApp } from '../../apps/webhooks-host/src/bootstrap';
+import { loadHooklineConfig } from '../../apps/webhooks-host/src/config/hookline.config';
+
+/** The services every machine (and CI) runs; override for elsewhere. */
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * What one test file owns: a database name (created by the application itself, as on a fresh machine)
+ * and a Redis key prefix. Both are removed by drop().
+ */
+export class ScratchEnvironment {
+  readonly databaseName = `hookline_test_${randomBytes(6).toString('hex')}`;
+  readonly queuePrefix = `hookline-test-${randomBytes(6).toString('hex')}`;
+  private client?: Client;
+
+  databaseUrl(base = POSTGRES_URL): string {
+    return `${base}/${this.databaseName}`;
+  }
+
+  /** A connection to the scratch database, for assertions on what was stored. */
+  async db(): Promise<Client> {
+    if (!this.client) {
+      this.client = new Client({ connectionString: this.databaseUrl() });
+      await this.client.connect();
+    }
+    return this.client;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await (await this.db()).query(sql, params)).rows as T[];
+  }
+
+  async rowCounts(): Promise<Record<string, number>> {
+    const [row] = await this.query<Record<string, string>>(`
+      SELECT (SELECT count(*) FROM webhook_subscriptions) AS subscriptions, (SELECT count(*) FROM webhook_events) AS events,
+             (SELECT count(*) FROM webhook_deliveries) AS deliveries, (SELECT count(*) FROM webhook_send_attempts) AS attempts`);
+    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  }
+
+  async redisKeys(): Promise<string[]> {
+    const redis = new Redis(REDIS_URL);
+    try {
+      return await redis.keys(`${this.queuePrefix}:*`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Simulates Redis losing its data: every key of this environment is deleted. */
+  async flushRedis(): Promise<void> {
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${this.queuePrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  async drop(): Promise<void> {
+    await this.client?.end();
+    await this.flushRedis();
+    const admin = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${this.databaseName}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+}
+
+export interface RunningHookline {
+  app: INestApplication;
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+/** Settings that make retries and sweeps fast enough for tests; each test file may override any of them. */
+const TEST_SETTINGS: Record<string, string> = {
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'error',
+  LOG_FORMAT: 'text',
+  WEBHOOKS_RETRY_BASE_DELAY_MS: '50',
+  WEBHOOKS_RETRY_MAX_DELAY_MS: '200',
+  WEBHOOKS_SWEEP_INTERVAL_MS: '60000',
+  WEBHOOKS_DEFINITIONS_FILE: resolve('config/webhooks.definitions.yaml'),
+};
+
+/** Starts the real application (config validation, migrations, Bull, HTTP) on a free port. */
+export async function startHookline(env: ScratchEnvironment, settings: Record<string, string> = {}): Promise<RunningHookline> {
+  const config = loadHooklineConfig({
+    ...TEST_SETTINGS,
+    DATABASE_URL: env.databaseUrl(),
+    REDIS_URL,
+    QUEUE_PREFIX: env.queuePrefix,
+    ...settings,
+  });
+  const app = await createHooklineApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, api: new ApiClient(`http://127.0.0.1:${port}`), close: () => app.close() };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details: { field: string; message: string }[] };
+}
+
+/** The service's HTTP API over real HTTP. `tenant` sets the `__tenant` header. */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    { body, tenant, rawBody }: { body?: unknown; tenant?: string; rawBody?: string } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (tenant !== undefined) headers.__tenant = tenant;
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  get<T = any>(path: string, tenant?: string) {
+    return this.request<T>('GET', path, { tenant });
+  }
+
+  post<T = any>(path: string, body: unknown, tenant?: string) {
+    return this.request<T>('POST', path, { body, tenant });
+  }
+
+  /** Creates a subscription and fails loudly unless it was created. */
+  async subscribe(input: Record<string, unknown>, tenant?: string): Promise<{ id: string; secret: string }> {
+    const { status, body } = await this.post('/api/webhooks/subscriptions', input, tenant);
+    if (status !== 201) throw new Error(`subscription not created: ${status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  /** Publishes and fails loudly unless it was accepted. */
+  async publish(input: Record<string, unknown>, tenant?: string): Promise<string> {
+    const { status, body } = await this.post('/api/webhooks/publish', input, tenant);
+    if (status !== 202) throw new Error(`publish not accepted: ${status} ${JSON.stringify(body)}`);
+    return body.webhookEventId;
+  }
+}

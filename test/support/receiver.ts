@@ -1,0 +1,104 @@
+import http, { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitUntil } from './wait';
+
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The raw body, exactly as it arrived. */
+  body: string;
+  receivedAt: number;
+}
+
+export interface ReceiverAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Wait this long before answering (to provoke timeouts). */
+  delayMs?: number;
+}
+
+/** Decides the answer to the n-th request (0-based) on a path. */
+export type Responder = (request: ReceivedRequest, n: number) => ReceiverAnswer;
+
+/**
+ * A real HTTP receiver on 127.0.0.1 that records every request and answers as each path is told to
+ * (200 by default). A list of statuses answers them in turn, then repeats the last one.
+ */
+export class TestReceiver {
+  private readonly received: ReceivedRequest[] = [];
+  private readonly responders = new Map<string, Responder>();
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(): Promise<TestReceiver> {
+    const server = http.createServer();
+    const receiver = new TestReceiver(server);
+    server.on('request', (req, res) => receiver.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  on(path: string, responder: Responder | number[]): this {
+    const statuses = Array.isArray(responder) ? responder : null;
+    this.responders.set(path, statuses ? (_, n) => ({ status: statuses[Math.min(n, statuses.length - 1)] }) : (responder as Responder));
+    return this;
+  }
+
+  requests(path?: string): ReceivedRequest[] {
+    return path === undefined ? [...this.received] : this.received.filter((r) => r.path === path);
+  }
+
+  async waitForRequests(path: string, count: number, timeoutMs = 15_000): Promise<ReceivedRequest[]> {
+    await waitUntil(() => this.requests(path).length >= count, {
+      timeoutMs,
+      message: () => `expected ${count} requests on ${path}, got ${this.requests(path).length}`,
+    });
+    return this.requests(path);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request: ReceivedRequest = {
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
+      };
+      const n = this.requests(request.path).length;
+      this.received.push(request);
+      const responder: Responder = this.responders.get(request.path) ?? (() => ({ status: 200 }));
+      const answer = responder(request, n);
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+        res.end(answer.body ?? `answered ${answer.status}`);
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
+    });
+  }
+}
+
+/** A port on 127.0.0.1 where nothing listens (connections are refused). */
+export async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
