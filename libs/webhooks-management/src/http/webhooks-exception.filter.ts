@@ -20,6 +20,9 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err?.message ?? '');
 }
 
+const isBodyParserError = (cause: unknown): boolean =>
+  cause instanceof SyntaxError || String((cause as { type?: unknown })?.type ?? '').startsWith('entity.');
+
 /** `NOT_FOUND` → `NotFound`. */
 const statusCode = (status: number): string =>
   (HttpStatus[status] ?? 'Error')
@@ -51,13 +54,9 @@ export class WebhooksExceptionFilter implements ExceptionFilter {
       const status = e.getStatus();
       const body = e.getResponse();
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? e.message);
-      return { status, code: statusCode(status), message, details: [] };
-    }
-    // body-parser: malformed JSON (400) or a body over the limit (413), before any controller ran.
-    const bodyParserStatus = (e as { status?: number })?.status;
-    if (bodyParserStatus === 400 || bodyParserStatus === 413) {
-      const message = (e as Error).message;
-      return { status: bodyParserStatus, code: statusCode(bodyParserStatus), message, details: [{ field: 'body', message }] };
+      // Nest wraps body-parser's errors (malformed JSON, body too large); they concern the request body.
+      const details = isBodyParserError(e.cause) ? [{ field: 'body', message }] : [];
+      return { status, code: statusCode(status), message, details };
     }
     if (isDatabaseUnavailable(e)) {
       this.logger.error(`Database unavailable: ${(e as Error).message}`);
