@@ -1,47 +1,30 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
-import { TestReceiver } from './support/receiver';
+import { describe, it } from 'node:test';
+import { hooklineFixture } from './support/hookline';
 import { sleep, waitUntil } from './support/wait';
 
 const N = 3;
 
 /** Issue test 6: N consecutive failed attempts of one subscription deactivate it, and only it; 410 at once. */
 describe('automatic deactivation', () => {
-  const env = new ScratchEnvironment();
-  let hookline: RunningHookline;
-  let receiver: TestReceiver;
+  // One attempt per delivery, so each published event is exactly one attempt.
+  const t = hooklineFixture({ WEBHOOKS_MAX_CONSECUTIVE_FAILURES: String(N), WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '1' });
 
-  const subscription = async (id: string, tenant: string) => (await hookline.api.get(`/api/webhooks/subscriptions/${id}`, tenant)).body;
-
-  before(async () => {
-    receiver = await TestReceiver.start();
-    // One attempt per delivery, so each published event is exactly one attempt.
-    hookline = await startHookline(env, {
-      WEBHOOKS_MAX_CONSECUTIVE_FAILURES: String(N),
-      WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '1',
-    });
-  });
-
-  after(async () => {
-    await hookline.close();
-    await receiver.close();
-    await env.drop();
-  });
+  const subscription = async (id: string, tenant: string) => (await t.api.get(`/api/webhooks/subscriptions/${id}`, tenant)).body;
 
   it('counts failures per subscription, resets on success, and deactivates only the failing one', async () => {
     // /failing answers: fail, fail, ok, then fail forever. /healthy always answers 200; /other fails once.
-    receiver.on('/failing', (_, n) => ({ status: n === 2 ? 200 : 500 }));
-    receiver.on('/other', [500, 200]);
-    const failing = await hookline.api.subscribe({ webhookUri: receiver.url('/failing'), webhooks: ['order.created'] }, 'acme');
-    const healthy = await hookline.api.subscribe({ webhookUri: receiver.url('/healthy'), webhooks: ['order.created'] }, 'acme');
-    await hookline.api.subscribe({ webhookUri: receiver.url('/other'), webhooks: ['order.created'] }, 'acme');
+    t.receiver.on('/failing', (_, n) => ({ status: n === 2 ? 200 : 500 }));
+    t.receiver.on('/other', [500, 200]);
+    const failing = await t.api.subscribe({ webhookUri: t.receiver.url('/failing'), webhooks: ['order.created'] }, 'acme');
+    const healthy = await t.api.subscribe({ webhookUri: t.receiver.url('/healthy'), webhooks: ['order.created'] }, 'acme');
+    await t.api.subscribe({ webhookUri: t.receiver.url('/other'), webhooks: ['order.created'] }, 'acme');
 
     const publishAndSettle = async (i: number) => {
-      await hookline.api.publish({ webhookName: 'order.created', data: { i } }, 'acme');
-      await receiver.waitForRequests('/healthy', i);
+      await t.api.publish({ webhookName: 'order.created', data: { i } }, 'acme');
+      await t.receiver.waitForRequests('/healthy', i);
       await waitUntil(async () => {
-        const [{ pending }] = await env.query<{ pending: string }>(
+        const [{ pending }] = await t.env.query<{ pending: string }>(
           `SELECT count(*) AS pending FROM webhook_deliveries WHERE state = 'pending'`,
         );
         return Number(pending) === 0;
@@ -63,26 +46,26 @@ describe('automatic deactivation', () => {
     assert.equal((await subscription(healthy.id, 'acme')).isActive, true);
 
     // Afterwards the healthy subscription keeps receiving; the deactivated one gets nothing new.
-    const failingRequests = receiver.requests('/failing').length;
+    const failingRequests = t.receiver.requests('/failing').length;
     await publishAndSettle(4 + N);
     await sleep(300);
-    assert.equal(receiver.requests('/failing').length, failingRequests);
-    assert.equal(receiver.requests('/healthy').length, 4 + N);
+    assert.equal(t.receiver.requests('/failing').length, failingRequests);
+    assert.equal(t.receiver.requests('/healthy').length, 4 + N);
   });
 
   it('deactivates at once on 410 Gone and stops the pending retries of that subscription', async () => {
-    receiver.on('/gone', [410]);
-    const gone = await hookline.api.subscribe(
-      { webhookUri: receiver.url('/gone'), webhooks: ['customer.created'], maxSendAttemptCount: 5 },
+    t.receiver.on('/gone', [410]);
+    const gone = await t.api.subscribe(
+      { webhookUri: t.receiver.url('/gone'), webhooks: ['customer.created'], maxSendAttemptCount: 5 },
       'beta',
     );
-    const eventId = await hookline.api.publish({ webhookName: 'customer.created', data: { id: 1 } }, 'beta');
+    const eventId = await t.api.publish({ webhookName: 'customer.created', data: { id: 1 } }, 'beta');
     await waitUntil(async () => (await subscription(gone.id, 'beta')).isActive === false);
     const state = await subscription(gone.id, 'beta');
     assert.match(state.deactivationReason, /410/);
     await sleep(300);
-    assert.equal(receiver.requests('/gone').length, 1, 'no retry after 410');
-    const [delivery] = await env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+    assert.equal(t.receiver.requests('/gone').length, 1, 'no retry after 410');
+    const [delivery] = await t.env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
     assert.notEqual(delivery.state, 'pending');
   });
 });

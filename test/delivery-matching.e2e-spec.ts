@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
-import { TestReceiver } from './support/receiver';
+import { before, describe, it } from 'node:test';
+import { hooklineFixture } from './support/hookline';
 import { sleep } from './support/wait';
 
 /** Issue test 1: a published event reaches each matching subscription exactly once, and nothing else. */
 describe('tenant-scoped matching', () => {
-  const env = new ScratchEnvironment();
-  let hookline: RunningHookline;
-  let receiver: TestReceiver;
+  const t = hooklineFixture();
 
   before(async () => {
-    receiver = await TestReceiver.start();
-    hookline = await startHookline(env);
     const sub = (path: string, webhooks: string[], tenant?: string, extra: object = {}) =>
-      hookline.api.subscribe({ webhookUri: receiver.url(path), webhooks, ...extra }, tenant);
+      t.api.subscribe({ webhookUri: t.receiver.url(path), webhooks, ...extra }, tenant);
     await sub('/a-exact', ['order.created'], 'tenant-a');
     await sub('/a-prefix', ['order.*'], 'tenant-a');
     await sub('/a-all', ['*'], 'tenant-a');
@@ -26,43 +21,37 @@ describe('tenant-scoped matching', () => {
     await sub('/host-all', ['*']);
   });
 
-  after(async () => {
-    await hookline.close();
-    await receiver.close();
-    await env.drop();
-  });
-
   it("delivers a tenant's event to each of its matching subscriptions exactly once", async () => {
-    const eventId = await hookline.api.publish({ webhookName: 'order.created', data: { orderId: 'o-1' } }, 'tenant-a');
-    for (const path of ['/a-exact', '/a-prefix', '/a-all', '/a-twice']) await receiver.waitForRequests(path, 1);
+    const eventId = await t.api.publish({ webhookName: 'order.created', data: { orderId: 'o-1' } }, 'tenant-a');
+    for (const path of ['/a-exact', '/a-prefix', '/a-all', '/a-twice']) await t.receiver.waitForRequests(path, 1);
     await sleep(500); // room for a duplicate or a stray delivery to show up
     for (const path of ['/a-exact', '/a-prefix', '/a-all', '/a-twice']) {
-      const requests = receiver.requests(path);
+      const requests = t.receiver.requests(path);
       assert.equal(requests.length, 1, `${path} got ${requests.length} requests`);
       assert.equal(JSON.parse(requests[0].body).id, eventId);
     }
     for (const path of ['/a-other-name', '/a-inactive', '/b-exact', '/host-exact', '/host-all']) {
-      assert.equal(receiver.requests(path).length, 0, `${path} must get nothing`);
+      assert.equal(t.receiver.requests(path).length, 0, `${path} must get nothing`);
     }
-    const [{ count }] = await env.query<{ count: string }>('SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+    const [{ count }] = await t.env.query<{ count: string }>('SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
     assert.equal(Number(count), 4);
   });
 
   it('delivers a host event to host subscriptions only', async () => {
-    const before = receiver.requests().length;
-    await hookline.api.publish({ webhookName: 'order.created', data: { orderId: 'o-2' } });
-    await receiver.waitForRequests('/host-exact', 1);
-    await receiver.waitForRequests('/host-all', 1);
+    const before = t.receiver.requests().length;
+    await t.api.publish({ webhookName: 'order.created', data: { orderId: 'o-2' } });
+    await t.receiver.waitForRequests('/host-exact', 1);
+    await t.receiver.waitForRequests('/host-all', 1);
     await sleep(500);
-    assert.equal(receiver.requests().length, before + 2);
+    assert.equal(t.receiver.requests().length, before + 2);
   });
 
   it('delivers nothing for a webhook no subscription names, but records the event', async () => {
-    const before = receiver.requests().length;
-    const eventId = await hookline.api.publish({ webhookName: 'invoice.finalized', data: { invoiceId: 'i-1' } }, 'tenant-b');
+    const before = t.receiver.requests().length;
+    const eventId = await t.api.publish({ webhookName: 'invoice.finalized', data: { invoiceId: 'i-1' } }, 'tenant-b');
     await sleep(500);
-    assert.equal(receiver.requests().length, before);
-    const events = await env.query('SELECT id FROM webhook_events WHERE id = $1', [eventId]);
+    assert.equal(t.receiver.requests().length, before);
+    const events = await t.env.query('SELECT id FROM webhook_events WHERE id = $1', [eventId]);
     assert.equal(events.length, 1);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
-import { TestReceiver, closedPort } from './support/receiver';
+import { describe, it } from 'node:test';
+import { hooklineFixture } from './support/hookline';
+import { closedPort } from './support/receiver';
 import { waitUntil } from './support/wait';
 
 interface AttemptRow {
@@ -16,12 +16,10 @@ interface AttemptRow {
 
 /** Issue tests 4 and 5: retries until a 2xx, every attempt recorded; timeouts and refusals are failures with their reason. */
 describe('retries and recorded attempts', () => {
-  const env = new ScratchEnvironment();
-  let hookline: RunningHookline;
-  let receiver: TestReceiver;
+  const t = hooklineFixture();
 
   const deliveryOf = async (eventId: string) =>
-    (await env.query<{ id: string; state: string; attempt_count: number }>(
+    (await t.env.query<{ id: string; state: string; attempt_count: number }>(
       'SELECT id, state, attempt_count FROM webhook_deliveries WHERE webhook_event_id = $1',
       [eventId],
     ))[0];
@@ -32,32 +30,21 @@ describe('retries and recorded attempts', () => {
     });
 
   const attemptsOf = async (eventId: string, tenant: string): Promise<AttemptRow[]> => {
-    const { status, body } = await hookline.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}&maxResultCount=100`, tenant);
+    const { status, body } = await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}&maxResultCount=100`, tenant);
     assert.equal(status, 200);
     return (body.items as AttemptRow[]).sort((a, b) => a.attemptNumber - b.attemptNumber);
   };
 
-  before(async () => {
-    receiver = await TestReceiver.start();
-    hookline = await startHookline(env);
-  });
-
-  after(async () => {
-    await hookline.close();
-    await receiver.close();
-    await env.drop();
-  });
-
   it('retries 500, 500 then succeeds on 200: three attempts recorded, one webhook-id throughout', async () => {
-    receiver.on('/flaky', [500, 500, 200]);
-    await hookline.api.subscribe(
-      { webhookUri: receiver.url('/flaky'), webhooks: ['order.created'], headers: { Authorization: 'Bearer receiver-token' } },
+    t.receiver.on('/flaky', [500, 500, 200]);
+    await t.api.subscribe(
+      { webhookUri: t.receiver.url('/flaky'), webhooks: ['order.created'], headers: { Authorization: 'Bearer receiver-token' } },
       'retry',
     );
-    const eventId = await hookline.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 'retry');
+    const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 'retry');
     await waitForState(eventId, 'succeeded');
 
-    const requests = receiver.requests('/flaky');
+    const requests = t.receiver.requests('/flaky');
     assert.equal(requests.length, 3);
     const delivery = await deliveryOf(eventId);
     assert.deepEqual(new Set(requests.map((r) => r.headers['webhook-id'])), new Set([delivery.id]));
@@ -80,31 +67,31 @@ describe('retries and recorded attempts', () => {
   });
 
   it('gives up after maxSendAttemptCount and marks the delivery failed', async () => {
-    receiver.on('/down', [503]);
-    await hookline.api.subscribe({ webhookUri: receiver.url('/down'), webhooks: ['order.paid'], maxSendAttemptCount: 3 }, 'retry');
-    const eventId = await hookline.api.publish({ webhookName: 'order.paid', data: { n: 2 } }, 'retry');
+    t.receiver.on('/down', [503]);
+    await t.api.subscribe({ webhookUri: t.receiver.url('/down'), webhooks: ['order.paid'], maxSendAttemptCount: 3 }, 'retry');
+    const eventId = await t.api.publish({ webhookName: 'order.paid', data: { n: 2 } }, 'retry');
     await waitForState(eventId, 'failed');
     assert.equal((await attemptsOf(eventId, 'retry')).length, 3);
-    assert.equal(receiver.requests('/down').length, 3);
+    assert.equal(t.receiver.requests('/down').length, 3);
   });
 
   it("waits at least a 429's Retry-After before the next attempt", async () => {
-    receiver.on('/throttled', (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 204 }));
-    await hookline.api.subscribe({ webhookUri: receiver.url('/throttled'), webhooks: ['order.cancelled'] }, 'retry');
-    const eventId = await hookline.api.publish({ webhookName: 'order.cancelled', data: { n: 3 } }, 'retry');
+    t.receiver.on('/throttled', (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 204 }));
+    await t.api.subscribe({ webhookUri: t.receiver.url('/throttled'), webhooks: ['order.cancelled'] }, 'retry');
+    const eventId = await t.api.publish({ webhookName: 'order.cancelled', data: { n: 3 } }, 'retry');
     await waitForState(eventId, 'succeeded');
-    const [first, second] = receiver.requests('/throttled');
+    const [first, second] = t.receiver.requests('/throttled');
     // The retry base delay is 50 ms in tests; only Retry-After explains a gap of a second.
     assert.ok(second.receivedAt - first.receivedAt >= 950, `gap was ${second.receivedAt - first.receivedAt} ms`);
   });
 
   it('records a timeout as a failed attempt with the reason', async () => {
-    receiver.on('/slow', () => ({ status: 200, delayMs: 3000 }));
-    await hookline.api.subscribe(
-      { webhookUri: receiver.url('/slow'), webhooks: ['customer.created'], timeoutDuration: 1, maxSendAttemptCount: 1 },
+    t.receiver.on('/slow', () => ({ status: 200, delayMs: 3000 }));
+    await t.api.subscribe(
+      { webhookUri: t.receiver.url('/slow'), webhooks: ['customer.created'], timeoutDuration: 1, maxSendAttemptCount: 1 },
       'errors',
     );
-    const eventId = await hookline.api.publish({ webhookName: 'customer.created', data: { n: 4 } }, 'errors');
+    const eventId = await t.api.publish({ webhookName: 'customer.created', data: { n: 4 } }, 'errors');
     await waitForState(eventId, 'failed');
     const [attempt] = await attemptsOf(eventId, 'errors');
     assert.equal(attempt.succeeded, false);
@@ -115,11 +102,11 @@ describe('retries and recorded attempts', () => {
 
   it('records a refused connection as a failed attempt with the reason', async () => {
     const port = await closedPort();
-    await hookline.api.subscribe(
+    await t.api.subscribe(
       { webhookUri: `http://127.0.0.1:${port}/nobody`, webhooks: ['invoice.finalized'], maxSendAttemptCount: 1 },
       'errors',
     );
-    const eventId = await hookline.api.publish({ webhookName: 'invoice.finalized', data: { n: 5 } }, 'errors');
+    const eventId = await t.api.publish({ webhookName: 'invoice.finalized', data: { n: 5 } }, 'errors');
     await waitForState(eventId, 'failed');
     const [attempt] = await attemptsOf(eventId, 'errors');
     assert.equal(attempt.responseStatusCode, null);
@@ -127,17 +114,17 @@ describe('retries and recorded attempts', () => {
   });
 
   it('cuts a long response body at 20 KB and does not follow redirects', async () => {
-    receiver.on('/big', () => ({ status: 200, body: 'x'.repeat(100_000) }));
-    receiver.on('/moved', () => ({ status: 302, headers: { location: receiver.url('/big') } }));
-    await hookline.api.subscribe({ webhookUri: receiver.url('/big'), webhooks: ['order.created'] }, 'bodies');
-    await hookline.api.subscribe({ webhookUri: receiver.url('/moved'), webhooks: ['order.created'], maxSendAttemptCount: 1 }, 'bodies');
-    const eventId = await hookline.api.publish({ webhookName: 'order.created', data: { n: 6 } }, 'bodies');
+    t.receiver.on('/big', () => ({ status: 200, body: 'x'.repeat(100_000) }));
+    t.receiver.on('/moved', () => ({ status: 302, headers: { location: t.receiver.url('/big') } }));
+    await t.api.subscribe({ webhookUri: t.receiver.url('/big'), webhooks: ['order.created'] }, 'bodies');
+    await t.api.subscribe({ webhookUri: t.receiver.url('/moved'), webhooks: ['order.created'], maxSendAttemptCount: 1 }, 'bodies');
+    const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 6 } }, 'bodies');
     await waitUntil(async () => (await attemptsOf(eventId, 'bodies')).length === 2);
     const attempts = await attemptsOf(eventId, 'bodies');
     const big = attempts.find((a) => a.responseStatusCode === 200)!;
     assert.equal(big.response?.length, 20 * 1024);
     const moved = attempts.find((a) => a.responseStatusCode === 302)!;
     assert.equal(moved.succeeded, false);
-    assert.equal(receiver.requests('/big').length, 1, 'the redirect was not followed');
+    assert.equal(t.receiver.requests('/big').length, 1, 'the redirect was not followed');
   });
 });

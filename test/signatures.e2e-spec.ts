@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
-import { ReceivedRequest, TestReceiver } from './support/receiver';
+import { hooklineFixture } from './support/hookline';
+import { ReceivedRequest } from './support/receiver';
 
 /** What a receiver does with the ABP header: recompute the HMAC of the raw body with the whole secret. */
 function abpSignatureValid(request: ReceivedRequest, body: string, secret: string): boolean {
@@ -20,26 +20,13 @@ const standardHeaders = (r: ReceivedRequest) => ({
 
 /** Issue test 2: both signatures verify on what arrives, and neither survives tampering. */
 describe('signed deliveries', () => {
-  const env = new ScratchEnvironment();
-  let hookline: RunningHookline;
-  let receiver: TestReceiver;
-
-  before(async () => {
-    receiver = await TestReceiver.start();
-    hookline = await startHookline(env);
-  });
-
-  after(async () => {
-    await hookline.close();
-    await receiver.close();
-    await env.drop();
-  });
+  const t = hooklineFixture();
 
   it('signs a generated whsec_ secret with both schemes; the stock verifier accepts it, tampering fails both', async () => {
-    const { secret } = await hookline.api.subscribe({ webhookUri: receiver.url('/generated'), webhooks: ['order.paid'] }, 't1');
+    const { secret } = await t.api.subscribe({ webhookUri: t.receiver.url('/generated'), webhooks: ['order.paid'] }, 't1');
     assert.match(secret, /^whsec_/);
-    const eventId = await hookline.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-9', amount: 12.5, note: 'Zoë ✓' } }, 't1');
-    const [request] = await receiver.waitForRequests('/generated', 1);
+    const eventId = await t.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-9', amount: 12.5, note: 'Zoë ✓' } }, 't1');
+    const [request] = await t.receiver.waitForRequests('/generated', 1);
 
     const payload = new Webhook(secret).verify(request.body, standardHeaders(request)) as Record<string, unknown>;
     assert.equal(payload.id, eventId);
@@ -59,36 +46,36 @@ describe('signed deliveries', () => {
 
   it('keys the Standard Webhooks scheme with the raw bytes of a secret given without whsec_', async () => {
     const secret = 'a-plain-shared-secret-42';
-    await hookline.api.subscribe({ webhookUri: receiver.url('/plain'), webhooks: ['order.paid'], secret }, 't1');
-    await hookline.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-10' } }, 't1');
-    const [request] = await receiver.waitForRequests('/plain', 1);
+    await t.api.subscribe({ webhookUri: t.receiver.url('/plain'), webhooks: ['order.paid'], secret }, 't1');
+    await t.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-10' } }, 't1');
+    const [request] = await t.receiver.waitForRequests('/plain', 1);
     assert.ok(abpSignatureValid(request, request.body, secret));
     const rawKeyVerifier = new Webhook(Buffer.from(secret, 'utf8').toString('base64'));
     assert.doesNotThrow(() => rawKeyVerifier.verify(request.body, standardHeaders(request)));
   });
 
   it('sends the exact data with sendExactSameData, and merges or replaces custom headers', async () => {
-    const { secret } = await hookline.api.subscribe(
-      { webhookUri: receiver.url('/exact'), webhooks: ['customer.created'], headers: { 'X-Subscription': 'sub', 'X-Shared': 'from-sub' } },
+    const { secret } = await t.api.subscribe(
+      { webhookUri: t.receiver.url('/exact'), webhooks: ['customer.created'], headers: { 'X-Subscription': 'sub', 'X-Shared': 'from-sub' } },
       't2',
     );
     const data = { b: 2, a: [1, 'x'], nested: { z: null } };
-    await hookline.api.publish(
+    await t.api.publish(
       { webhookName: 'customer.created', data, sendExactSameData: true, headers: { 'X-Shared': 'from-publish', 'X-Publish': 'pub' } },
       't2',
     );
-    const [merged] = await receiver.waitForRequests('/exact', 1);
+    const [merged] = await t.receiver.waitForRequests('/exact', 1);
     assert.equal(merged.body, JSON.stringify(data));
     assert.doesNotThrow(() => new Webhook(secret).verify(merged.body, standardHeaders(merged)));
     assert.equal(merged.headers['x-subscription'], 'sub');
     assert.equal(merged.headers['x-shared'], 'from-publish');
     assert.equal(merged.headers['x-publish'], 'pub');
 
-    await hookline.api.publish(
+    await t.api.publish(
       { webhookName: 'customer.created', data, headers: { 'X-Publish': 'only' }, useOnlyGivenHeaders: true },
       't2',
     );
-    const [, replaced] = await receiver.waitForRequests('/exact', 2);
+    const [, replaced] = await t.receiver.waitForRequests('/exact', 2);
     assert.equal(replaced.headers['x-subscription'], undefined);
     assert.equal(replaced.headers['x-publish'], 'only');
     assert.deepEqual(JSON.parse(replaced.body).data, data);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { ApiErrorBody, RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
+import { describe, it } from 'node:test';
+import { ApiErrorBody, hooklineFixture } from './support/hookline';
 
 interface BadInput {
   name: string;
@@ -65,22 +65,12 @@ const CASES: BadInput[] = [
 
 /** Issue test 8: each bad input is a 400 that names the field, and nothing is stored. */
 describe('bad input', () => {
-  const env = new ScratchEnvironment();
-  let hookline: RunningHookline;
-
-  before(async () => {
-    hookline = await startHookline(env);
-  });
-
-  after(async () => {
-    await hookline.close();
-    await env.drop();
-  });
+  const t = hooklineFixture();
 
   for (const c of CASES) {
     it(`${c.name} → 400 naming ${c.field}`, async () => {
-      const before = await env.rowCounts();
-      const { status, body } = await hookline.api.request<ApiErrorBody>(c.method ?? 'POST', c.path, {
+      const before = await t.env.rowCounts();
+      const { status, body } = await t.api.request<ApiErrorBody>(c.method ?? 'POST', c.path, {
         body: c.body,
         rawBody: c.rawBody,
         tenant: c.tenant,
@@ -91,20 +81,20 @@ describe('bad input', () => {
         `expected a detail for '${c.field}', got ${JSON.stringify(body.error.details)}`,
       );
       assert.ok(body.error.message.length > 0);
-      assert.deepEqual(await env.rowCounts(), before);
+      assert.deepEqual(await t.env.rowCounts(), before);
     });
   }
 
   it('answers 404, not 400, for a well-formed id of nothing', async () => {
-    const { status, body } = await hookline.api.get(`${SUBSCRIPTIONS}/00000000-0000-4000-8000-000000000000`);
+    const { status, body } = await t.api.get(`${SUBSCRIPTIONS}/00000000-0000-4000-8000-000000000000`);
     assert.equal(status, 404);
     assert.equal(body.error.code, 'NotFound');
   });
 
   it("answers 404 for another tenant's subscription", async () => {
-    const { id } = await hookline.api.subscribe(ok, 'owner');
-    assert.equal((await hookline.api.get(`${SUBSCRIPTIONS}/${id}`, 'owner')).status, 200);
-    assert.equal((await hookline.api.get(`${SUBSCRIPTIONS}/${id}`, 'intruder')).status, 404);
-    assert.equal((await hookline.api.get(`${SUBSCRIPTIONS}/${id}`)).status, 404, 'the host sees only host subscriptions here');
+    const { id } = await t.api.subscribe(ok, 'owner');
+    assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'owner')).status, 200);
+    assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'intruder')).status, 404);
+    assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`)).status, 404, 'the host sees only host subscriptions here');
   });
 });

@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { after, before } from 'node:test';
 import { createHooklineApp } from '../../apps/webhooks-host/src/bootstrap';
 import { loadHooklineConfig } from '../../apps/webhooks-host/src/config/hookline.config';
+import { TestReceiver } from './receiver';
 
 /** The services every machine (and CI) runs; override for elsewhere. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -159,4 +161,30 @@ export class ApiClient {
     if (status !== 202) throw new Error(`publish not accepted: ${status} ${JSON.stringify(body)}`);
     return body.webhookEventId;
   }
+}
+
+export interface HooklineFixture {
+  env: ScratchEnvironment;
+  receiver: TestReceiver;
+  hookline: RunningHookline;
+  api: ApiClient;
+}
+
+/**
+ * Registers before/after hooks that start a receiver and the application on a scratch environment, and
+ * clean all of it up. The returned object is filled in once `before` has run.
+ */
+export function hooklineFixture(settings: Record<string, string> = {}): HooklineFixture {
+  const fixture = { env: new ScratchEnvironment() } as HooklineFixture;
+  before(async () => {
+    fixture.receiver = await TestReceiver.start();
+    fixture.hookline = await startHookline(fixture.env, settings);
+    fixture.api = fixture.hookline.api;
+  });
+  after(async () => {
+    await fixture.hookline?.close();
+    await fixture.receiver?.close();
+    await fixture.env.drop();
+  });
+  return fixture;
 }
