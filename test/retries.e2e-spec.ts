@@ -62,7 +62,7 @@ describe('retries and recorded attempts', () => {
     );
     assert.equal(attempts[2].response, 'answered 200');
     assert.equal(attempts[0].requestHeaders['webhook-id'], delivery.id);
-    assert.equal(attempts[0].requestHeaders.Authorization, '[redacted]', 'receiver credentials are not stored');
+    assert.equal(attempts[0].requestHeaders.authorization, '[redacted]', 'receiver credentials are not stored');
     assert.equal(delivery.attempt_count, 3);
   });
 

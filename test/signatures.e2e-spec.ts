@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { hooklineFixture } from './support/hookline';
 import { ReceivedRequest } from './support/receiver';
+import { waitUntil } from './support/wait';
 
 /** What a receiver does with the ABP header: recompute the HMAC of the raw body with the whole secret. */
 function abpSignatureValid(request: ReceivedRequest, body: string, secret: string): boolean {
@@ -56,12 +57,16 @@ describe('signed deliveries', () => {
 
   it('sends the exact data with sendExactSameData, and merges or replaces custom headers', async () => {
     const { secret } = await t.api.subscribe(
-      { webhookUri: t.receiver.url('/exact'), webhooks: ['customer.created'], headers: { 'X-Subscription': 'sub', 'X-Shared': 'from-sub' } },
+      {
+        webhookUri: t.receiver.url('/exact'),
+        webhooks: ['customer.created'],
+        headers: { 'X-Subscription': 'sub', 'X-Shared': 'from-sub', 'User-Agent': 'Acme-Relay/2' },
+      },
       't2',
     );
     const data = { b: 2, a: [1, 'x'], nested: { z: null } };
-    await t.api.publish(
-      { webhookName: 'customer.created', data, sendExactSameData: true, headers: { 'X-Shared': 'from-publish', 'X-Publish': 'pub' } },
+    const eventId = await t.api.publish(
+      { webhookName: 'customer.created', data, sendExactSameData: true, headers: { 'x-shared': 'from-publish', 'X-Publish': 'pub' } },
       't2',
     );
     const [merged] = await t.receiver.waitForRequests('/exact', 1);
@@ -70,6 +75,14 @@ describe('signed deliveries', () => {
     assert.equal(merged.headers['x-subscription'], 'sub');
     assert.equal(merged.headers['x-shared'], 'from-publish');
     assert.equal(merged.headers['x-publish'], 'pub');
+    assert.equal(merged.headers['user-agent'], 'Acme-Relay/2');
+    const sharedHeaderLines = merged.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-shared');
+    assert.equal(sharedHeaderLines.length, 1, 'one x-shared header on the wire, not two');
+    await waitUntil(async () => (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 't2')).body.totalCount === 1);
+    const [attempt] = (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 't2')).body.items;
+    const storedShared = Object.keys(attempt.requestHeaders).filter((name) => name.toLowerCase() === 'x-shared');
+    assert.deepEqual(storedShared, ['x-shared'], 'the stored request headers name it once');
+    assert.equal(attempt.requestHeaders['x-shared'], 'from-publish');
 
     await t.api.publish(
       { webhookName: 'customer.created', data, headers: { 'X-Publish': 'only' }, useOnlyGivenHeaders: true },

@@ -5,6 +5,8 @@ import { waitUntil } from './wait';
 export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
+  /** Header lines as they came on the wire: name, value, name, value... */
+  rawHeaders: string[];
   /** The raw body, exactly as it arrived. */
   body: string;
   receivedAt: number;
@@ -76,6 +78,7 @@ export class TestReceiver {
       const request: ReceivedRequest = {
         path: req.url ?? '/',
         headers: req.headers,
+        rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
       };

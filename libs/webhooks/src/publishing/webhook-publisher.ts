@@ -53,6 +53,9 @@ export class WebhookPublisher {
       throw new WebhookValidationError('data', 'must be a JSON object');
     }
     if (input.headers !== undefined && input.headers !== null) assertValidCustomHeaders(input.headers, 'headers');
+    if (tenantId !== null && (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 64)) {
+      throw new WebhookValidationError('tenantId', 'must be a string of 1 to 64 characters');
+    }
 
     // A tenant without the definition's features gets the event recorded but nothing delivered.
     const granted = await this.definitions.isAvailable(tenantId, definition);

@@ -98,17 +98,23 @@ export class WebhookDeliveryService {
     return outcome;
   }
 
+  /**
+   * Header names are case-insensitive, so custom ones are lower-cased before merging: a publish-time
+   * `x-team` replaces a subscription's `X-Team`, and a custom `User-Agent` replaces the default one.
+   */
   private buildHeaders(
     deliveryId: string,
     body: string,
     event: WebhookEvent,
     subscription: WebhookSubscription,
   ): Record<string, string> {
-    const custom = event.useOnlyGivenHeaders ? { ...event.headers } : { ...subscription.headers, ...event.headers };
+    const custom = event.useOnlyGivenHeaders
+      ? lowerCaseNames(event.headers)
+      : { ...lowerCaseNames(subscription.headers), ...lowerCaseNames(event.headers) };
     return {
+      'user-agent': this.options.userAgent,
       ...custom,
       'content-type': 'application/json; charset=utf-8',
-      'user-agent': custom['user-agent'] ?? custom['User-Agent'] ?? this.options.userAgent,
       ...this.signer.sign({
         body,
         secrets: [subscription.secret],
@@ -156,3 +162,6 @@ export class WebhookDeliveryService {
     else this.logger.warn(line);
   }
 }
+
+const lowerCaseNames = (headers: Record<string, string> | null): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
