@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   WebhookDeliveryStore,
@@ -26,6 +26,13 @@ export interface WebhooksManagementModuleOptions {
   database?: WebhooksDatabaseOptions;
   /** Serve the HTTP API (false in a worker-only process). */
   http: boolean;
+  /** Replaceable stores (ABP style): a host swaps one without forking the module. */
+  stores?: {
+    subscriptions?: Type<WebhookSubscriptionStore>;
+    events?: Type<WebhookEventStore>;
+    deliveries?: Type<WebhookDeliveryStore>;
+    sendAttempts?: Type<WebhookSendAttemptStore>;
+  };
 }
 
 /**
@@ -54,10 +61,10 @@ export class WebhooksManagementModule {
         ? [WebhookSubscriptionsController, WebhookPublishController, WebhookSendAttemptsController, WebhookDefinitionsController]
         : [],
       providers: [
-        { provide: WebhookSubscriptionStore, useClass: TypeOrmWebhookSubscriptionStore },
-        { provide: WebhookEventStore, useClass: TypeOrmWebhookEventStore },
-        { provide: WebhookDeliveryStore, useClass: TypeOrmWebhookDeliveryStore },
-        { provide: WebhookSendAttemptStore, useClass: TypeOrmWebhookSendAttemptStore },
+        { provide: WebhookSubscriptionStore, useClass: options.stores?.subscriptions ?? TypeOrmWebhookSubscriptionStore },
+        { provide: WebhookEventStore, useClass: options.stores?.events ?? TypeOrmWebhookEventStore },
+        { provide: WebhookDeliveryStore, useClass: options.stores?.deliveries ?? TypeOrmWebhookDeliveryStore },
+        { provide: WebhookSendAttemptStore, useClass: options.stores?.sendAttempts ?? TypeOrmWebhookSendAttemptStore },
         WebhookSubscriptionAppService,
       ],
       exports: [WebhookSubscriptionStore, WebhookEventStore, WebhookDeliveryStore, WebhookSendAttemptStore, WebhookSubscriptionAppService],

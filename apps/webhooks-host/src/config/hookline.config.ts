@@ -14,11 +14,11 @@ const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /
 export class HooklineEnvironment {
   /** all: API and worker in one process; api or worker to scale them apart. */
   @IsIn(['all', 'api', 'worker']) ROLE: 'all' | 'api' | 'worker' = 'all';
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @Transform(toInt) @Min(0) @Max(65535) @IsInt() PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   @Matches(/^postgres(ql)?:\/\/.+\/[^/]+$/, { message: 'must be a postgres:// URL naming a database' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hookline';
-  @Transform(toInt) @IsInt() @Min(1) @Max(500) DATABASE_POOL_SIZE = 20;
+  @Transform(toInt) @Min(1) @Max(500) @IsInt() DATABASE_POOL_SIZE = 20;
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' }) REDIS_URL = 'redis://127.0.0.1:6379';
   /** Prefix of every Redis key, so several installations can share one Redis. */
   @Matches(/^[A-Za-z0-9_:.-]+$/) QUEUE_PREFIX = 'hookline';
@@ -26,20 +26,20 @@ export class HooklineEnvironment {
   @IsString() WEBHOOKS_DEFINITIONS_FILE = 'config/webhooks.definitions.yaml';
   /** JSON: tenant id (or "*") to granted features. Unset: every feature granted. */
   @IsString() WEBHOOKS_FEATURE_GRANTS = '';
-  @Transform(toInt) @IsInt() @Min(1) @Max(300) WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
-  @Transform(toInt) @IsInt() @Min(1) @Max(100) WEBHOOKS_MAX_SEND_ATTEMPT_COUNT = DEFAULT_WEBHOOKS_OPTIONS.maxSendAttemptCount;
+  @Transform(toInt) @Min(1) @Max(300) @IsInt() WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
+  @Transform(toInt) @Min(1) @Max(100) @IsInt() WEBHOOKS_MAX_SEND_ATTEMPT_COUNT = DEFAULT_WEBHOOKS_OPTIONS.maxSendAttemptCount;
   @Transform(toBoolean) @IsBoolean()
   WEBHOOKS_AUTO_DEACTIVATION_ENABLED = DEFAULT_WEBHOOKS_OPTIONS.isAutomaticSubscriptionDeactivationEnabled;
-  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  @Transform(toInt) @Min(1) @Max(10_000) @IsInt() 
   WEBHOOKS_MAX_CONSECUTIVE_FAILURES = DEFAULT_WEBHOOKS_OPTIONS.maxConsecutiveFailCountBeforeDeactivateSubscription;
-  @Transform(toInt) @IsInt() @Min(1) WEBHOOKS_RETRY_BASE_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryBaseDelayMs;
-  @Transform(toInt) @IsInt() @Min(1) WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
-  @Transform(toInt) @IsInt() @Min(0) WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000) WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
-  @Transform(toInt) @IsInt() @Min(100) WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
-  @Transform(toInt) @IsInt() @Min(0) WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
+  @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_BASE_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryBaseDelayMs;
+  @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
+  @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
+  @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
+  @Transform(toInt) @Min(100) @IsInt() WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
+  @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
   /** Largest accepted request body, in bytes. */
-  @Transform(toInt) @IsInt() @Min(1024) HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+  @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
