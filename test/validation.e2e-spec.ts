@@ -97,4 +97,12 @@ describe('bad input', () => {
     assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'intruder')).status, 404);
     assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`)).status, 404, 'the host sees only host subscriptions here');
   });
+
+  it('shows the secret and credential headers only in the create answer', async () => {
+    const created = await t.api.subscribe({ ...ok, headers: { Authorization: 'Bearer s3cret', 'X-Team': 'ops' } }, 'owner');
+    assert.match(created.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    const { body } = await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'owner');
+    assert.equal(body.secret, `whsec_****${created.secret.slice(-4)}`);
+    assert.deepEqual(body.headers, { Authorization: '[redacted]', 'X-Team': 'ops' });
+  });
 });

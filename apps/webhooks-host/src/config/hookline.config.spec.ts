@@ -26,6 +26,13 @@ describe('loadHooklineConfig', () => {
     assert.deepEqual(config.featureGrants, { t1: ['Premium'] });
   });
 
+  it('treats an empty definitions file as none, and other empty values as unset', () => {
+    assert.equal(loadHooklineConfig({}).definitionsFile, 'config/webhooks.definitions.yaml');
+    const config = loadHooklineConfig({ WEBHOOKS_DEFINITIONS_FILE: '', PORT: '' });
+    assert.equal(config.definitionsFile, null);
+    assert.equal(config.http.port, 3000);
+  });
+
   it('refuses bad values, naming each variable', () => {
     assert.throws(
       () => loadHooklineConfig({ PORT: 'eighty', ROLE: 'boss', WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '0', WEBHOOKS_FEATURE_GRANTS: '[1]' }),

@@ -57,10 +57,14 @@ export interface HooklineConfig {
 
 export class ConfigurationError extends Error {}
 
+/** Variables where an empty value is a choice ("none"), not an unset one. Every other empty value is unset. */
+const EMPTY_MEANS_NONE = new Set(['WEBHOOKS_DEFINITIONS_FILE']);
+
 /** Reads and validates the configuration; throws ConfigurationError naming every bad variable. */
 export function loadHooklineConfig(env: Record<string, string | undefined> = process.env): HooklineConfig {
   const known = Object.keys(new HooklineEnvironment());
-  const given = Object.fromEntries(known.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const isGiven = (k: string) => env[k] !== undefined && (env[k] !== '' || EMPTY_MEANS_NONE.has(k));
+  const given = Object.fromEntries(known.filter(isGiven).map((k) => [k, env[k]]));
   const e = plainToInstance(HooklineEnvironment, given);
   const problems = validateSync(e, { stopAtFirstError: true }).flatMap((v) => Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`));
   const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);

@@ -14,6 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { redactHeaders } from '@hookline/webhooks-core';
 import type { WebhookSubscription } from '@hookline/webhooks';
 
 export const MAX_WEBHOOK_NAMES_PER_SUBSCRIPTION = 100;
@@ -64,19 +65,22 @@ export class CreateWebhookSubscriptionDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(50)
+  @Max(100)
   maxSendAttemptCount?: number;
 }
 
-/** A subscription as the API shows it; the secret in full only when it was just created. */
-export function toSubscriptionDto(s: WebhookSubscription, revealSecret = false) {
+/**
+ * A subscription as the API shows it. The secret, and credentials among the custom headers, in full only in
+ * the answer to its creation.
+ */
+export function toSubscriptionDto(s: WebhookSubscription, revealSecrets = false) {
   return {
     id: s.id,
     tenantId: s.tenantId,
     webhookUri: s.webhookUri,
-    secret: revealSecret ? s.secret : maskSecret(s.secret),
+    secret: revealSecrets ? s.secret : maskSecret(s.secret),
     webhooks: s.webhooks,
-    headers: s.headers,
+    headers: revealSecrets ? s.headers : redactHeaders(s.headers),
     isActive: s.isActive,
     timeoutDuration: s.timeoutDuration,
     maxSendAttemptCount: s.maxSendAttemptCount,
