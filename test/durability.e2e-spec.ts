@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REDIS_URL, RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
+import { HooklineProcess } from './support/hookline-process';
 import { TestReceiver } from './support/receiver';
 import { TcpProxy } from './support/tcp-proxy';
 import { sleep, waitUntil } from './support/wait';
@@ -39,6 +40,38 @@ describe('nothing is lost', () => {
       await sleep(300);
       assert.equal(receiver.requests('/later').length, 3);
       assert.deepEqual(requests.map((r) => JSON.parse(r.body).data.i).sort(), [0, 1, 2]);
+    }));
+
+  it('hands a delivery cut off by a killed worker to another worker', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      // The first request hangs until its worker is gone; the next one is answered at once.
+      receiver.on('/killed', (_, n) => (n === 0 ? { status: 200, delayMs: 30_000 } : { status: 200 }));
+      const api = await startHookline(env, { ROLE: 'api' });
+      apps.push(api);
+      await api.api.subscribe({ webhookUri: receiver.url('/killed'), webhooks: ['order.created'] }, 't');
+      const workerSettings = { ROLE: 'worker', WEBHOOKS_JOB_LOCK_MS: '1000' };
+
+      const doomed = await HooklineProcess.start(env, workerSettings);
+      const eventId = await api.api.publish({ webhookName: 'order.created', data: { survives: 'SIGKILL' } }, 't');
+      await receiver.waitForRequests('/killed', 1);
+      await doomed.kill('SIGKILL');
+
+      const successor = await HooklineProcess.start(env, workerSettings);
+      try {
+        const [first, second] = await receiver.waitForRequests('/killed', 2, 20_000);
+        assert.equal(second.headers['webhook-id'], first.headers['webhook-id'], 'the same delivery, so the receiver can dedupe');
+        await waitUntil(async () => {
+          const [delivery] = await env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+          return delivery.state === 'succeeded';
+        });
+        const attempts = await env.query<{ attempt_number: number; succeeded: boolean }>(
+          'SELECT attempt_number, succeeded FROM webhook_send_attempts WHERE webhook_event_id = $1',
+          [eventId],
+        );
+        assert.deepEqual(attempts, [{ attempt_number: 1, succeeded: true }], 'the killed try left no record; the retry is attempt 1');
+      } finally {
+        await successor.kill('SIGTERM');
+      }
     }));
 
   it('re-enqueues, through the sweeper, a pending delivery whose Bull job Redis lost', () =>

@@ -96,15 +96,14 @@ const TEST_SETTINGS: Record<string, string> = {
   WEBHOOKS_DEFINITIONS_FILE: resolve('config/webhooks.definitions.yaml'),
 };
 
+/** The environment variables of an application on this scratch environment. */
+export function hooklineSettings(env: ScratchEnvironment, settings: Record<string, string> = {}): Record<string, string> {
+  return { ...TEST_SETTINGS, DATABASE_URL: env.databaseUrl(), REDIS_URL, QUEUE_PREFIX: env.queuePrefix, ...settings };
+}
+
 /** Starts the real application (config validation, migrations, Bull, HTTP) on a free port. */
 export async function startHookline(env: ScratchEnvironment, settings: Record<string, string> = {}): Promise<RunningHookline> {
-  const config = loadHooklineConfig({
-    ...TEST_SETTINGS,
-    DATABASE_URL: env.databaseUrl(),
-    REDIS_URL,
-    QUEUE_PREFIX: env.queuePrefix,
-    ...settings,
-  });
+  const config = loadHooklineConfig(hooklineSettings(env, settings));
   const app = await createHooklineApp(config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -30,6 +30,7 @@ export type Responder = (request: ReceivedRequest, n: number) => ReceiverAnswer;
 export class TestReceiver {
   private readonly received: ReceivedRequest[] = [];
   private readonly responders = new Map<string, Responder>();
+  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<TestReceiver> {
@@ -67,6 +68,7 @@ export class TestReceiver {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delayedAnswers) clearTimeout(timer);
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -91,8 +93,12 @@ export class TestReceiver {
         res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? `answered ${answer.status}`);
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
+      if (!answer.delayMs) return send();
+      const timer = setTimeout(() => {
+        this.delayedAnswers.delete(timer);
+        send();
+      }, answer.delayMs);
+      this.delayedAnswers.add(timer);
     });
   }
 }

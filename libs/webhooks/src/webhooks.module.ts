@@ -42,6 +42,8 @@ export class WebhooksModule {
           inject: [WEBHOOKS_OPTIONS],
           useFactory: (webhooks: WebhooksOptions) => ({
             settings: {
+              lockDuration: webhooks.jobLockDurationMs,
+              stalledInterval: webhooks.jobLockDurationMs,
               backoffStrategies: {
                 // A receiver's failure carries its computed delay; an infrastructure error (say PostgreSQL
                 // away) is retried on a short exponential schedule and counts as no attempt.

@@ -38,6 +38,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
   @Transform(toInt) @Min(100) @IsInt() WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
+  /** A dead worker's in-flight deliveries are taken over by another worker after about this long. */
+  @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_JOB_LOCK_MS = DEFAULT_WEBHOOKS_OPTIONS.jobLockDurationMs;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
@@ -88,6 +90,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
       sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
+      jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
   };

@@ -21,6 +21,11 @@ export interface WebhooksOptions {
   sweepIntervalMs: number;
   /** A pending delivery is only re-enqueued once it is this much past due (its job normally runs first). */
   sweepGraceMs: number;
+  /**
+   * How long a worker's lock on a running job lasts without renewal (renewed at half that while it runs).
+   * When a worker dies mid-delivery, another worker takes the job over about this long after.
+   */
+  jobLockDurationMs: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
   userAgent: string;
@@ -37,6 +42,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   workerConcurrency: 50,
   sweepIntervalMs: 30_000,
   sweepGraceMs: 60_000,
+  jobLockDurationMs: 30_000,
   responseBodyLimitBytes: 20 * 1024,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };
