@@ -21,7 +21,7 @@ import { WebhookSendResult, WebhookSender } from './webhook-sender';
 /** What became of one run of a delivery. */
 export type DeliveryRunOutcome =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'succeeded' | 'failed' | 'abandoned'; attempt: number }
+  | { kind: 'succeeded' | 'failed'; attempt: number }
   | { kind: 'retry'; attempt: number; delayMs: number };
 
 /**
