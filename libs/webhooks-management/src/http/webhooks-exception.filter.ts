@@ -16,7 +16,8 @@ const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 export function isDatabaseUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string; driverError?: unknown };
   if (err?.driverError) return isDatabaseUnavailable(err.driverError);
-  if (err?.code && (DATABASE_DOWN_CODES.has(err.code) || err.code.startsWith('08'))) return true;
+  // Class 08 is "connection exception", but 08P01 (protocol violation) is a bad statement, not an outage.
+  if (err?.code && (DATABASE_DOWN_CODES.has(err.code) || (err.code.startsWith('08') && err.code !== '08P01'))) return true;
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err?.message ?? '');
 }
 

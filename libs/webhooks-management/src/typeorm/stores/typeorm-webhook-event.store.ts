@@ -4,6 +4,9 @@ import { DataSource } from 'typeorm';
 import { WebhookDelivery, WebhookEvent, WebhookEventStore } from '@hookline/webhooks';
 import { WebhookDeliveryEntity, WebhookEventEntity } from '../entities';
 
+/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement (9 per delivery). */
+const DELIVERY_INSERT_CHUNK = 1000;
+
 @Injectable()
 export class TypeOrmWebhookEventStore extends WebhookEventStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -13,7 +16,9 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
   async saveWithDeliveries(event: WebhookEvent, deliveries: WebhookDelivery[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(WebhookEventEntity, event);
-      if (deliveries.length > 0) await manager.insert(WebhookDeliveryEntity, deliveries);
+      for (let i = 0; i < deliveries.length; i += DELIVERY_INSERT_CHUNK) {
+        await manager.insert(WebhookDeliveryEntity, deliveries.slice(i, i + DELIVERY_INSERT_CHUNK));
+      }
     });
   }
 }
