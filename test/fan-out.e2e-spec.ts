@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DeliverySweeper } from '@hookline/webhooks';
 import { hooklineFixture } from './support/hookline';
 
 const SUBSCRIPTIONS = 10_000;
@@ -21,5 +22,17 @@ describe('large fan-out', () => {
       eventId,
     ]);
     assert.equal(Number(count), SUBSCRIPTIONS);
+  });
+
+  it('re-enqueues every one of them in one sweep after Redis lost them all', async () => {
+    const jobKeys = async () => (await t.env.redisKeys()).filter((k) => /:webhooks:[0-9a-f-]{36}$/.test(k)).length;
+    assert.equal(await jobKeys(), SUBSCRIPTIONS, 'publishing enqueued a job per delivery');
+    await t.env.flushRedis();
+    assert.equal(await jobKeys(), 0);
+
+    const sweeper = t.hookline.app.get(DeliverySweeper);
+    const farFuture = new Date(Date.now() + 24 * 3600 * 1000); // every pending delivery is past the grace period
+    assert.equal(await sweeper.sweep(farFuture), SUBSCRIPTIONS);
+    assert.equal(await jobKeys(), SUBSCRIPTIONS);
   });
 });

@@ -39,10 +39,15 @@ export interface DeliverySendContext {
 
 export abstract class WebhookDeliveryStore {
   abstract getSendContext(deliveryId: string): Promise<DeliverySendContext | null>;
-  /** Pending deliveries whose next attempt was due before `dueBefore`, oldest first. */
-  abstract findOverduePending(dueBefore: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'nextAttemptAt'>[]>;
+  /**
+   * Pending deliveries whose next attempt was due before `dueBefore`, oldest first, in pages: pass the last
+   * row of a page as `after` to get the next one.
+   */
+  abstract findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]>;
   abstract abandon(deliveryId: string): Promise<void>;
 }
+
+export type OverdueDelivery = { id: string; nextAttemptAt: Date };
 
 /** Where an attempt leaves its delivery. */
 export interface DeliveryTransition {

@@ -54,7 +54,7 @@ export class InitialWebhooksSchema1763900000000 implements MigrationInterface {
         creation_time timestamptz NOT NULL DEFAULT now()
       )`);
     // The sweeper's lookup, and stopping a deactivated subscription's deliveries.
-    await q.query(`CREATE INDEX ix_webhook_deliveries_pending_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending'`);
+    await q.query(`CREATE INDEX ix_webhook_deliveries_pending_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending'`);
     await q.query(
       `CREATE INDEX ix_webhook_deliveries_pending_subscription ON webhook_deliveries (webhook_subscription_id) WHERE state = 'pending'`,
     );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DeliverySendContext, WebhookDelivery, WebhookDeliveryStore } from '@hookline/webhooks';
+import { DeliverySendContext, OverdueDelivery, WebhookDeliveryStore } from '@hookline/webhooks';
 
 /** The columns of the send context, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `
@@ -73,11 +73,13 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
     };
   }
 
-  async findOverduePending(dueBefore: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'nextAttemptAt'>[]> {
+  async findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]> {
     return this.dataSource.query(
       `SELECT id, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
-       WHERE state = 'pending' AND next_attempt_at < $1 ORDER BY next_attempt_at LIMIT $2`,
-      [dueBefore, limit],
+       WHERE state = 'pending' AND next_attempt_at < $1
+         AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY next_attempt_at, id LIMIT $4`,
+      [dueBefore, after?.nextAttemptAt ?? null, after?.id ?? null, limit],
     );
   }
 
