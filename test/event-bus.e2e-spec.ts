@@ -43,7 +43,7 @@ describe('in-process use through the CQRS EventBus', () => {
     @Module({
       imports: [
         WebhooksCoreModule.forRoot({
-          options: { retryBaseDelayMs: 50, retryMaxDelayMs: 200 },
+          options: { retryBaseDelayMs: 50, retryMaxDelayMs: 200, allowPrivateNetworks: true },
           featureGrants: { '*': [] },
         }),
         BullModule.forRoot({ redis: REDIS_URL, prefix: env.queuePrefix }),

@@ -88,6 +88,8 @@ export interface RunningHookline {
 /** Settings that make retries and sweeps fast enough for tests; each test file may override any of them. */
 const TEST_SETTINGS: Record<string, string> = {
   HOST: '127.0.0.1',
+  // The receivers of the tests live on 127.0.0.1.
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
   LOG_LEVEL: 'error',
   LOG_FORMAT: 'text',
   WEBHOOKS_RETRY_BASE_DELAY_MS: '50',

@@ -10,3 +10,4 @@ export * from './signing/webhook-signer';
 export * from './payload/webhook-payload';
 export * from './webhooks-core.module';
 export * from './payload/webhook-headers';
+export * from './network/private-networks';

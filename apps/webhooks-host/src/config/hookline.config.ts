@@ -40,6 +40,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
   /** A dead worker's in-flight deliveries are taken over by another worker after about this long. */
   @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_JOB_LOCK_MS = DEFAULT_WEBHOOKS_OPTIONS.jobLockDurationMs;
+  /** Let webhooks reach loopback and private addresses (local development); off guards against SSRF. */
+  @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
@@ -91,6 +93,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
       jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,
+      allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
   };

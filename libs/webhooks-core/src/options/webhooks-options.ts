@@ -26,6 +26,11 @@ export interface WebhooksOptions {
    * When a worker dies mid-delivery, another worker takes the job over about this long after.
    */
   jobLockDurationMs: number;
+  /**
+   * Let webhooks reach loopback, private and link-local addresses. Off by default: in a multi-tenant service a
+   * tenant's URL must not reach the internal network (SSRF). Turn on for local development and tests.
+   */
+  allowPrivateNetworks: boolean;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
   userAgent: string;
@@ -43,6 +48,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   sweepIntervalMs: 30_000,
   sweepGraceMs: 60_000,
   jobLockDurationMs: 30_000,
+  allowPrivateNetworks: false,
   responseBodyLimitBytes: 20 * 1024,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
+  WEBHOOKS_OPTIONS,
   WebhookDefinitionManager,
   WebhookNotFoundError,
+  WebhookValidationError,
+  WebhooksOptions,
   assertValidCustomHeaders,
   generateWebhookSecret,
+  privateAddressMessage,
+  privateLiteralHost,
 } from '@hookline/webhooks-core';
 import { WebhookSubscription, WebhookSubscriptionStore } from '@hookline/webhooks';
 
@@ -23,11 +28,15 @@ export interface CreateWebhookSubscriptionInput {
 @Injectable()
 export class WebhookSubscriptionAppService {
   constructor(
+    @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     private readonly definitions: WebhookDefinitionManager,
     private readonly subscriptions: WebhookSubscriptionStore,
   ) {}
 
   async create(tenantId: string | null, input: CreateWebhookSubscriptionInput): Promise<WebhookSubscription> {
+    // Names are checked when they are resolved, at send time; a literal address can be refused now.
+    const literal = this.options.allowPrivateNetworks ? null : privateLiteralHost(input.webhookUri);
+    if (literal) throw new WebhookValidationError('webhookUri', privateAddressMessage('its host', literal));
     const webhooks = [...new Set(input.webhooks)];
     await this.definitions.assertSubscribable(tenantId, webhooks);
     const headers = input.headers ?? {};

@@ -3,22 +3,32 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import axios, { AxiosInstance, isAxiosError } from 'axios';
-import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
+import {
+  WEBHOOKS_OPTIONS,
+  WebhooksOptions,
+  privateAddressMessage,
+  privateLiteralHost,
+  publicOnlyLookup,
+} from '@hookline/webhooks-core';
 import { honoursRetryAfter, parseRetryAfter } from './retry-policy';
 import { WebhookSendRequest, WebhookSendResult, WebhookSender } from './webhook-sender';
 
 /**
  * Sends with one shared axios instance over keep-alive agents (never a client per call). Redirects are not
  * followed, bodies are sent as given, and only the first `responseBodyLimitBytes` of an answer are read.
+ * Unless private networks are allowed, the agents resolve names with a lookup that refuses private addresses.
  */
 @Injectable()
 export class DefaultWebhookSender extends WebhookSender implements OnModuleDestroy {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
   private readonly client: AxiosInstance;
 
   constructor(@Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions) {
     super();
+    const lookup = options.allowPrivateNetworks ? undefined : publicOnlyLookup;
+    this.httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo', lookup });
+    this.httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo', lookup });
     this.client = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -32,6 +42,12 @@ export class DefaultWebhookSender extends WebhookSender implements OnModuleDestr
   }
 
   async send({ uri, body, headers, timeoutMs }: WebhookSendRequest): Promise<WebhookSendResult> {
+    // A literal IP is connected to without any lookup, so it is checked here.
+    const literal = this.options.allowPrivateNetworks ? null : privateLiteralHost(uri);
+    if (literal) {
+      const error = `Refused: ${privateAddressMessage('the host', literal)}`;
+      return { statusCode: null, responseBody: null, responseHeaders: null, durationMs: 0, error, retryAfterMs: null };
+    }
     const started = performance.now();
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hooklineFixture } from './support/hookline';
+import { sleep, waitUntil } from './support/wait';
+
+/** SSRF guard, on by default: a tenant's webhook cannot reach loopback or private addresses. */
+describe('private networks refused (the default)', () => {
+  const t = hooklineFixture({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' });
+
+  it('refuses a subscription to a literal private address, naming webhookUri', async () => {
+    for (const host of ['127.0.0.1', '[::1]', '169.254.169.254', '10.0.0.7']) {
+      const { status, body } = await t.api.post('/api/webhooks/subscriptions', {
+        webhookUri: `http://${host}:${t.receiver.port}/x`,
+        webhooks: ['order.created'],
+      });
+      assert.equal(status, 400, host);
+      assert.equal(body.error.details[0].field, 'webhookUri');
+      assert.match(body.error.details[0].message, /private or reserved address/);
+    }
+    assert.equal((await t.env.rowCounts()).subscriptions, 0);
+  });
+
+  it('refuses at send time a name that resolves to a private address, recording why', async () => {
+    await t.api.subscribe({ webhookUri: `http://localhost:${t.receiver.port}/via-name`, webhooks: ['order.created'], maxSendAttemptCount: 1 });
+    const eventId = await t.api.publish({ webhookName: 'order.created', data: { ssrf: true } });
+    await waitUntil(async () => (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`)).body.totalCount === 1);
+    const [attempt] = (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`)).body.items;
+    assert.equal(attempt.succeeded, false);
+    assert.equal(attempt.responseStatusCode, null);
+    assert.match(attempt.error, /localhost is (127\.0\.0\.1|::1), a private or reserved address/);
+    await sleep(200);
+    assert.equal(t.receiver.requests().length, 0, 'nothing reached the private receiver');
+  });
+});
