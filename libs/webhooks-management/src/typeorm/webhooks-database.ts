@@ -40,7 +40,8 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return;
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
-      if (e.code !== '42P04') throw e; // created meanwhile by another process
+      // Another process created it meanwhile: 42P04 (duplicate_database), or 23505 when both raced inside the catalog.
+      if (e.code !== '42P04' && e.code !== '23505') throw e;
     });
     new Logger('WebhooksDatabase').log(`Created database '${name}'`);
   } finally {
