@@ -60,19 +60,6 @@ export class WebhookDefinitionManager implements OnModuleInit {
   }
 
   /**
-   * The definition a tenant publishes to. Unknown names are an error; so is a name the tenant's features do
-   * not allow.
-   */
-  async getPublishable(tenantId: string | null, name: string, field = 'webhookName'): Promise<WebhookDefinition> {
-    const definition = this.getOrNull(name);
-    if (!definition) throw new WebhookValidationError(field, `unknown webhook '${name}'`);
-    if (!(await this.isAvailable(tenantId, definition))) {
-      throw new WebhookValidationError(field, `webhook '${name}' requires features this tenant does not have`);
-    }
-    return definition;
-  }
-
-  /**
    * Checks the names a subscription asks for: each is a defined webhook the tenant may see, `*`, or a prefix
    * wildcard that selects at least one such webhook.
    */

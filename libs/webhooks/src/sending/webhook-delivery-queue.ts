@@ -11,7 +11,6 @@ export interface WebhookSenderJobData {
 
 export interface DeliveryToEnqueue {
   deliveryId: string;
-  delayMs?: number;
 }
 
 /** Thrown by the sender job when a delivery should be tried again later; the Bull backoff reads the delay. */
@@ -45,7 +44,7 @@ export class WebhookDeliveryQueue {
     }
     const jobs = deliveries.map((d) => ({
       data: { deliveryId: d.deliveryId },
-      opts: { jobId: d.deliveryId, delay: Math.max(0, d.delayMs ?? 0) },
+      opts: { jobId: d.deliveryId },
     }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
