@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { WebhookDefinitionError } from '@hookline/webhooks-core';
 import { createHooklineApp } from './bootstrap';
 import { ConfigurationError, loadHooklineConfig } from './config/hookline.config';
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof ConfigurationError ? e.message : e);
+  // Set-up mistakes are reported by their message alone; anything else with its stack.
+  console.error(e instanceof ConfigurationError || e instanceof WebhookDefinitionError ? e.message : e);
   process.exit(1);
 });

@@ -27,3 +27,8 @@ export class WebhookNotFoundError extends WebhookDomainError {
     super(`${what} '${id}' was not found`, 'NotFound');
   }
 }
+
+/** Webhook definitions that cannot be used (a bad definitions file, a name defined twice): stops start-up. */
+export class WebhookDefinitionError extends Error {
+  override name = 'WebhookDefinitionError';
+}

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { WebhookDefinitionError } from '../errors';
 import type { WebhookDefinitionContext } from './webhook-definition';
 
 /**
@@ -14,16 +15,16 @@ import type { WebhookDefinitionContext } from './webhook-definition';
  */
 export async function loadDefinitionsFile(path: string, context: WebhookDefinitionContext): Promise<void> {
   const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new Error(`Cannot read webhook definitions file '${path}': ${e.message}`);
+    throw new WebhookDefinitionError(`Cannot read webhook definitions file '${path}': ${e.message}`);
   });
   let doc: unknown;
   try {
     doc = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new Error(`Webhook definitions file '${path}' is not valid ${extname(path) || 'YAML'}: ${(e as Error).message}`);
+    throw new WebhookDefinitionError(`Webhook definitions file '${path}' is not valid ${extname(path) || 'YAML'}: ${(e as Error).message}`);
   }
   const fail = (where: string, why: string): never => {
-    throw new Error(`Webhook definitions file '${path}': ${where} ${why}`);
+    throw new WebhookDefinitionError(`Webhook definitions file '${path}': ${where} ${why}`);
   };
   const groups = (doc as { groups?: unknown })?.groups;
   if (!Array.isArray(groups)) fail('top level', 'must have a "groups" list');

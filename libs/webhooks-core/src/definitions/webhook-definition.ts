@@ -1,3 +1,4 @@
+import { WebhookDefinitionError } from '../errors';
 import { isValidWebhookName } from './webhook-name-pattern';
 
 /** One kind of webhook a tenant can subscribe to (ABP's WebhookDefinition). */
@@ -29,7 +30,7 @@ export class WebhookDefinitionContext {
   private readonly webhooks = new Map<string, WebhookDefinition>();
 
   addGroup(name: string, displayName?: string): WebhookGroupBuilder {
-    if (!name || this.groups.has(name)) throw new Error(`Webhook group '${name}' is empty or defined twice`);
+    if (!name || this.groups.has(name)) throw new WebhookDefinitionError(`Webhook group '${name}' is empty or defined twice`);
     const group: WebhookGroupDefinition = { name, displayName: displayName ?? name, webhooks: [] };
     this.groups.set(name, group);
     return new WebhookGroupBuilder(group, this.webhooks);
@@ -53,9 +54,9 @@ export class WebhookGroupBuilder {
 
   addWebhook(input: WebhookDefinitionInput): this {
     if (!isValidWebhookName(input.name)) {
-      throw new Error(`Webhook name '${input.name}' is invalid: use dotted words of letters, digits, '_' or '-'`);
+      throw new WebhookDefinitionError(`Webhook name '${input.name}' is invalid: use dotted words of letters, digits, '_' or '-'`);
     }
-    if (this.all.has(input.name)) throw new Error(`Webhook '${input.name}' is defined twice`);
+    if (this.all.has(input.name)) throw new WebhookDefinitionError(`Webhook '${input.name}' is defined twice`);
     const definition: WebhookDefinition = {
       name: input.name,
       displayName: input.displayName ?? input.name,
