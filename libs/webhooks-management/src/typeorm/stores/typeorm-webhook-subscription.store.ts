@@ -37,16 +37,22 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Two statements, not one: holding the subscription row while locking its deliveries could deadlock with
+   * an attempt being recorded (which holds its delivery, then updates the subscription). Should the second
+   * not run, the jobs of those deliveries find the subscription inactive and abandon them themselves.
+   */
   async deactivate(id: string, reason: string, at: Date): Promise<void> {
     await this.dataSource.query(
-      `WITH stopped AS (
-         UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL
-         WHERE webhook_subscription_id = $1 AND state = 'pending'
-       )
-       UPDATE webhook_subscriptions
+      `UPDATE webhook_subscriptions
        SET is_active = false, deactivated_at = $2, deactivation_reason = $3, concurrency_stamp = $4
        WHERE id = $1 AND is_active`,
       [id, at, reason, randomUUID()],
+    );
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL
+       WHERE webhook_subscription_id = $1 AND state = 'pending'`,
+      [id],
     );
   }
 }
