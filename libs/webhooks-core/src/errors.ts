@@ -16,9 +16,9 @@ export class WebhookDomainError extends Error {
 export class WebhookValidationError extends WebhookDomainError {
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`, 'ValidationFailed');
+    super(`${field}: ${reason}`, 'ValidationFailed');
   }
 }
 

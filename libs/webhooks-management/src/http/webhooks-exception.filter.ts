@@ -45,7 +45,7 @@ export class WebhooksExceptionFilter implements ExceptionFilter {
 
   private toApiError(e: unknown): ApiError {
     if (e instanceof WebhookValidationError) {
-      return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.message.slice(e.field.length + 2) }] };
+      return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
     }
     if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
     if (e instanceof RequestValidationError) {

@@ -87,7 +87,7 @@ export class WebhookPublisher {
     }));
 
     await this.events.saveWithDeliveries(event, deliveries);
-    await this.queue.enqueue(deliveries.map((d) => ({ deliveryId: d.id })));
+    await this.queue.enqueue(deliveries.map((d) => d.id));
     this.logger.debug(
       `Published ${event.webhookName} ${event.id} for tenant ${tenantId ?? 'host'} to ${deliveries.length} subscriptions`,
     );

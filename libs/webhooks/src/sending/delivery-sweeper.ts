@@ -29,7 +29,7 @@ export class DeliverySweeper {
     let after: OverdueDelivery | null = null;
     for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
       const overdue = await this.deliveries.findOverduePending(dueBefore, after, SWEEP_BATCH);
-      if (overdue.length === 0 || !(await this.queue.enqueue(overdue.map((d) => ({ deliveryId: d.id }))))) break;
+      if (overdue.length === 0 || !(await this.queue.enqueue(overdue.map((d) => d.id)))) break;
       handed += overdue.length;
       if (overdue.length < SWEEP_BATCH) break;
       after = overdue[overdue.length - 1];

@@ -9,10 +9,6 @@ export interface WebhookSenderJobData {
   deliveryId: string;
 }
 
-export interface DeliveryToEnqueue {
-  deliveryId: string;
-}
-
 /** Thrown by the sender job when a delivery should be tried again later; the Bull backoff reads the delay. */
 export class RetryDeliveryLater extends Error {
   constructor(readonly delayMs: number) {
@@ -35,17 +31,14 @@ export class WebhookDeliveryQueue {
   constructor(@InjectQueue(WEBHOOKS_QUEUE) readonly queue: Queue<WebhookSenderJobData>) {}
 
   /** Enqueues in one round trip; false (logged) when Redis did not take them in time. */
-  async enqueue(deliveries: readonly DeliveryToEnqueue[]): Promise<boolean> {
-    if (deliveries.length === 0) return true;
+  async enqueue(deliveryIds: readonly string[]): Promise<boolean> {
+    if (deliveryIds.length === 0) return true;
     if (LOST_CONNECTION_STATES.has(this.queue.client.status)) {
       // Redis was reachable and is not now: do not make the publisher wait for it.
-      this.logger.warn(`Redis is ${this.queue.client.status}; ${deliveries.length} deliveries stay pending for the sweeper`);
+      this.logger.warn(`Redis is ${this.queue.client.status}; ${deliveryIds.length} deliveries stay pending for the sweeper`);
       return false;
     }
-    const jobs = deliveries.map((d) => ({
-      data: { deliveryId: d.deliveryId },
-      opts: { jobId: d.deliveryId },
-    }));
+    const jobs = deliveryIds.map((deliveryId) => ({ data: { deliveryId }, opts: { jobId: deliveryId } }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
@@ -55,7 +48,7 @@ export class WebhookDeliveryQueue {
       return true;
     } catch (e) {
       this.logger.warn(
-        `Could not enqueue ${deliveries.length} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
+        `Could not enqueue ${deliveryIds.length} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
       );
       return false;
     } finally {
