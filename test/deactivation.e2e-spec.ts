@@ -65,7 +65,9 @@ describe('automatic deactivation', () => {
     assert.match(state.deactivationReason, /410/);
     await sleep(300);
     assert.equal(t.receiver.requests('/gone').length, 1, 'no retry after 410');
-    const [delivery] = await t.env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+    const [delivery] = await t.env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [
+      eventId,
+    ]);
     assert.notEqual(delivery.state, 'pending');
   });
 });

@@ -33,7 +33,10 @@ describe('tenant-scoped matching', () => {
     for (const path of ['/a-other-name', '/a-inactive', '/b-exact', '/host-exact', '/host-all']) {
       assert.equal(t.receiver.requests(path).length, 0, `${path} must get nothing`);
     }
-    const [{ count }] = await t.env.query<{ count: string }>('SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+    const [{ count }] = await t.env.query<{ count: string }>(
+      'SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1',
+      [eventId],
+    );
     assert.equal(Number(count), 4);
   });
 

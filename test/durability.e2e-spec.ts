@@ -7,7 +7,9 @@ import { TcpProxy } from './support/tcp-proxy';
 import { sleep, waitUntil } from './support/wait';
 
 /** Runs `body` with a fresh environment and receiver, and cleans up whatever it started. */
-async function withEnvironment(body: (env: ScratchEnvironment, receiver: TestReceiver, apps: RunningHookline[]) => Promise<void>) {
+async function withEnvironment(
+  body: (env: ScratchEnvironment, receiver: TestReceiver, apps: RunningHookline[]) => Promise<void>,
+) {
   const env = new ScratchEnvironment();
   const receiver = await TestReceiver.start();
   const apps: RunningHookline[] = [];
@@ -61,14 +63,21 @@ describe('nothing is lost', () => {
         const [first, second] = await receiver.waitForRequests('/killed', 2, 20_000);
         assert.equal(second.headers['webhook-id'], first.headers['webhook-id'], 'the same delivery, so the receiver can dedupe');
         await waitUntil(async () => {
-          const [delivery] = await env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+          const [delivery] = await env.query<{ state: string }>(
+            'SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1',
+            [eventId],
+          );
           return delivery.state === 'succeeded';
         });
         const attempts = await env.query<{ attempt_number: number; succeeded: boolean }>(
           'SELECT attempt_number, succeeded FROM webhook_send_attempts WHERE webhook_event_id = $1',
           [eventId],
         );
-        assert.deepEqual(attempts, [{ attempt_number: 1, succeeded: true }], 'the killed try left no record; the retry is attempt 1');
+        assert.deepEqual(
+          attempts,
+          [{ attempt_number: 1, succeeded: true }],
+          'the killed try left no record; the retry is attempt 1',
+        );
       } finally {
         await successor.kill('SIGTERM');
       }
@@ -81,7 +90,10 @@ describe('nothing is lost', () => {
       await api.api.subscribe({ webhookUri: receiver.url('/swept'), webhooks: ['order.paid'] }, 't');
       await api.api.publish({ webhookName: 'order.paid', data: { swept: true } }, 't');
       const [{ id }] = await env.query<{ id: string }>('SELECT id FROM webhook_deliveries');
-      assert.ok((await env.redisKeys()).some((k) => k.endsWith(`:${id}`)), 'the job was enqueued');
+      assert.ok(
+        (await env.redisKeys()).some((k) => k.endsWith(`:${id}`)),
+        'the job was enqueued',
+      );
 
       await env.flushRedis();
       assert.deepEqual(await env.redisKeys(), [], 'Redis lost everything');
@@ -110,7 +122,10 @@ describe('nothing is lost', () => {
         const started = Date.now();
         const eventId = await hookline.api.publish({ webhookName: 'customer.created', data: { during: 'outage' } }, 't');
         assert.ok(Date.now() - started < 2000, `publish took ${Date.now() - started} ms with Redis away`);
-        const [delivery] = await env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [eventId]);
+        const [delivery] = await env.query<{ state: string }>(
+          'SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1',
+          [eventId],
+        );
         assert.equal(delivery.state, 'pending', 'the event and its delivery are stored');
         await sleep(500);
         assert.equal(receiver.requests('/redis-down').length, 0);
@@ -136,14 +151,21 @@ describe('nothing is lost', () => {
         await hookline.api.publish({ webhookName: 'order.created', data: { before: true } });
 
         await pgProxy.cut();
-        const { status, body } = await hookline.api.post('/api/webhooks/publish', { webhookName: 'order.created', data: { during: true } });
+        const { status, body } = await hookline.api.post('/api/webhooks/publish', {
+          webhookName: 'order.created',
+          data: { during: true },
+        });
         assert.equal(status, 503);
         assert.equal(body.error.code, 'ServiceUnavailable');
         assert.match(body.error.message, /database is unavailable/i);
 
         await pgProxy.resume();
         assert.equal((await env.rowCounts()).events, 1, 'the refused publish stored nothing');
-        await waitUntil(async () => (await hookline.api.post('/api/webhooks/publish', { webhookName: 'order.created', data: { after: true } })).status === 202);
+        await waitUntil(
+          async () =>
+            (await hookline.api.post('/api/webhooks/publish', { webhookName: 'order.created', data: { after: true } })).status ===
+            202,
+        );
         assert.equal((await env.rowCounts()).events, 2);
       } finally {
         await pgProxy.close();

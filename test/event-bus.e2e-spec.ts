@@ -74,7 +74,9 @@ describe('in-process use through the CQRS EventBus', () => {
     const subscription = await app
       .get(WebhookSubscriptionAppService)
       .create('shop-tenant', { webhookUri: receiver.url('/shop'), webhooks: ['shop.*'] });
-    app.get(EventBus).publish(new WebhooksEvent({ webhookName: 'shop.order.placed', data: { orderId: 'A-1' }, tenantId: 'shop-tenant' }));
+    app
+      .get(EventBus)
+      .publish(new WebhooksEvent({ webhookName: 'shop.order.placed', data: { orderId: 'A-1' }, tenantId: 'shop-tenant' }));
     const [request] = await receiver.waitForRequests('/shop', 1);
     const body = JSON.parse(request.body);
     assert.equal(body.webhookEvent, 'shop.order.placed');
@@ -93,7 +95,9 @@ describe('in-process use through the CQRS EventBus', () => {
 
   it('stores but does not deliver a feature-gated webhook the tenant lacks', async () => {
     await assert.rejects(
-      app.get(WebhookSubscriptionAppService).create('shop-tenant', { webhookUri: receiver.url('/refunds'), webhooks: ['shop.refund.issued'] }),
+      app
+        .get(WebhookSubscriptionAppService)
+        .create('shop-tenant', { webhookUri: receiver.url('/refunds'), webhooks: ['shop.refund.issued'] }),
       /requires features/,
     );
     const { deliveryCount } = await app

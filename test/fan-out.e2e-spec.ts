@@ -18,9 +18,10 @@ describe('large fan-out', () => {
       [SUBSCRIPTIONS],
     );
     const eventId = await t.api.publish({ webhookName: 'order.created', data: { big: true } }, 'big');
-    const [{ count }] = await t.env.query<{ count: string }>('SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1', [
-      eventId,
-    ]);
+    const [{ count }] = await t.env.query<{ count: string }>(
+      'SELECT count(*) FROM webhook_deliveries WHERE webhook_event_id = $1',
+      [eventId],
+    );
     assert.equal(Number(count), SUBSCRIPTIONS);
   });
 

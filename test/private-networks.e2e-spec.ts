@@ -21,7 +21,11 @@ describe('private networks refused (the default)', () => {
   });
 
   it('refuses at send time a name that resolves to a private address, recording why', async () => {
-    await t.api.subscribe({ webhookUri: `http://localhost:${t.receiver.port}/via-name`, webhooks: ['order.created'], maxSendAttemptCount: 1 });
+    await t.api.subscribe({
+      webhookUri: `http://localhost:${t.receiver.port}/via-name`,
+      webhooks: ['order.created'],
+      maxSendAttemptCount: 1,
+    });
     const eventId = await t.api.publish({ webhookName: 'order.created', data: { ssrf: true } });
     await waitUntil(async () => (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`)).body.totalCount === 1);
     const [attempt] = (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`)).body.items;

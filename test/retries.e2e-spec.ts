@@ -19,10 +19,12 @@ describe('retries and recorded attempts', () => {
   const t = hooklineFixture();
 
   const deliveryOf = async (eventId: string) =>
-    (await t.env.query<{ id: string; state: string; attempt_count: number }>(
-      'SELECT id, state, attempt_count FROM webhook_deliveries WHERE webhook_event_id = $1',
-      [eventId],
-    ))[0];
+    (
+      await t.env.query<{ id: string; state: string; attempt_count: number }>(
+        'SELECT id, state, attempt_count FROM webhook_deliveries WHERE webhook_event_id = $1',
+        [eventId],
+      )
+    )[0];
 
   const waitForState = async (eventId: string, state: string) =>
     waitUntil(async () => (await deliveryOf(eventId))?.state === state, {
@@ -48,7 +50,10 @@ describe('retries and recorded attempts', () => {
     assert.equal(requests.length, 3);
     const delivery = await deliveryOf(eventId);
     assert.deepEqual(new Set(requests.map((r) => r.headers['webhook-id'])), new Set([delivery.id]));
-    assert.deepEqual(requests.map((r) => JSON.parse(r.body).attempt), [1, 2, 3]);
+    assert.deepEqual(
+      requests.map((r) => JSON.parse(r.body).attempt),
+      [1, 2, 3],
+    );
     assert.equal(requests[0].headers.authorization, 'Bearer receiver-token');
 
     const attempts = await attemptsOf(eventId, 'retry');
@@ -117,7 +122,10 @@ describe('retries and recorded attempts', () => {
     t.receiver.on('/big', () => ({ status: 200, body: 'x'.repeat(100_000) }));
     t.receiver.on('/moved', () => ({ status: 302, headers: { location: t.receiver.url('/big') } }));
     await t.api.subscribe({ webhookUri: t.receiver.url('/big'), webhooks: ['order.created'] }, 'bodies');
-    await t.api.subscribe({ webhookUri: t.receiver.url('/moved'), webhooks: ['order.created'], maxSendAttemptCount: 1 }, 'bodies');
+    await t.api.subscribe(
+      { webhookUri: t.receiver.url('/moved'), webhooks: ['order.created'], maxSendAttemptCount: 1 },
+      'bodies',
+    );
     const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 6 } }, 'bodies');
     await waitUntil(async () => (await attemptsOf(eventId, 'bodies')).length === 2);
     const attempts = await attemptsOf(eventId, 'bodies');

@@ -26,7 +26,10 @@ describe('signed deliveries', () => {
   it('signs a generated whsec_ secret with both schemes; the stock verifier accepts it, tampering fails both', async () => {
     const { secret } = await t.api.subscribe({ webhookUri: t.receiver.url('/generated'), webhooks: ['order.paid'] }, 't1');
     assert.match(secret, /^whsec_/);
-    const eventId = await t.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-9', amount: 12.5, note: 'Zoë ✓' } }, 't1');
+    const eventId = await t.api.publish(
+      { webhookName: 'order.paid', data: { orderId: 'o-9', amount: 12.5, note: 'Zoë ✓' } },
+      't1',
+    );
     const [request] = await t.receiver.waitForRequests('/generated', 1);
 
     const payload = new Webhook(secret).verify(request.body, standardHeaders(request)) as Record<string, unknown>;
@@ -66,7 +69,12 @@ describe('signed deliveries', () => {
     );
     const data = { b: 2, a: [1, 'x'], nested: { z: null } };
     const eventId = await t.api.publish(
-      { webhookName: 'customer.created', data, sendExactSameData: true, headers: { 'x-shared': 'from-publish', 'X-Publish': 'pub' } },
+      {
+        webhookName: 'customer.created',
+        data,
+        sendExactSameData: true,
+        headers: { 'x-shared': 'from-publish', 'X-Publish': 'pub' },
+      },
       't2',
     );
     const [merged] = await t.receiver.waitForRequests('/exact', 1);
@@ -78,7 +86,9 @@ describe('signed deliveries', () => {
     assert.equal(merged.headers['user-agent'], 'Acme-Relay/2');
     const sharedHeaderLines = merged.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-shared');
     assert.equal(sharedHeaderLines.length, 1, 'one x-shared header on the wire, not two');
-    await waitUntil(async () => (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 't2')).body.totalCount === 1);
+    await waitUntil(
+      async () => (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 't2')).body.totalCount === 1,
+    );
     const [attempt] = (await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 't2')).body.items;
     const storedShared = Object.keys(attempt.requestHeaders).filter((name) => name.toLowerCase() === 'x-shared');
     assert.deepEqual(storedShared, ['x-shared'], 'the stored request headers name it once');

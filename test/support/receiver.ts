@@ -51,7 +51,10 @@ export class TestReceiver {
 
   on(path: string, responder: Responder | number[]): this {
     const statuses = Array.isArray(responder) ? responder : null;
-    this.responders.set(path, statuses ? (_, n) => ({ status: statuses[Math.min(n, statuses.length - 1)] }) : (responder as Responder));
+    this.responders.set(
+      path,
+      statuses ? (_, n) => ({ status: statuses[Math.min(n, statuses.length - 1)] }) : (responder as Responder),
+    );
     return this;
   }
 

@@ -5,7 +5,11 @@ export { sleep };
 /** Polls until `condition` holds; fails with `message` after `timeoutMs`. */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 15_000, intervalMs = 25, message = () => 'condition not met' }: {
+  {
+    timeoutMs = 15_000,
+    intervalMs = 25,
+    message = () => 'condition not met',
+  }: {
     timeoutMs?: number;
     intervalMs?: number;
     message?: () => string;

@@ -1,11 +1,6 @@
 import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import {
-  WebhookDeliveryStore,
-  WebhookEventStore,
-  WebhookSendAttemptStore,
-  WebhookSubscriptionStore,
-} from '@hookline/webhooks';
+import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
 import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
@@ -67,7 +62,13 @@ export class WebhooksManagementModule {
         { provide: WebhookSendAttemptStore, useClass: options.stores?.sendAttempts ?? TypeOrmWebhookSendAttemptStore },
         WebhookSubscriptionAppService,
       ],
-      exports: [WebhookSubscriptionStore, WebhookEventStore, WebhookDeliveryStore, WebhookSendAttemptStore, WebhookSubscriptionAppService],
+      exports: [
+        WebhookSubscriptionStore,
+        WebhookEventStore,
+        WebhookDeliveryStore,
+        WebhookSendAttemptStore,
+        WebhookSubscriptionAppService,
+      ],
     };
   }
 }

@@ -35,7 +35,13 @@ describe('loadHooklineConfig', () => {
 
   it('refuses bad values, naming each variable', () => {
     assert.throws(
-      () => loadHooklineConfig({ PORT: 'eighty', ROLE: 'boss', WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '0', WEBHOOKS_FEATURE_GRANTS: '[1]' }),
+      () =>
+        loadHooklineConfig({
+          PORT: 'eighty',
+          ROLE: 'boss',
+          WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '0',
+          WEBHOOKS_FEATURE_GRANTS: '[1]',
+        }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigurationError);
         for (const name of ['PORT', 'ROLE', 'WEBHOOKS_MAX_SEND_ATTEMPT_COUNT', 'WEBHOOKS_FEATURE_GRANTS']) {

@@ -4,8 +4,13 @@ import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
 
 const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' || value === true ? true : value === 'false' || value === '0' || value === false ? false : value;
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+  value === 'true' || value === '1' || value === true
+    ? true
+    : value === 'false' || value === '0' || value === false
+      ? false
+      : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
 /**
  * Every setting the service reads, as environment variables with defaults that run on a developer machine
@@ -28,9 +33,13 @@ export class HooklineEnvironment {
   @IsString() WEBHOOKS_FEATURE_GRANTS = '';
   @Transform(toInt) @Min(1) @Max(300) @IsInt() WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
   @Transform(toInt) @Min(1) @Max(100) @IsInt() WEBHOOKS_MAX_SEND_ATTEMPT_COUNT = DEFAULT_WEBHOOKS_OPTIONS.maxSendAttemptCount;
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   WEBHOOKS_AUTO_DEACTIVATION_ENABLED = DEFAULT_WEBHOOKS_OPTIONS.isAutomaticSubscriptionDeactivationEnabled;
-  @Transform(toInt) @Min(1) @Max(10_000) @IsInt() 
+  @Transform(toInt)
+  @Min(1)
+  @Max(10_000)
+  @IsInt()
   WEBHOOKS_MAX_CONSECUTIVE_FAILURES = DEFAULT_WEBHOOKS_OPTIONS.maxConsecutiveFailCountBeforeDeactivateSubscription;
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_BASE_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryBaseDelayMs;
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
@@ -70,7 +79,9 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
   const isGiven = (k: string) => env[k] !== undefined && (env[k] !== '' || EMPTY_MEANS_NONE.has(k));
   const given = Object.fromEntries(known.filter(isGiven).map((k) => [k, env[k]]));
   const e = plainToInstance(HooklineEnvironment, given);
-  const problems = validateSync(e, { stopAtFirstError: true }).flatMap((v) => Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`));
+  const problems = validateSync(e, { stopAtFirstError: true }).flatMap((v) =>
+    Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`),
+  );
   const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);
   if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {

@@ -21,7 +21,10 @@ async function load(path: string, context = new WebhookDefinitionContext()) {
 
 describe('loadDefinitionsFile', () => {
   it('loads groups and webhooks from YAML and JSON', async () => {
-    const yaml = file('a.yaml', 'groups:\n  - name: orders\n    displayName: Orders\n    webhooks:\n      - name: order.created\n        requiredFeatures: [A, B]\n');
+    const yaml = file(
+      'a.yaml',
+      'groups:\n  - name: orders\n    displayName: Orders\n    webhooks:\n      - name: order.created\n        requiredFeatures: [A, B]\n',
+    );
     const { groups, webhooks } = await load(yaml);
     assert.equal(groups[0].displayName, 'Orders');
     assert.deepEqual(webhooks.get('order.created')?.requiredFeatures, ['A', 'B']);
@@ -34,17 +37,31 @@ describe('loadDefinitionsFile', () => {
   it('adds to a group a code provider created', async () => {
     const context = new WebhookDefinitionContext();
     context.addGroup('orders').addWebhook({ name: 'order.paid' });
-    const { groups } = await load(file('c.yaml', 'groups:\n  - name: orders\n    webhooks: [{ name: order.created }]\n'), context);
-    assert.deepEqual(groups[0].webhooks.map((w) => w.name), ['order.paid', 'order.created']);
+    const { groups } = await load(
+      file('c.yaml', 'groups:\n  - name: orders\n    webhooks: [{ name: order.created }]\n'),
+      context,
+    );
+    assert.deepEqual(
+      groups[0].webhooks.map((w) => w.name),
+      ['order.paid', 'order.created'],
+    );
   });
 
   const broken: [string, string, RegExp][] = [
     ['missing groups', 'webhooks: []\n', /top level must have a "groups" list/],
     ['webhooks not a list', 'groups:\n  - name: g\n    webhooks: nope\n', /groups\[0\]\.webhooks must be a list/],
-    ['bad name', 'groups:\n  - name: g\n    webhooks: [{ name: "bad name!" }]\n', /groups\[0\]\.webhooks\[0\] Webhook name 'bad name!' is invalid/],
+    [
+      'bad name',
+      'groups:\n  - name: g\n    webhooks: [{ name: "bad name!" }]\n',
+      /groups\[0\]\.webhooks\[0\] Webhook name 'bad name!' is invalid/,
+    ],
     ['wildcard as a name', 'groups:\n  - name: g\n    webhooks: [{ name: "order.*" }]\n', /is invalid/],
     ['defined twice', 'groups:\n  - name: g\n    webhooks: [{ name: a.b }, { name: a.b }]\n', /'a.b' is defined twice/],
-    ['features not strings', 'groups:\n  - name: g\n    webhooks: [{ name: a.b, requiredFeatures: [1] }]\n', /requiredFeatures must be a list of strings/],
+    [
+      'features not strings',
+      'groups:\n  - name: g\n    webhooks: [{ name: a.b, requiredFeatures: [1] }]\n',
+      /requiredFeatures must be a list of strings/,
+    ],
     ['not YAML', 'groups: [\n', /is not valid/],
   ];
   for (const [what, text, message] of broken) {

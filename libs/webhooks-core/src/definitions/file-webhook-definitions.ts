@@ -21,7 +21,9 @@ export async function loadDefinitionsFile(path: string, context: WebhookDefiniti
   try {
     doc = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new WebhookDefinitionError(`Webhook definitions file '${path}' is not valid ${extname(path) || 'YAML'}: ${(e as Error).message}`);
+    throw new WebhookDefinitionError(
+      `Webhook definitions file '${path}' is not valid ${extname(path) || 'YAML'}: ${(e as Error).message}`,
+    );
   }
   const fail = (where: string, why: string): never => {
     throw new WebhookDefinitionError(`Webhook definitions file '${path}': ${where} ${why}`);

@@ -54,7 +54,9 @@ export class WebhookGroupBuilder {
 
   addWebhook(input: WebhookDefinitionInput): this {
     if (!isValidWebhookName(input.name)) {
-      throw new WebhookDefinitionError(`Webhook name '${input.name}' is invalid: use dotted words of letters, digits, '_' or '-'`);
+      throw new WebhookDefinitionError(
+        `Webhook name '${input.name}' is invalid: use dotted words of letters, digits, '_' or '-'`,
+      );
     }
     if (this.all.has(input.name)) throw new WebhookDefinitionError(`Webhook '${input.name}' is defined twice`);
     const definition: WebhookDefinition = {

@@ -26,9 +26,7 @@ const isBodyParserError = (cause: unknown): boolean =>
 
 /** `NOT_FOUND` → `NotFound`. */
 const statusCode = (status: number): string =>
-  (HttpStatus[status] ?? 'Error')
-    .toLowerCase()
-    .replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+  (HttpStatus[status] ?? 'Error').toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 /**
  * Renders every error of the webhooks API in one shape: `{ error: { code, message, details: [{ field, message }] } }`.

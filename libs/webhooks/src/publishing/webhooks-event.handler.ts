@@ -24,12 +24,14 @@ export class WebhooksEventHandler implements IEventHandler<WebhooksEvent>, OnMod
   }
 
   onModuleInit(): void {
-    this.failures = this.unhandledExceptions.pipe(UnhandledExceptionBus.ofType(WebhooksEvent)).subscribe(({ cause, exception }) => {
-      const { webhookName, tenantId } = (cause as WebhooksEvent).input;
-      this.logger.error(
-        `WebhooksEvent '${webhookName}' for tenant ${tenantId ?? 'host'} was not published: ${(exception as Error)?.message ?? exception}`,
-      );
-    });
+    this.failures = this.unhandledExceptions
+      .pipe(UnhandledExceptionBus.ofType(WebhooksEvent))
+      .subscribe(({ cause, exception }) => {
+        const { webhookName, tenantId } = (cause as WebhooksEvent).input;
+        this.logger.error(
+          `WebhooksEvent '${webhookName}' for tenant ${tenantId ?? 'host'} was not published: ${(exception as Error)?.message ?? exception}`,
+        );
+      });
   }
 
   onModuleDestroy(): void {

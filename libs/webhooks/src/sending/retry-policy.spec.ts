@@ -6,9 +6,18 @@ const options = { retryBaseDelayMs: 1000, retryMaxDelayMs: 10_000, retryAfterMax
 
 describe('retryDelayMs', () => {
   it('doubles from the base, with jitter within [half, full] of the exponential step', () => {
-    assert.equal(retryDelayMs(1, options, null, () => 0), 500);
-    assert.equal(retryDelayMs(1, options, null, () => 1), 1000);
-    assert.equal(retryDelayMs(3, options, null, () => 1), 4000);
+    assert.equal(
+      retryDelayMs(1, options, null, () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelayMs(1, options, null, () => 1),
+      1000,
+    );
+    assert.equal(
+      retryDelayMs(3, options, null, () => 1),
+      4000,
+    );
     for (let i = 0; i < 100; i++) {
       const d = retryDelayMs(2, options);
       assert.ok(d >= 1000 && d <= 2000, String(d));
@@ -16,13 +25,25 @@ describe('retryDelayMs', () => {
   });
 
   it('never exceeds the maximum delay', () => {
-    assert.equal(retryDelayMs(30, options, null, () => 1), 10_000);
+    assert.equal(
+      retryDelayMs(30, options, null, () => 1),
+      10_000,
+    );
   });
 
   it('honours Retry-After as a floor, bounded by retryAfterMaxMs', () => {
-    assert.equal(retryDelayMs(1, options, 30_000, () => 1), 30_000);
-    assert.equal(retryDelayMs(1, options, 3_600_000, () => 1), 60_000);
-    assert.equal(retryDelayMs(3, options, 10, () => 1), 4000);
+    assert.equal(
+      retryDelayMs(1, options, 30_000, () => 1),
+      30_000,
+    );
+    assert.equal(
+      retryDelayMs(1, options, 3_600_000, () => 1),
+      60_000,
+    );
+    assert.equal(
+      retryDelayMs(3, options, 10, () => 1),
+      4000,
+    );
   });
 });
 

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  WEBHOOKS_OPTIONS,
-  WebhookSigner,
-  WebhooksOptions,
-  buildWebhookBody,
-  redactHeaders,
-} from '@hookline/webhooks-core';
+import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
 import type { WebhookEvent, WebhookSubscription } from '../domain/webhook-model';
 import {
   DeliverySendContext,

@@ -25,7 +25,9 @@ export class InitialWebhooksSchema1763900000000 implements MigrationInterface {
       )`);
     // Matching: the active subscriptions of one tenant (btree, NULL = host), then the names (GIN) as a filter.
     await q.query(`CREATE INDEX ix_webhook_subscriptions_active_tenant ON webhook_subscriptions (tenant_id) WHERE is_active`);
-    await q.query(`CREATE INDEX ix_webhook_subscriptions_active_webhooks ON webhook_subscriptions USING gin (webhooks) WHERE is_active`);
+    await q.query(
+      `CREATE INDEX ix_webhook_subscriptions_active_webhooks ON webhook_subscriptions USING gin (webhooks) WHERE is_active`,
+    );
     await q.query(`CREATE INDEX ix_webhook_subscriptions_tenant_creation ON webhook_subscriptions (tenant_id, creation_time)`);
 
     await q.query(`
@@ -54,7 +56,9 @@ export class InitialWebhooksSchema1763900000000 implements MigrationInterface {
         creation_time timestamptz NOT NULL DEFAULT now()
       )`);
     // The sweeper's lookup, and stopping a deactivated subscription's deliveries.
-    await q.query(`CREATE INDEX ix_webhook_deliveries_pending_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending'`);
+    await q.query(
+      `CREATE INDEX ix_webhook_deliveries_pending_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending'`,
+    );
     await q.query(
       `CREATE INDEX ix_webhook_deliveries_pending_subscription ON webhook_deliveries (webhook_subscription_id) WHERE state = 'pending'`,
     );
@@ -83,7 +87,9 @@ export class InitialWebhooksSchema1763900000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX ix_webhook_send_attempts_subscription_creation ON webhook_send_attempts (webhook_subscription_id, creation_time DESC)`,
     );
-    await q.query(`CREATE INDEX ix_webhook_send_attempts_tenant_creation ON webhook_send_attempts (tenant_id, creation_time DESC)`);
+    await q.query(
+      `CREATE INDEX ix_webhook_send_attempts_tenant_creation ON webhook_send_attempts (tenant_id, creation_time DESC)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
