@@ -11,3 +11,4 @@ export * from './payload/webhook-payload';
 export * from './webhooks-core.module';
 export * from './payload/webhook-headers';
 export * from './network/private-networks';
+export * from './tenancy/tenant-id';

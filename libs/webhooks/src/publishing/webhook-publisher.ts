@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  TENANT_ID_RULE,
   WebhookDefinitionManager,
   WebhookValidationError,
   assertValidCustomHeaders,
+  isValidTenantId,
   patternsMatching,
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
@@ -53,9 +55,7 @@ export class WebhookPublisher {
       throw new WebhookValidationError('data', 'must be a JSON object');
     }
     if (input.headers !== undefined && input.headers !== null) assertValidCustomHeaders(input.headers, 'headers');
-    if (tenantId !== null && (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 64)) {
-      throw new WebhookValidationError('tenantId', 'must be a string of 1 to 64 characters');
-    }
+    if (tenantId !== null && !isValidTenantId(tenantId)) throw new WebhookValidationError('tenantId', TENANT_ID_RULE);
 
     // A tenant without the definition's features gets the event recorded but nothing delivered.
     const granted = await this.definitions.isAvailable(tenantId, definition);
