@@ -85,6 +85,9 @@ export interface RunningHookline {
   close(): Promise<void>;
 }
 
+/** The host admin key every test application is configured with; ApiClient sends it unless told otherwise. */
+export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
+
 /** Settings that make retries and sweeps fast enough for tests; each test file may override any of them. */
 const TEST_SETTINGS: Record<string, string> = {
   HOST: '127.0.0.1',
@@ -96,6 +99,7 @@ const TEST_SETTINGS: Record<string, string> = {
   WEBHOOKS_RETRY_MAX_DELAY_MS: '200',
   WEBHOOKS_SWEEP_INTERVAL_MS: '60000',
   WEBHOOKS_DEFINITIONS_FILE: resolve('config/webhooks.definitions.yaml'),
+  WEBHOOKS_ADMIN_API_KEY: TEST_ADMIN_API_KEY,
 };
 
 /** The environment variables of an application on this scratch environment. */
@@ -121,24 +125,47 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details: { field: string; message: string }[] };
 }
 
-/** The service's HTTP API over real HTTP. `tenant` sets the `__tenant` header. */
-export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+export interface RequestOptions {
+  body?: unknown;
+  /** Sets the `__tenant` header. */
+  tenant?: string;
+  rawBody?: string;
+  /** The bearer credential; defaults to the client's (the host admin key). null sends none. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
 
-  async request<T = any>(
-    method: string,
-    path: string,
-    { body, tenant, rawBody }: { body?: unknown; tenant?: string; rawBody?: string } = {},
-  ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+/** The service's HTTP API over real HTTP, authenticated with `key` (the host admin key by default). */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly key: string | null = TEST_ADMIN_API_KEY,
+  ) {}
+
+  /** The same API with another credential. */
+  as(key: string | null): ApiClient {
+    return new ApiClient(this.baseUrl, key);
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const { body, tenant, rawBody } = options;
+    const key = options.key === undefined ? this.key : options.key;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     if (tenant !== undefined) headers.__tenant = tenant;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    let parsed: unknown = text || undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON (a 413 from the body parser, say): keep the text */
+    }
+    return { status: response.status, body: parsed as T };
   }
 
   get<T = any>(path: string, tenant?: string) {
@@ -147,6 +174,14 @@ export class ApiClient {
 
   post<T = any>(path: string, body: unknown, tenant?: string) {
     return this.request<T>('POST', path, { body, tenant });
+  }
+
+  put<T = any>(path: string, body: unknown, tenant?: string) {
+    return this.request<T>('PUT', path, { body, tenant });
+  }
+
+  delete<T = any>(path: string, tenant?: string) {
+    return this.request<T>('DELETE', path, { tenant });
   }
 
   /** Creates a subscription and fails loudly unless it was created. */

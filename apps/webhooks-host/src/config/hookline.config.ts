@@ -1,5 +1,5 @@
 import { Transform, plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
 
@@ -53,6 +53,13 @@ export class HooklineEnvironment {
   @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+  /**
+   * The host administrator's API key (every permission, may act for any tenant with `__tenant`). Unset: only
+   * keys created through the API (or JWTs) are accepted, and nobody can create the first one.
+   */
+  @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_ADMIN_API_KEY !== '')
+  @MinLength(24, { message: 'must be at least 24 characters' })
+  WEBHOOKS_ADMIN_API_KEY = '';
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -66,6 +73,7 @@ export interface HooklineConfig {
   featureGrants: FeatureGrants | null;
   webhooks: WebhooksOptions;
   log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
+  auth: { adminApiKey: string | null };
 }
 
 export class ConfigurationError extends Error {}
@@ -107,6 +115,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
+    auth: { adminApiKey: e.WEBHOOKS_ADMIN_API_KEY || null },
   };
 }
 

@@ -1,5 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { WebhookDefinitionManager } from '@hookline/webhooks-core';
+import { RequirePermissions } from '../auth/webhooks-principal';
+import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
 import { WebhooksApi } from './webhooks-api.decorator';
 
@@ -10,6 +12,7 @@ export class WebhookDefinitionsController {
 
   /** The definitions the caller's tenant may subscribe to. */
   @Get()
+  @RequirePermissions(WebhooksPermissions.Definitions.Default)
   async list(@CurrentTenant() tenantId: string | null) {
     const items = await this.definitions.getAvailable(tenantId);
     return { totalCount: items.length, items };
