@@ -28,6 +28,27 @@ export class WebhookNotFoundError extends WebhookDomainError {
   }
 }
 
+/** The request conflicts with the current state (a stale concurrency stamp, a duplicate, a resource in use). */
+export class WebhookConflictError extends WebhookDomainError {
+  constructor(
+    message: string,
+    /** What the caller can act on, e.g. the ids of the subscriptions in the way. */
+    readonly details: { field: string; message: string }[] = [],
+  ) {
+    super(message, 'Conflict');
+  }
+}
+
+/** The request is too large in a way a limit names (413). */
+export class WebhookPayloadTooLargeError extends WebhookDomainError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`, 'PayloadTooLarge');
+  }
+}
+
 /** Webhook definitions that cannot be used (a bad definitions file, a name defined twice): stops start-up. */
 export class WebhookDefinitionError extends Error {
   override name = 'WebhookDefinitionError';

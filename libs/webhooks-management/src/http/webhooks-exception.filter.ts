@@ -1,6 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { WebhookNotFoundError, WebhookValidationError } from '@hookline/webhooks-core';
+import {
+  WebhookConflictError,
+  WebhookNotFoundError,
+  WebhookPayloadTooLargeError,
+  WebhookValidationError,
+} from '@hookline/webhooks-core';
 import { ApiErrorDetail, RequestValidationError } from './webhooks-api-error';
 
 interface ApiError {
@@ -46,6 +51,10 @@ export class WebhooksExceptionFilter implements ExceptionFilter {
       return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
     }
     if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
+    if (e instanceof WebhookConflictError) return { status: 409, code: e.code, message: e.message, details: e.details };
+    if (e instanceof WebhookPayloadTooLargeError) {
+      return { status: 413, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
+    }
     if (e instanceof RequestValidationError) {
       return { status: 400, code: 'ValidationFailed', message: e.message, details: e.details };
     }
