@@ -18,7 +18,7 @@ export class AppModule {
           featureGrants: config.featureGrants,
         }),
         BullModule.forRoot({ redis: config.redis.url, prefix: config.redis.prefix }),
-        WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker' }),
+        WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker', auth: config.auth }),
         WebhooksModule.forRoot({ worker: config.role !== 'api' }),
       ],
     };

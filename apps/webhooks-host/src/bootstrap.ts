@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { WebhooksExceptionFilter } from '@hookline/webhooks-management';
 import { AppModule } from './app.module';
@@ -19,5 +20,26 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
   // Errors raised before a controller (malformed JSON, body too large) get the API's error shape too.
   app.useGlobalFilters(new WebhooksExceptionFilter());
   app.enableShutdownHooks();
+  if (config.role !== 'worker') serveApiDocs(app);
+  if (!config.auth.adminApiKey && !config.auth.jwt) {
+    logger.warn('No WEBHOOKS_ADMIN_API_KEY and no JWT settings: only existing API keys can call the API.', 'Hookline');
+  }
   return app;
+}
+
+/** OpenAPI: the UI at /api/docs, the document at /api/docs-json. */
+function serveApiDocs(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Hookline')
+      .setDescription(
+        'Multi-tenant webhook delivery. Authenticate with `Authorization: Bearer <API key or JWT>`; ' +
+          'a host credential acts for a tenant with the `__tenant` header.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }

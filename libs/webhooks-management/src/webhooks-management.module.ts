@@ -2,11 +2,19 @@ import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
+import { WebhookApiKeyStore } from './auth/api-keys/webhook-api-key';
+import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
+import { JwtCredentialVerifier } from './auth/jwt-credential.verifier';
+import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './auth/webhooks-auth.options';
+import { WebhooksAuthGuard } from './auth/webhooks-auth.guard';
+import { WebhooksCredentialService } from './auth/webhooks-credential.service';
+import { WebhookApiKeysController } from './http/webhook-api-keys.controller';
 import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
+import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
 import { TypeOrmWebhookDeliveryStore } from './typeorm/stores/typeorm-webhook-delivery.store';
 import { TypeOrmWebhookEventStore } from './typeorm/stores/typeorm-webhook-event.store';
 import { TypeOrmWebhookSendAttemptStore } from './typeorm/stores/typeorm-webhook-send-attempt.store';
@@ -21,12 +29,15 @@ export interface WebhooksManagementModuleOptions {
   database?: WebhooksDatabaseOptions;
   /** Serve the HTTP API (false in a worker-only process). */
   http: boolean;
+  /** Who may call the HTTP API. Default: nobody but API keys (there is no admin key to create the first). */
+  auth?: WebhooksAuthOptions;
   /** Replaceable stores (ABP style): a host swaps one without forking the module. */
   stores?: {
     subscriptions?: Type<WebhookSubscriptionStore>;
     events?: Type<WebhookEventStore>;
     deliveries?: Type<WebhookDeliveryStore>;
     sendAttempts?: Type<WebhookSendAttemptStore>;
+    apiKeys?: Type<WebhookApiKeyStore>;
   };
 }
 
@@ -53,16 +64,30 @@ export class WebhooksManagementModule {
         TypeOrmModule.forFeature(WEBHOOKS_ENTITIES),
       ],
       controllers: options.http
-        ? [WebhookSubscriptionsController, WebhookPublishController, WebhookSendAttemptsController, WebhookDefinitionsController]
+        ? [
+            WebhookSubscriptionsController,
+            WebhookPublishController,
+            WebhookSendAttemptsController,
+            WebhookDefinitionsController,
+            WebhookApiKeysController,
+          ]
         : [],
       providers: [
         { provide: WebhookSubscriptionStore, useClass: options.stores?.subscriptions ?? TypeOrmWebhookSubscriptionStore },
         { provide: WebhookEventStore, useClass: options.stores?.events ?? TypeOrmWebhookEventStore },
         { provide: WebhookDeliveryStore, useClass: options.stores?.deliveries ?? TypeOrmWebhookDeliveryStore },
         { provide: WebhookSendAttemptStore, useClass: options.stores?.sendAttempts ?? TypeOrmWebhookSendAttemptStore },
+        { provide: WebhookApiKeyStore, useClass: options.stores?.apiKeys ?? TypeOrmWebhookApiKeyStore },
         WebhookSubscriptionAppService,
+        { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
+        WebhookApiKeyService,
+        JwtCredentialVerifier,
+        WebhooksCredentialService,
+        WebhooksAuthGuard,
       ],
       exports: [
+        WebhookApiKeyService,
+        WebhooksCredentialService,
         WebhookSubscriptionStore,
         WebhookEventStore,
         WebhookDeliveryStore,

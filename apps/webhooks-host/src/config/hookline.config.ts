@@ -1,7 +1,8 @@
 import { Transform, plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
+import type { WebhooksAuthOptions } from '@hookline/webhooks-management';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' || value === true
@@ -60,6 +61,16 @@ export class HooklineEnvironment {
   @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_ADMIN_API_KEY !== '')
   @MinLength(24, { message: 'must be at least 24 characters' })
   WEBHOOKS_ADMIN_API_KEY = '';
+  /** JWT bearer tokens from an identity server: an HS256 shared secret, or a JWKS address. Both empty: off. */
+  @IsString() WEBHOOKS_JWT_SECRET = '';
+  @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_JWT_JWKS_URL !== '')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  WEBHOOKS_JWT_JWKS_URL = '';
+  /** Checked when set. */
+  @IsString() WEBHOOKS_JWT_ISSUER = '';
+  @IsString() WEBHOOKS_JWT_AUDIENCE = '';
+  @Matches(/^\S+$/) WEBHOOKS_JWT_TENANT_CLAIM = 'tenantid';
+  @Matches(/^\S+$/) WEBHOOKS_JWT_PERMISSIONS_CLAIM = 'permissions';
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -73,7 +84,7 @@ export interface HooklineConfig {
   featureGrants: FeatureGrants | null;
   webhooks: WebhooksOptions;
   log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
-  auth: { adminApiKey: string | null };
+  auth: WebhooksAuthOptions;
 }
 
 export class ConfigurationError extends Error {}
@@ -91,6 +102,11 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
     Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`),
   );
   const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);
+  if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_JWKS_URL) {
+    problems.push('WEBHOOKS_JWT_SECRET and WEBHOOKS_JWT_JWKS_URL: set one of them, not both');
+  } else if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_SECRET.length < 32) {
+    problems.push('WEBHOOKS_JWT_SECRET: must be at least 32 characters (an HS256 key)');
+  }
   if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
     role: e.ROLE,
@@ -115,7 +131,20 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
-    auth: { adminApiKey: e.WEBHOOKS_ADMIN_API_KEY || null },
+    auth: {
+      adminApiKey: e.WEBHOOKS_ADMIN_API_KEY || null,
+      jwt:
+        e.WEBHOOKS_JWT_SECRET || e.WEBHOOKS_JWT_JWKS_URL
+          ? {
+              secret: e.WEBHOOKS_JWT_SECRET || null,
+              jwksUrl: e.WEBHOOKS_JWT_JWKS_URL || null,
+              issuer: e.WEBHOOKS_JWT_ISSUER || null,
+              audience: e.WEBHOOKS_JWT_AUDIENCE || null,
+              tenantClaim: e.WEBHOOKS_JWT_TENANT_CLAIM,
+              permissionsClaim: e.WEBHOOKS_JWT_PERMISSIONS_CLAIM,
+            }
+          : null,
+    },
   };
 }
 

@@ -1,16 +1,11 @@
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
-import type { Request } from 'express';
-import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
-import { RequestValidationError } from './webhooks-api-error';
+import { PRINCIPAL_KEY, WebhooksPrincipal } from '../auth/webhooks-principal';
 
-/** ABP's tenant header. Absent or empty: the host. */
-export const TENANT_HEADER = '__tenant';
+export { TENANT_HEADER } from '../auth/webhooks-auth.guard';
 
-/** The caller's tenant id from the `__tenant` header, or null for the host. */
+/** The tenant the request acts for (null: the host), as WebhooksAuthGuard established it. */
 export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): string | null => {
-  const raw = ctx.switchToHttp().getRequest<Request>().headers[TENANT_HEADER];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined || value === '') return null;
-  if (!isValidTenantId(value)) throw new RequestValidationError([{ field: TENANT_HEADER, message: TENANT_ID_RULE }]);
-  return value;
+  const principal: WebhooksPrincipal | undefined = ctx.switchToHttp().getRequest()[PRINCIPAL_KEY];
+  if (!principal) throw new Error('@CurrentTenant() used on a route without WebhooksAuthGuard (add @WebhooksApi())');
+  return principal.tenantId;
 });

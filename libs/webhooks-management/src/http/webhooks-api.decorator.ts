@@ -1,10 +1,19 @@
-import { ParseUUIDPipe, UseFilters, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { ParseUUIDPipe, UseFilters, UseGuards, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { WebhooksAuthGuard } from '../auth/webhooks-auth.guard';
 import { RequestValidationError } from './webhooks-api-error';
 import { WebhooksExceptionFilter } from './webhooks-exception.filter';
 
-/** Validation and error rendering for the webhooks controllers, self-contained so a host's own settings do not leak in. */
+/**
+ * Authentication, validation and error rendering for the webhooks controllers, self-contained so a host's
+ * own settings do not leak in.
+ */
 export const WebhooksApi = () =>
   applyDecorators(
+    UseGuards(WebhooksAuthGuard),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, revoked or expired credential' }),
+    ApiForbiddenResponse({ description: 'The credential lacks a permission, or acts for a tenant it may not' }),
     UsePipes(
       new ValidationPipe({
         whitelist: true,

@@ -43,6 +43,7 @@ export class WebhooksExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, code, message, details } = this.toApiError(exception);
+    if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(status).json({ error: { code, message, details } });
   }
 

@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
+import { RequestValidationError } from '../http/webhooks-api-error';
+import { WebhooksCredentialService } from './webhooks-credential.service';
+import { withParents } from './webhooks-permissions';
+import { HOST_ONLY, PRINCIPAL_KEY, REQUIRED_PERMISSIONS, WebhooksPrincipal } from './webhooks-principal';
+
+/** ABP's tenant header: a host credential acts for this tenant. Absent or empty: the host. */
+export const TENANT_HEADER = '__tenant';
+
+/**
+ * Every webhooks API route: 401 without a valid credential, then the acting tenant, then 403 without the
+ * route's permissions. Leaves the principal on the request for @CurrentTenant() and @CurrentPrincipal().
+ */
+@Injectable()
+export class WebhooksAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly credentials: WebhooksCredentialService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: WebhooksPrincipal }>();
+    const principal = await this.credentials.authenticate(bearerToken(request.headers.authorization));
+    if (!principal) throw new UnauthorizedException('The credential is unknown, revoked or expired.');
+    principal.tenantId = actingTenant(principal, request.headers[TENANT_HEADER]);
+
+    const targets = [context.getHandler(), context.getClass()];
+    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_PERMISSIONS, targets) ?? [];
+    const missing = [...new Set(required.flatMap(withParents))].filter((p) => !principal.permissions.has(p));
+    if (missing.length) throw new ForbiddenException(`The credential lacks the permission ${missing.join(', ')}.`);
+    if (this.reflector.getAllAndOverride<boolean>(HOST_ONLY, targets) && principal.tenantId !== null) {
+      throw new ForbiddenException('Only the host may do this (without the __tenant header).');
+    }
+    request[PRINCIPAL_KEY] = principal;
+    return true;
+  }
+}
+
+function bearerToken(header: string | undefined): string {
+  if (!header) throw new UnauthorizedException('Missing credential: send Authorization: Bearer <API key or token>.');
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header.trim());
+  if (!match) throw new UnauthorizedException('Malformed credential: expected Authorization: Bearer <API key or token>.');
+  return match[1];
+}
+
+/** A host credential may act for a tenant; a tenant credential never acts for anyone else. */
+function actingTenant(principal: WebhooksPrincipal, header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value === '') return principal.credentialTenantId;
+  if (!isValidTenantId(value)) throw new RequestValidationError([{ field: TENANT_HEADER, message: TENANT_ID_RULE }]);
+  if (principal.credentialTenantId !== null && value !== principal.credentialTenantId) {
+    throw new ForbiddenException(`A tenant credential cannot act for another tenant (${TENANT_HEADER} header).`);
+  }
+  return value;
+}
