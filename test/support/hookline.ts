@@ -119,6 +119,7 @@ export async function startHookline(env: ScratchEnvironment, settings: Record<st
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
 export interface ApiErrorBody {
@@ -165,7 +166,7 @@ export class ApiClient {
     } catch {
       /* not JSON (a 413 from the body parser, say): keep the text */
     }
-    return { status: response.status, body: parsed as T };
+    return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
   get<T = any>(path: string, tenant?: string) {

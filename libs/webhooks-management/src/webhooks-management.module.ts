@@ -10,6 +10,7 @@ import { WebhooksAuthGuard } from './auth/webhooks-auth.guard';
 import { WebhooksCredentialService } from './auth/webhooks-credential.service';
 import { WebhookApiKeysController } from './http/webhook-api-keys.controller';
 import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
+import { WebhookEventsController } from './http/webhook-events.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
@@ -70,6 +71,7 @@ export class WebhooksManagementModule {
             WebhookSendAttemptsController,
             WebhookDefinitionsController,
             WebhookApiKeysController,
+            WebhookEventsController,
           ]
         : [],
       providers: [

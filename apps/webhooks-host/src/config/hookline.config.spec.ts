@@ -13,6 +13,7 @@ describe('loadHooklineConfig', () => {
     assert.equal(config.webhooks.isAutomaticSubscriptionDeactivationEnabled, true);
     assert.equal(config.webhooks.maxConsecutiveFailCountBeforeDeactivateSubscription, 15);
     assert.equal(config.featureGrants, null);
+    assert.equal(config.webhooks.maxEventDataBytes, 256 * 1024);
   });
 
   it('converts numbers, booleans and JSON', () => {
@@ -41,10 +42,17 @@ describe('loadHooklineConfig', () => {
           ROLE: 'boss',
           WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '0',
           WEBHOOKS_FEATURE_GRANTS: '[1]',
+          WEBHOOKS_MAX_EVENT_DATA_BYTES: '1',
         }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigurationError);
-        for (const name of ['PORT', 'ROLE', 'WEBHOOKS_MAX_SEND_ATTEMPT_COUNT', 'WEBHOOKS_FEATURE_GRANTS']) {
+        for (const name of [
+          'PORT',
+          'ROLE',
+          'WEBHOOKS_MAX_SEND_ATTEMPT_COUNT',
+          'WEBHOOKS_FEATURE_GRANTS',
+          'WEBHOOKS_MAX_EVENT_DATA_BYTES',
+        ]) {
           assert.match(e.message, new RegExp(`${name}:`));
         }
         return true;

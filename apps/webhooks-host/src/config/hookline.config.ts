@@ -52,6 +52,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_JOB_LOCK_MS = DEFAULT_WEBHOOKS_OPTIONS.jobLockDurationMs;
   /** Let webhooks reach loopback and private addresses (local development); off guards against SSRF. */
   @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
+  /** Largest `data` of a published event, in bytes of its JSON text (413 past it). */
+  @Transform(toInt) @Min(2) @IsInt() WEBHOOKS_MAX_EVENT_DATA_BYTES = DEFAULT_WEBHOOKS_OPTIONS.maxEventDataBytes;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   /**
@@ -129,6 +131,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
       jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
     auth: {

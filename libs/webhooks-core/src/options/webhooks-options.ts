@@ -31,6 +31,8 @@ export interface WebhooksOptions {
    * tenant's URL must not reach the internal network (SSRF). Turn on for local development and tests.
    */
   allowPrivateNetworks: boolean;
+  /** Largest published event `data`, in bytes of its JSON text; larger is refused (HTTP 413). */
+  maxEventDataBytes: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
   userAgent: string;
@@ -49,6 +51,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   sweepGraceMs: 60_000,
   jobLockDurationMs: 30_000,
   allowPrivateNetworks: false,
+  maxEventDataBytes: 256 * 1024,
   responseBodyLimitBytes: 20 * 1024,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };

@@ -1,22 +1,47 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { WebhookPublisher } from '@hookline/webhooks';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
-import { PublishWebhookDto } from './dto/publish-webhook.dto';
+import { PublishWebhookDto, toPublishedDto, toPublishedToTenantsDto } from './dto/publish-webhook.dto';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.decorator';
 import { WebhooksApi } from './webhooks-api.decorator';
 
+/** Set on an answer that repeats the first publish with the same Idempotency-Key. */
+const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+@ApiTags('Publish')
 @Controller('api/webhooks')
 @WebhooksApi()
 export class WebhookPublishController {
   constructor(private readonly publisher: WebhookPublisher) {}
 
-  /** 202 once the event and its deliveries are stored; 503 when PostgreSQL is unavailable. */
+  /**
+   * 202 once the events and their deliveries are stored; 503 when PostgreSQL is unavailable. With
+   * `tenantIds` (the host only) one event per tenant, all stored together.
+   */
   @Post('publish')
   @RequirePermissions(WebhooksPermissions.Publish)
   @HttpCode(202)
-  async publish(@CurrentTenant() tenantId: string | null, @Body() dto: PublishWebhookDto) {
-    const { webhookEventId } = await this.publisher.publish({ ...dto, tenantId });
-    return { webhookEventId };
+  @ApiHeader({ name: IDEMPOTENCY_KEY_HEADER, required: false, description: 'Repeats within 24 h answer the first result.' })
+  async publish(
+    @CurrentTenant() tenantId: string | null,
+    @Body() dto: PublishWebhookDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { tenantIds, ...input } = dto;
+    if (tenantIds === undefined) {
+      const result = await this.publisher.publish({ ...input, tenantId, idempotencyKey });
+      if (result.replayed) response.setHeader(REPLAYED_HEADER, 'true');
+      return toPublishedDto(result);
+    }
+    if (tenantId !== null)
+      throw new ForbiddenException('tenantIds: only the host, acting as the host, publishes to several tenants');
+    const result = await this.publisher.publishToTenants({ ...input, tenantIds, idempotencyKey });
+    if (result.replayed) response.setHeader(REPLAYED_HEADER, 'true');
+    return toPublishedToTenantsDto(result);
   }
 }

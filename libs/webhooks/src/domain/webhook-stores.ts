@@ -21,13 +21,68 @@ export abstract class WebhookSubscriptionStore {
    * `patterns`. One indexed query; never a scan of all subscriptions.
    */
   abstract findActiveIdsByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<string[]>;
+  /** The same for several tenants at once (a host publishing to many tenants), in one query. */
+  abstract findActiveByTenantsAndPatterns(
+    tenantIds: readonly string[],
+    patterns: readonly string[],
+  ): Promise<{ id: string; tenantId: string }[]>;
   /** Sets the subscription inactive with the reason and stops its pending deliveries (they become abandoned). */
   abstract deactivate(id: string, reason: string, at: Date): Promise<void>;
 }
 
+export interface EventWithDeliveries {
+  event: WebhookEvent;
+  deliveries: WebhookDelivery[];
+}
+
+/**
+ * An idempotency key claimed by a publish: unique per tenant (null = the host) while it lives. `result` is
+ * what a repeat of the same request answers.
+ */
+export interface IdempotencyClaim {
+  tenantId: string | null;
+  key: string;
+  /** Hash of the request, so a repeat with another request is told apart. */
+  requestHash: string;
+  result: unknown;
+  creationTime: Date;
+  expiresAt: Date;
+}
+
+export type SaveEventsOutcome =
+  | { saved: true }
+  /** The key was claimed earlier and has not expired: nothing was stored. */
+  | { saved: false; earlier: { requestHash: string; result: unknown } };
+
+export interface EventQuery {
+  tenantId: string | null;
+  webhookName?: string;
+  creationTimeFrom?: Date;
+  creationTimeTo?: Date;
+  /** Newest first unless 'asc'. */
+  order: 'asc' | 'desc';
+  skipCount: number;
+  maxResultCount: number;
+}
+
+export type WebhookEventSummary = Omit<WebhookEvent, 'data'> & { deliveryCount: number };
+
+export interface WebhookEventWithDeliveries {
+  event: WebhookEvent;
+  deliveries: WebhookDelivery[];
+}
+
 export abstract class WebhookEventStore {
-  /** Stores the event and its deliveries in one transaction. */
-  abstract saveWithDeliveries(event: WebhookEvent, deliveries: WebhookDelivery[]): Promise<void>;
+  /**
+   * Stores the events and their deliveries in one transaction. With `idempotency`, the key is claimed in
+   * that same transaction (a unique index makes concurrent claims wait for each other): when it is already
+   * held and not expired, nothing is stored and the earlier claim is returned.
+   */
+  abstract saveEvents(events: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome>;
+  /** Tenant-scoped; items without their data. */
+  abstract list(query: EventQuery): Promise<PagedResult<WebhookEventSummary>>;
+  /** Tenant-scoped: another tenant's event is not found. */
+  abstract findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null>;
 }
 
 /** Everything one send needs, read in one round trip. */

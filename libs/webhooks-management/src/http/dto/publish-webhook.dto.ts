@@ -1,26 +1,70 @@
-import { IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
+import { MAX_PUBLISH_TENANTS, PublishToTenantsResult, PublishWebhookResult } from '@hookline/webhooks';
 
 export class PublishWebhookDto {
+  @ApiProperty({ example: 'order.created', maxLength: 128 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
   webhookName: string;
 
-  /** The event's data: a JSON object. */
+  @ApiProperty({ description: 'The event data: a JSON object, at most WEBHOOKS_MAX_EVENT_DATA_BYTES of JSON (413 past it).' })
   @IsObject({ message: 'data must be a JSON object' })
   data: Record<string, unknown>;
 
-  /** Send `data` as the whole body instead of the envelope. */
+  @ApiPropertyOptional({ description: 'Send `data` as the whole body instead of the envelope.' })
   @IsOptional()
   @IsBoolean()
   sendExactSameData?: boolean;
 
-  /** Added to each subscription's headers (or replacing them with useOnlyGivenHeaders). */
+  @ApiPropertyOptional({ description: "Added to each subscription's headers (or replacing them with useOnlyGivenHeaders)." })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   useOnlyGivenHeaders?: boolean;
+
+  @ApiPropertyOptional({
+    description: `Host only: publish one event for each of these tenants (at most ${MAX_PUBLISH_TENANTS}).`,
+    type: [String],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(MAX_PUBLISH_TENANTS)
+  @IsString({ each: true })
+  tenantIds?: string[];
 }
+
+export class PublishedWebhookDto {
+  @ApiProperty({ format: 'uuid' }) webhookEventId: string;
+}
+
+export class PublishedTenantEventDto {
+  @ApiProperty() tenantId: string;
+  @ApiProperty({ format: 'uuid' }) webhookEventId: string;
+}
+
+export class PublishedToTenantsDto {
+  @ApiProperty({ type: [PublishedTenantEventDto] }) items: PublishedTenantEventDto[];
+}
+
+export const toPublishedDto = (r: PublishWebhookResult): PublishedWebhookDto => ({ webhookEventId: r.webhookEventId });
+
+export const toPublishedToTenantsDto = (r: PublishToTenantsResult): PublishedToTenantsDto => ({
+  items: r.events.map((e) => ({ tenantId: e.tenantId!, webhookEventId: e.webhookEventId })),
+});

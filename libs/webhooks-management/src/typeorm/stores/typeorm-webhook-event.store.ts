@@ -1,24 +1,133 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { WebhookDelivery, WebhookEvent, WebhookEventStore } from '@hookline/webhooks';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import {
+  EventQuery,
+  EventWithDeliveries,
+  IdempotencyClaim,
+  PagedResult,
+  SaveEventsOutcome,
+  WebhookEventStore,
+  WebhookEventSummary,
+  WebhookEventWithDeliveries,
+} from '@hookline/webhooks';
 import { WebhookDeliveryEntity, WebhookEventEntity } from '../entities';
 
 /** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement (9 per delivery). */
 const DELIVERY_INSERT_CHUNK = 1000;
 
+/** The host's keys are stored under '' (a tenant id is never empty). */
+const keyOwner = (tenantId: string | null) => tenantId ?? '';
+
+/**
+ * Claims a key: inserts it, or takes over an expired one; a live key returns no row. On the way it deletes
+ * two other expired keys, so expired keys are cleaned by the publishes themselves, a few at a time, without
+ * a job. SKIP LOCKED: concurrent publishes never wait on each other's cleaning.
+ */
+const CLAIM_SQL = `
+  WITH expired AS (
+    DELETE FROM webhook_idempotency_keys WHERE ctid = ANY(ARRAY(
+      SELECT ctid FROM webhook_idempotency_keys
+      WHERE expires_at <= $5 AND NOT (tenant_id = $1 AND idempotency_key = $2)
+      LIMIT 2 FOR UPDATE SKIP LOCKED))
+  )
+  INSERT INTO webhook_idempotency_keys AS k (tenant_id, idempotency_key, request_hash, result, creation_time, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
+    SET request_hash = EXCLUDED.request_hash, result = EXCLUDED.result,
+        creation_time = EXCLUDED.creation_time, expires_at = EXCLUDED.expires_at
+    WHERE k.expires_at <= EXCLUDED.creation_time
+  RETURNING 1`;
+
+/** The event columns, camelCased, without `data`. */
+const EVENT_SUMMARY_COLUMNS = `e.id, e.tenant_id AS "tenantId", e.webhook_name AS "webhookName",
+  e.send_exact_same_data AS "sendExactSameData", e.headers, e.use_only_given_headers AS "useOnlyGivenHeaders",
+  e.creation_time AS "creationTime"`;
+
 @Injectable()
 export class TypeOrmWebhookEventStore extends WebhookEventStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+  ) {
     super();
   }
 
-  async saveWithDeliveries(event: WebhookEvent, deliveries: WebhookDelivery[]): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(WebhookEventEntity, event);
+  async saveEvents(batch: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      if (idempotency) {
+        const earlier = await this.claim(manager, idempotency);
+        if (earlier) return { saved: false, earlier };
+      }
+      await manager.insert(
+        WebhookEventEntity,
+        batch.map((b) => b.event),
+      );
+      const deliveries = batch.flatMap((b) => b.deliveries);
       for (let i = 0; i < deliveries.length; i += DELIVERY_INSERT_CHUNK) {
         await manager.insert(WebhookDeliveryEntity, deliveries.slice(i, i + DELIVERY_INSERT_CHUNK));
       }
+      return { saved: true };
     });
+  }
+
+  /** Null when the key is now ours; otherwise the live claim that holds it. */
+  private async claim(manager: EntityManager, c: IdempotencyClaim): Promise<{ requestHash: string; result: unknown } | null> {
+    const owner = keyOwner(c.tenantId);
+    const claimed: unknown[] = await manager.query(CLAIM_SQL, [
+      owner,
+      c.key,
+      c.requestHash,
+      JSON.stringify(c.result),
+      c.creationTime,
+      c.expiresAt,
+    ]);
+    if (claimed.length) return null;
+    const [earlier] = await manager.query(
+      `SELECT request_hash AS "requestHash", result FROM webhook_idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [owner, c.key],
+    );
+    return earlier;
+  }
+
+  async list(q: EventQuery): Promise<PagedResult<WebhookEventSummary>> {
+    // Two spellings of the tenant filter, so each uses the (tenant_id, creation_time) index.
+    const params: unknown[] = q.tenantId === null ? [] : [q.tenantId];
+    const where = [q.tenantId === null ? 'e.tenant_id IS NULL' : 'e.tenant_id = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.webhookName !== undefined) add('e.webhook_name = ?', q.webhookName);
+    if (q.creationTimeFrom !== undefined) add('e.creation_time >= ?', q.creationTimeFrom);
+    if (q.creationTimeTo !== undefined) add('e.creation_time <= ?', q.creationTimeTo);
+    const filter = where.join(' AND ');
+    const order = q.order === 'asc' ? 'ASC' : 'DESC';
+    const [rows, [{ count }]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT ${EVENT_SUMMARY_COLUMNS},
+                (SELECT count(*)::int FROM webhook_deliveries d WHERE d.webhook_event_id = e.id) AS "deliveryCount"
+         FROM webhook_events e WHERE ${filter}
+         ORDER BY e.creation_time ${order}, e.id ${order}
+         LIMIT ${q.maxResultCount} OFFSET ${q.skipCount}`,
+        params,
+      ),
+      this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_events e WHERE ${filter}`, params),
+    ]);
+    return { totalCount: count, items: rows };
+  }
+
+  async findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null> {
+    const [[event], deliveries] = await Promise.all([
+      this.dataSource.query(
+        `SELECT ${EVENT_SUMMARY_COLUMNS}, e.data FROM webhook_events e WHERE e.id = $1 AND e.tenant_id IS NOT DISTINCT FROM $2`,
+        [id, tenantId],
+      ),
+      this.deliveries.find({
+        where: { webhookEventId: id, tenantId: tenantId ?? IsNull() },
+        order: { creationTime: 'ASC', id: 'ASC' },
+      }),
+    ]);
+    return event ? { event, deliveries } : null;
   }
 }

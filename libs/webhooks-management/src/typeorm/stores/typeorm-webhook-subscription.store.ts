@@ -37,6 +37,17 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
     return rows.map((r) => r.id);
   }
 
+  async findActiveByTenantsAndPatterns(
+    tenantIds: readonly string[],
+    patterns: readonly string[],
+  ): Promise<{ id: string; tenantId: string }[]> {
+    return this.dataSource.query(
+      `SELECT id, tenant_id AS "tenantId" FROM webhook_subscriptions
+       WHERE tenant_id = ANY($1::varchar[]) AND is_active AND webhooks && $2::text[]`,
+      [tenantIds, patterns],
+    );
+  }
+
   /**
    * Two statements, not one: holding the subscription row while locking its deliveries could deadlock with
    * an attempt being recorded (which holds its delivery, then updates the subscription). Should the second

@@ -1,0 +1,62 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { redactHeaders } from '@hookline/webhooks-core';
+import type { WebhookDelivery, WebhookEventSummary, WebhookEventWithDeliveries } from '@hookline/webhooks';
+import { PagedQueryDto } from './paged-query.dto';
+
+export const EVENT_SORTINGS = ['creationTime desc', 'creationTime asc'] as const;
+
+export class ListWebhookEventsQueryDto extends PagedQueryDto {
+  @ApiPropertyOptional({ example: 'order.created' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  webhookName?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Events created at or after this time.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'creationTimeFrom must be an ISO 8601 date-time' })
+  creationTimeFrom?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Events created at or before this time.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'creationTimeTo must be an ISO 8601 date-time' })
+  creationTimeTo?: Date;
+
+  @ApiPropertyOptional({ enum: EVENT_SORTINGS, default: 'creationTime desc' })
+  @IsOptional()
+  @IsIn(EVENT_SORTINGS)
+  sorting?: (typeof EVENT_SORTINGS)[number];
+}
+
+/** An event as a list shows it: no data, the number of its deliveries. */
+export const toEventSummaryDto = (e: WebhookEventSummary) => ({
+  id: e.id,
+  tenantId: e.tenantId,
+  webhookName: e.webhookName,
+  sendExactSameData: e.sendExactSameData,
+  headers: e.headers === null ? null : redactHeaders(e.headers),
+  useOnlyGivenHeaders: e.useOnlyGivenHeaders,
+  deliveryCount: e.deliveryCount,
+  creationTime: e.creationTime,
+});
+
+const toDeliveryDto = (d: WebhookDelivery) => ({
+  id: d.id,
+  subscriptionId: d.webhookSubscriptionId,
+  state: d.state,
+  attemptCount: d.attemptCount,
+  lastAttemptAt: d.lastAttemptAt,
+  nextAttemptAt: d.nextAttemptAt,
+  creationTime: d.creationTime,
+});
+
+/** An event with its data (as published) and its deliveries. */
+export const toEventDto = ({ event, deliveries }: WebhookEventWithDeliveries) => ({
+  ...toEventSummaryDto({ ...event, deliveryCount: deliveries.length }),
+  data: JSON.parse(event.data) as unknown,
+  deliveries: deliveries.map(toDeliveryDto),
+});

@@ -1,0 +1,33 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { WebhookNotFoundError } from '@hookline/webhooks-core';
+import { WebhookEventStore } from '@hookline/webhooks';
+import { RequirePermissions } from '../auth/webhooks-principal';
+import { WebhooksPermissions } from '../auth/webhooks-permissions';
+import { CurrentTenant } from './current-tenant.decorator';
+import { ListWebhookEventsQueryDto, toEventDto, toEventSummaryDto } from './dto/webhook-event.dto';
+import { ParseId, WebhooksApi } from './webhooks-api.decorator';
+
+/** The caller tenant's published events and where their deliveries stand. */
+@ApiTags('Events')
+@Controller('api/webhooks/events')
+@WebhooksApi()
+export class WebhookEventsController {
+  constructor(private readonly events: WebhookEventStore) {}
+
+  @Get()
+  @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
+  async list(@CurrentTenant() tenantId: string | null, @Query() query: ListWebhookEventsQueryDto) {
+    const { sorting, ...filters } = query;
+    const page = await this.events.list({ tenantId, ...filters, order: sorting === 'creationTime asc' ? 'asc' : 'desc' });
+    return { totalCount: page.totalCount, items: page.items.map(toEventSummaryDto) };
+  }
+
+  @Get(':id')
+  @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
+  async get(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
+    const found = await this.events.findWithDeliveries(tenantId, id);
+    if (!found) throw new WebhookNotFoundError('Webhook event', id);
+    return toEventDto(found);
+  }
+}
