@@ -1,5 +1,6 @@
 export * from './domain/webhook-model';
 export * from './domain/webhook-stores';
+export * from './observation/webhook-observer';
 export * from './publishing/webhook-publisher';
 export * from './publishing/webhooks.event';
 export * from './publishing/webhooks-event.handler';

@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
+import { WebhookObservers } from './observation/webhook-observer';
 import { WebhookPublisher } from './publishing/webhook-publisher';
 import { WebhooksEventHandler } from './publishing/webhooks-event.handler';
 import { DefaultWebhookSender } from './sending/default-webhook-sender';
@@ -37,6 +39,7 @@ export class WebhooksModule {
       global: true,
       imports: [
         CqrsModule,
+        DiscoveryModule,
         BullModule.registerQueueAsync({
           name: WEBHOOKS_QUEUE,
           inject: [WEBHOOKS_OPTIONS],
@@ -66,6 +69,7 @@ export class WebhooksModule {
       providers: [
         { provide: WEBHOOKS_WORKER_ENABLED, useValue: options.worker },
         { provide: WebhookSender, useClass: options.sender ?? DefaultWebhookSender },
+        WebhookObservers,
         WebhookPublisher,
         WebhooksEventHandler,
         WebhookDeliveryQueue,

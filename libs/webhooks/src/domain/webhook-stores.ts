@@ -28,6 +28,8 @@ export abstract class WebhookSubscriptionStore {
   ): Promise<{ id: string; tenantId: string }[]>;
   /** Sets the subscription inactive with the reason and stops its pending deliveries (they become abandoned). */
   abstract deactivate(id: string, reason: string, at: Date): Promise<void>;
+  /** Active subscriptions of every tenant and the host together (an operations figure, not tenant data). */
+  abstract countActive(): Promise<number>;
 }
 
 export interface EventWithDeliveries {

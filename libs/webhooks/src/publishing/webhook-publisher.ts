@@ -15,6 +15,7 @@ import {
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
 import { EventWithDeliveries, IdempotencyClaim, WebhookEventStore, WebhookSubscriptionStore } from '../domain/webhook-stores';
+import { WebhookObservers } from '../observation/webhook-observer';
 import { WebhookDeliveryQueue } from '../sending/webhook-delivery-queue';
 
 /** What a publisher hands over (ABP's WebhooksEventData). */
@@ -83,6 +84,7 @@ export class WebhookPublisher {
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly events: WebhookEventStore,
     private readonly queue: WebhookDeliveryQueue,
+    private readonly observers: WebhookObservers,
   ) {}
 
   async publish(input: PublishWebhookInput): Promise<PublishWebhookResult> {
@@ -181,6 +183,14 @@ export class WebhookPublisher {
       return { events: outcome.earlier.result as PublishedTenantEvent[], replayed: true };
     }
     await this.queue.enqueue(batch.flatMap(({ deliveries }) => deliveries.map((d) => d.id)));
+    for (const { event, deliveries } of batch) {
+      this.observers.notify('eventPublished', {
+        webhookName: event.webhookName,
+        tenantId: event.tenantId,
+        webhookEventId: event.id,
+        deliveryCount: deliveries.length,
+      });
+    }
     this.logger.debug(
       `Published ${definition.name} for ${published.map((p) => `${p.tenantId ?? 'host'} (${p.webhookEventId}, ${p.deliveryCount} deliveries)`).join(', ')}`,
     );

@@ -9,6 +9,7 @@ import {
   WebhookSendAttemptStore,
   WebhookSubscriptionStore,
 } from '../domain/webhook-stores';
+import { DeactivationReasonKind, WebhookObservers } from '../observation/webhook-observer';
 import { isSuccessStatus, retryDelayMs } from './retry-policy';
 import { WebhookSendResult, WebhookSender } from './webhook-sender';
 
@@ -34,6 +35,7 @@ export class WebhookDeliveryService {
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly sender: WebhookSender,
     private readonly signer: WebhookSigner,
+    private readonly observers: WebhookObservers,
   ) {}
 
   async run(deliveryId: string): Promise<DeliveryRunOutcome> {
@@ -43,6 +45,12 @@ export class WebhookDeliveryService {
     if (delivery.state !== 'pending') return { kind: 'skipped', reason: `delivery is ${delivery.state}` };
     if (!subscription?.isActive) {
       await this.deliveries.abandon(delivery.id);
+      this.observers.notify('deliveryAbandoned', {
+        tenantId: delivery.tenantId,
+        webhookEventId: event.id,
+        subscriptionId: delivery.webhookSubscriptionId,
+        deliveryId: delivery.id,
+      });
       return { kind: 'skipped', reason: 'subscription is inactive or deleted' };
     }
 
@@ -57,9 +65,11 @@ export class WebhookDeliveryService {
     });
     const headers = this.buildHeaders(delivery.id, body, event, subscription);
     const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
+    const sentAt = new Date();
     const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
 
     const outcome = this.decide(result, attemptNumber, subscription);
+    const transition = this.transitionFor(outcome);
     const { consecutiveFailures } = await this.attempts.record(
       {
         id: randomUUID(),
@@ -77,15 +87,42 @@ export class WebhookDeliveryService {
         error: result.error,
         creationTime: new Date(),
       },
-      this.transitionFor(outcome),
+      transition,
     );
     this.log(context, attemptNumber, result, outcome);
+    this.observers.notify('attemptRecorded', {
+      tenantId: delivery.tenantId,
+      webhookEventId: event.id,
+      subscriptionId: subscription.id,
+      deliveryId: delivery.id,
+      attempt: attemptNumber,
+      succeeded: outcome.kind === 'succeeded',
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      deliveryState: transition.state,
+      eventCreationTime: event.creationTime,
+      sentAt,
+    });
 
     if (outcome.kind !== 'succeeded') {
-      const reason = this.deactivationReason(result, consecutiveFailures);
-      if (reason) {
-        await this.subscriptions.deactivate(subscription.id, reason, new Date());
-        this.logger.warn(`Subscription ${subscription.id} (tenant ${subscription.tenantId ?? 'host'}) deactivated: ${reason}`);
+      const deactivation = this.deactivationReason(result, consecutiveFailures);
+      if (deactivation) {
+        await this.subscriptions.deactivate(subscription.id, deactivation.reason, new Date());
+        this.logger.warn({
+          msg: 'subscription deactivated',
+          tenantId: delivery.tenantId,
+          webhookEventId: event.id,
+          subscriptionId: subscription.id,
+          deliveryId: delivery.id,
+          attempt: attemptNumber,
+          reason: deactivation.reason,
+        });
+        this.observers.notify('subscriptionDeactivated', {
+          tenantId: subscription.tenantId,
+          subscriptionId: subscription.id,
+          reasonKind: deactivation.kind,
+          reason: deactivation.reason,
+        });
         return { kind: 'failed', attempt: attemptNumber };
       }
     }
@@ -130,11 +167,14 @@ export class WebhookDeliveryService {
     return { state: outcome.kind === 'succeeded' ? 'succeeded' : 'failed', nextAttemptAt: null };
   }
 
-  private deactivationReason(result: WebhookSendResult, consecutiveFailures: number): string | null {
-    if (result.statusCode === 410) return 'The receiver answered 410 Gone';
+  private deactivationReason(
+    result: WebhookSendResult,
+    consecutiveFailures: number,
+  ): { kind: DeactivationReasonKind; reason: string } | null {
+    if (result.statusCode === 410) return { kind: 'gone', reason: 'The receiver answered 410 Gone' };
     const limit = this.options.maxConsecutiveFailCountBeforeDeactivateSubscription;
     if (this.options.isAutomaticSubscriptionDeactivationEnabled && consecutiveFailures >= limit) {
-      return `${consecutiveFailures} consecutive failed attempts (limit ${limit})`;
+      return { kind: 'consecutive_failures', reason: `${consecutiveFailures} consecutive failed attempts (limit ${limit})` };
     }
     return null;
   }

@@ -66,4 +66,9 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       [id],
     );
   }
+
+  async countActive(): Promise<number> {
+    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_subscriptions WHERE is_active`);
+    return count;
+  }
 }
