@@ -4,6 +4,7 @@ import { WebhooksCoreModule } from '@hookline/webhooks-core';
 import { WebhooksModule } from '@hookline/webhooks';
 import { WebhooksManagementModule } from '@hookline/webhooks-management';
 import type { HooklineConfig } from './config/hookline.config';
+import { OperationsModule } from './operations/operations.module';
 
 /** The standalone webhooks microservice: the three webhooks modules on one PostgreSQL and one Redis. */
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         BullModule.forRoot({ redis: config.redis.url, prefix: config.redis.prefix }),
         WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker', auth: config.auth }),
         WebhooksModule.forRoot({ worker: config.role !== 'api' }),
+        OperationsModule.forRoot({ adminApiKey: config.auth.adminApiKey }),
       ],
     };
   }

@@ -12,3 +12,4 @@ export * from './webhooks-core.module';
 export * from './payload/webhook-headers';
 export * from './network/private-networks';
 export * from './tenancy/tenant-id';
+export * from './health/readiness-check';
