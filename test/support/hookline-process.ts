@@ -5,10 +5,12 @@ import { ScratchEnvironment, hooklineSettings } from './hookline';
 
 /**
  * The service as its own OS process (the compiled main.js), for what only a real process shows: being
- * killed with SIGKILL in the middle of a delivery.
+ * killed with SIGKILL in the middle of a delivery, or stopping on SIGTERM.
  */
 export class HooklineProcess {
   private output = '';
+  /** Where it listens (it is started on a free port). */
+  baseUrl = '';
 
   private constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -24,20 +26,34 @@ export class HooklineProcess {
     });
     const hookline = new HooklineProcess(child);
     const deadline = Date.now() + 20_000;
-    while (!hookline.output.includes('listening on')) {
+    let listening: RegExpMatchArray | null;
+    while (!(listening = hookline.output.match(/listening on (http:\/\/[^"\s]+)/))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`main.js did not start:\n${hookline.output}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    hookline.baseUrl = listening[1];
     return hookline;
   }
 
+  /** Everything it wrote to stdout and stderr so far. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Sends `signal` and resolves with how the process ended: its exit code, or the signal that ended it. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill(signal);
+      await exited;
+    }
+    return { code: this.child.exitCode, signal: this.child.signalCode };
+  }
+
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill(signal);
-    await exited;
+    await this.stop(signal);
   }
 }

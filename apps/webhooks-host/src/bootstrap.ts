@@ -19,7 +19,7 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
   // Errors raised before a controller (malformed JSON, body too large) get the API's error shape too.
   app.useGlobalFilters(new WebhooksExceptionFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain and exit 0 (Nest re-raises the signal).
   if (config.role !== 'worker') serveApiDocs(app);
   if (!config.auth.adminApiKey && !config.auth.jwt) {
     logger.warn('No WEBHOOKS_ADMIN_API_KEY and no JWT settings: only existing API keys can call the API.', 'Hookline');

@@ -1,13 +1,41 @@
-import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { INestApplication, Logger } from '@nestjs/common';
 import { WebhookDefinitionError } from '@hookline/webhooks-core';
 import { createHooklineApp } from './bootstrap';
-import { ConfigurationError, loadHooklineConfig } from './config/hookline.config';
+import { ConfigurationError, HooklineConfig, loadHooklineConfig } from './config/hookline.config';
+
+/** Beyond the grace period, how long closing connections may take before the process gives up on them. */
+const CLOSE_MARGIN_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadHooklineConfig(process.env);
   const app = await createHooklineApp(config);
   await app.listen(config.http.port, config.http.host);
-  new Logger('Hookline').log(`Role '${config.role}' listening on http://${config.http.host}:${config.http.port}`);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  new Logger('Hookline').log(`Role '${config.role}' listening on http://${config.http.host}:${port}`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutDown(app, config, signal));
+}
+
+/**
+ * Graceful stop: readiness turns false, the worker takes no new jobs and lets those in flight finish (up to
+ * WEBHOOKS_SHUTDOWN_GRACE_MS), then the HTTP server, Redis and PostgreSQL are closed and the process exits 0.
+ */
+async function shutDown(app: INestApplication, config: HooklineConfig, signal: NodeJS.Signals): Promise<void> {
+  const logger = new Logger('Hookline');
+  logger.log(`${signal} received: shutting down`);
+  const deadline = config.webhooks.shutdownGraceMs + CLOSE_MARGIN_MS;
+  setTimeout(() => {
+    logger.error(`Connections still not closed ${deadline} ms after ${signal}; exiting anyway`);
+    process.exit(1);
+  }, deadline).unref();
+  try {
+    await app.close();
+    logger.log('Shut down cleanly');
+    process.exit(0);
+  } catch (e) {
+    logger.error(`Shutdown failed: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -50,6 +50,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
   /** A dead worker's in-flight deliveries are taken over by another worker after about this long. */
   @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_JOB_LOCK_MS = DEFAULT_WEBHOOKS_OPTIONS.jobLockDurationMs;
+  /** On SIGTERM, how long a worker lets the deliveries in flight finish before it closes its connections. */
+  @Transform(toInt) @Min(0) @Max(600_000) @IsInt() WEBHOOKS_SHUTDOWN_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.shutdownGraceMs;
   /** Let webhooks reach loopback and private addresses (local development); off guards against SSRF. */
   @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
   /** Largest `data` of a published event, in bytes of its JSON text (413 past it). */
@@ -130,6 +132,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
       jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,
+      shutdownGraceMs: e.WEBHOOKS_SHUTDOWN_GRACE_MS,
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
     },

@@ -27,6 +27,11 @@ export interface WebhooksOptions {
    */
   jobLockDurationMs: number;
   /**
+   * On shutdown a worker stops taking jobs and waits this long for the deliveries in flight. One still
+   * running then is cut off and run again later (its job lock expires), so it is never lost.
+   */
+  shutdownGraceMs: number;
+  /**
    * Let webhooks reach loopback, private and link-local addresses. Off by default: in a multi-tenant service a
    * tenant's URL must not reach the internal network (SSRF). Turn on for local development and tests.
    */
@@ -50,6 +55,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   sweepIntervalMs: 30_000,
   sweepGraceMs: 60_000,
   jobLockDurationMs: 30_000,
+  shutdownGraceMs: 20_000,
   allowPrivateNetworks: false,
   maxEventDataBytes: 256 * 1024,
   responseBodyLimitBytes: 20 * 1024,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { DeliverySweeper } from './delivery-sweeper';
 import { WebhookDeliveryQueue } from './webhook-delivery-queue';
@@ -8,12 +8,14 @@ export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
 /**
  * Starts consuming the queue and sweeping when this process has the worker role. An API-only process
- * enqueues but never sends.
+ * enqueues but never sends. On shutdown it stops taking jobs and lets the deliveries in flight finish,
+ * for at most `shutdownGraceMs`, before the queue and database connections are closed.
  */
 @Injectable()
-export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookWorker.name);
   private sweepTimer?: NodeJS.Timeout;
+  private inFlight = 0;
 
   constructor(
     @Inject(WEBHOOKS_WORKER_ENABLED) private readonly enabled: boolean,
@@ -25,15 +27,40 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    void this.queue.queue.process(this.options.workerConcurrency, (job) => this.senderJob.execute(job));
+    void this.queue.queue.process(this.options.workerConcurrency, async (job) => {
+      this.inFlight++;
+      try {
+        return await this.senderJob.execute(job);
+      } finally {
+        this.inFlight--;
+      }
+    });
     this.sweepTimer = setInterval(() => void this.sweepSafely(), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
     void this.sweepSafely();
     this.logger.log(`Worker consuming queue '${this.queue.queue.name}' with concurrency ${this.options.workerConcurrency}`);
   }
 
-  onApplicationShutdown(): void {
+  /** Runs before any connection is closed (Bull closes its queue, TypeORM its pool, on application shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweepTimer);
+    if (!this.enabled) return;
+    const grace = this.options.shutdownGraceMs;
+    this.logger.log(`Stopping: no new jobs; waiting up to ${grace} ms for ${this.inFlight} deliveries in flight`);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
+    // A local pause stops this process taking jobs and resolves once the running ones have finished.
+    const drained = this.queue.queue.pause(true).then(
+      () => true,
+      () => true,
+    );
+    const finished = await Promise.race([drained, graceOver]);
+    clearTimeout(timer);
+    if (finished) return this.logger.log('Stopped: every delivery in flight finished');
+    this.logger.warn(
+      `Stopping with ${this.inFlight} deliveries still in flight after ${grace} ms; they stay pending and run again once their job lock expires`,
+    );
+    await this.queue.queue.close(true).catch(() => undefined);
   }
 
   private async sweepSafely(): Promise<void> {
