@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
+import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
+import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
 import { WebhookApiKeyStore } from './auth/api-keys/webhook-api-key';
 import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
@@ -13,6 +15,7 @@ import { WebhookDefinitionsController } from './http/webhook-definitions.control
 import { WebhookEventsController } from './http/webhook-events.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
+import { WebhookSubscriptionSendsController } from './http/webhook-subscription-sends.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
@@ -67,6 +70,7 @@ export class WebhooksManagementModule {
       controllers: options.http
         ? [
             WebhookSubscriptionsController,
+            WebhookSubscriptionSendsController,
             WebhookPublishController,
             WebhookSendAttemptsController,
             WebhookDefinitionsController,
@@ -86,6 +90,8 @@ export class WebhooksManagementModule {
         JwtCredentialVerifier,
         WebhooksCredentialService,
         WebhooksAuthGuard,
+        WebhookSendAttemptAppService,
+        WebhookSubscriptionSendsAppService,
       ],
       exports: [
         WebhookApiKeyService,
@@ -95,6 +101,8 @@ export class WebhooksManagementModule {
         WebhookDeliveryStore,
         WebhookSendAttemptStore,
         WebhookSubscriptionAppService,
+        WebhookSendAttemptAppService,
+        WebhookSubscriptionSendsAppService,
       ],
     };
   }

@@ -9,6 +9,7 @@ export * from './sending/default-webhook-sender';
 export * from './sending/retry-policy';
 export * from './sending/webhook-delivery-queue';
 export * from './sending/webhook-delivery.service';
+export * from './sending/webhook-redelivery.service';
 export * from './sending/webhook-sender.job';
 export * from './sending/delivery-sweeper';
 export * from './sending/webhook-worker';

@@ -10,6 +10,7 @@ import { DefaultWebhookSender } from './sending/default-webhook-sender';
 import { DeliverySweeper } from './sending/delivery-sweeper';
 import { RetryDeliveryLater, WEBHOOKS_QUEUE, WebhookDeliveryQueue } from './sending/webhook-delivery-queue';
 import { WebhookDeliveryService } from './sending/webhook-delivery.service';
+import { WebhookRedeliveryService } from './sending/webhook-redelivery.service';
 import { WebhookSender } from './sending/webhook-sender';
 import { WebhookSenderJob } from './sending/webhook-sender.job';
 import { WEBHOOKS_WORKER_ENABLED, WebhookWorker } from './sending/webhook-worker';
@@ -74,11 +75,19 @@ export class WebhooksModule {
         WebhooksEventHandler,
         WebhookDeliveryQueue,
         WebhookDeliveryService,
+        WebhookRedeliveryService,
         WebhookSenderJob,
         DeliverySweeper,
         WebhookWorker,
       ],
-      exports: [WebhookPublisher, WebhookDeliveryQueue, DeliverySweeper, WebhookDeliveryService, CqrsModule],
+      exports: [
+        WebhookPublisher,
+        WebhookDeliveryQueue,
+        DeliverySweeper,
+        WebhookDeliveryService,
+        WebhookRedeliveryService,
+        CqrsModule,
+      ],
     };
   }
 }

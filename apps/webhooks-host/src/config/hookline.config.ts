@@ -56,6 +56,9 @@ export class HooklineEnvironment {
   @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
   /** Largest `data` of a published event, in bytes of its JSON text (413 past it). */
   @Transform(toInt) @Min(2) @IsInt() WEBHOOKS_MAX_EVENT_DATA_BYTES = DEFAULT_WEBHOOKS_OPTIONS.maxEventDataBytes;
+  /** Most deliveries one replay (POST …/subscriptions/{id}/replay) may re-send. */
+  @Transform(toInt) @Min(1) @Max(1_000_000) @IsInt() WEBHOOKS_REPLAY_MAX_DELIVERIES =
+    DEFAULT_WEBHOOKS_OPTIONS.replayMaxDeliveries;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   /**
@@ -135,6 +138,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       shutdownGraceMs: e.WEBHOOKS_SHUTDOWN_GRACE_MS,
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
+      replayMaxDeliveries: e.WEBHOOKS_REPLAY_MAX_DELIVERIES,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
     auth: {

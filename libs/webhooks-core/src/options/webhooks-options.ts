@@ -38,6 +38,8 @@ export interface WebhooksOptions {
   allowPrivateNetworks: boolean;
   /** Largest published event `data`, in bytes of its JSON text; larger is refused (HTTP 413). */
   maxEventDataBytes: number;
+  /** Most deliveries one replay may re-send; a wider window is refused (narrow it or replay in parts). */
+  replayMaxDeliveries: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
   userAgent: string;
@@ -58,6 +60,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   shutdownGraceMs: 20_000,
   allowPrivateNetworks: false,
   maxEventDataBytes: 256 * 1024,
+  replayMaxDeliveries: 10_000,
   responseBodyLimitBytes: 20 * 1024,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };

@@ -48,6 +48,11 @@ export interface WebhookDelivery {
   tenantId: string | null;
   state: DeliveryState;
   attemptCount: number;
+  /**
+   * The attempt count when the delivery was last reopened by hand (resend, replay): the attempt cap counts
+   * from here, so a reopened delivery has a fresh budget. 0 until then.
+   */
+  attemptBase: number;
   /** When the next attempt is due (pending only). */
   nextAttemptAt: Date | null;
   lastAttemptAt: Date | null;

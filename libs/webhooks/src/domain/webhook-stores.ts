@@ -102,9 +102,41 @@ export abstract class WebhookDeliveryStore {
    */
   abstract findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]>;
   abstract abandon(deliveryId: string): Promise<void>;
+  /**
+   * Reopens the deliveries of these send attempts for another try: pending, due at `nextAttemptAt`, with a
+   * fresh attempt budget (attemptBase = attemptCount). Tenant-scoped; deliveries of an inactive or deleted
+   * subscription are left alone. One statement.
+   */
+  abstract reopenByAttempts(
+    tenantId: string | null,
+    sendAttemptIds: readonly string[],
+    nextAttemptAt: Date,
+  ): Promise<ReopenedDelivery[]>;
+  /** Reopens a replay window's deliveries the same way; when more than `maxDeliveries` match, none (tooMany). */
+  abstract reopenForReplay(
+    window: ReplayWindow,
+    nextAttemptAt: Date,
+  ): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }>;
 }
 
 export type OverdueDelivery = { id: string; nextAttemptAt: Date };
+
+/** A reopened delivery; one that was still pending may have a queue job waiting for its retry. */
+export interface ReopenedDelivery {
+  id: string;
+  wasPending: boolean;
+}
+
+/** One subscription's deliveries whose events were created in [since, until). */
+export interface ReplayWindow {
+  tenantId: string | null;
+  subscriptionId: string;
+  since: Date;
+  until: Date;
+  /** Only the deliveries that ended failed or abandoned. */
+  onlyFailed: boolean;
+  maxDeliveries: number;
+}
 
 /** Where an attempt leaves its delivery. */
 export interface DeliveryTransition {
@@ -112,10 +144,29 @@ export interface DeliveryTransition {
   nextAttemptAt: Date | null;
 }
 
+/** A list's order: one field and a direction. */
+export interface Sorting<F extends string> {
+  field: F;
+  direction: 'ASC' | 'DESC';
+}
+
+export const SEND_ATTEMPT_SORT_FIELDS = ['creationTime', 'attemptNumber', 'responseStatusCode', 'durationMs'] as const;
+export type SendAttemptSortField = (typeof SEND_ATTEMPT_SORT_FIELDS)[number];
+
 export interface SendAttemptQuery {
   tenantId: string | null;
   webhookEventId?: string;
   subscriptionId?: string;
+  /** success: the attempt got a 2xx; failed: anything else. */
+  state?: 'success' | 'failed';
+  responseStatusCode?: number;
+  /** Inclusive bounds on the attempt's creation time. */
+  creationTimeFrom?: Date;
+  creationTimeTo?: Date;
+  /** Text in the receiver's response body (case-insensitive). */
+  responseContains?: string;
+  /** Default: newest first. */
+  sorting?: Sorting<SendAttemptSortField>;
   skipCount: number;
   maxResultCount: number;
 }
@@ -126,6 +177,10 @@ export abstract class WebhookSendAttemptStore {
    * subscription's run of consecutive failed attempts (reset by a success). Returns that run's length.
    */
   abstract record(attempt: WebhookSendAttempt, transition: DeliveryTransition): Promise<{ consecutiveFailures: number }>;
-  /** Tenant-scoped, newest first. */
+  /** Tenant-scoped, newest first unless sorted otherwise. */
   abstract list(query: SendAttemptQuery): Promise<PagedResult<WebhookSendAttempt>>;
+  /** Tenant-scoped: another tenant's attempt is not found. */
+  abstract findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null>;
+  /** Deletes those of these attempts that belong to the tenant; returns how many. */
+  abstract delete(tenantId: string | null, ids: readonly string[]): Promise<number>;
 }

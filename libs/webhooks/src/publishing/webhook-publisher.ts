@@ -150,6 +150,7 @@ export class WebhookPublisher {
         tenantId,
         state: 'pending',
         attemptCount: 0,
+        attemptBase: 0,
         nextAttemptAt: now,
         lastAttemptAt: null,
         creationTime: now,

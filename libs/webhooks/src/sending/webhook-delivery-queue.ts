@@ -30,15 +30,15 @@ export class WebhookDeliveryQueue {
 
   constructor(@InjectQueue(WEBHOOKS_QUEUE) readonly queue: Queue<WebhookSenderJobData>) {}
 
-  /** Enqueues in one round trip; false (logged) when Redis did not take them in time. */
-  async enqueue(deliveryIds: readonly string[]): Promise<boolean> {
+  /** Enqueues in one round trip (to run after `delayMs`); false (logged) when Redis did not take them in time. */
+  async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<boolean> {
     if (deliveryIds.length === 0) return true;
-    if (LOST_CONNECTION_STATES.has(this.queue.client.status)) {
+    if (this.redisLost()) {
       // Redis was reachable and is not now: do not make the publisher wait for it.
       this.logger.warn(`Redis is ${this.queue.client.status}; ${deliveryIds.length} deliveries stay pending for the sweeper`);
       return false;
     }
-    const jobs = deliveryIds.map((deliveryId) => ({ data: { deliveryId }, opts: { jobId: deliveryId } }));
+    const jobs = deliveryIds.map((deliveryId) => ({ data: { deliveryId }, opts: { jobId: deliveryId, delay: delayMs } }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
@@ -54,5 +54,38 @@ export class WebhookDeliveryQueue {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Removes the delivery's job unless a worker is running it (Bull refuses to remove a locked job): true when
+   * no job is left, false when a worker holds it. Used before sending a delivery outside the queue.
+   */
+  async removeUnlessRunning(deliveryId: string): Promise<boolean> {
+    // Without Redis no worker can take the job either; the send goes ahead.
+    if (this.redisLost()) return true;
+    const job = await this.queue.getJob(deliveryId);
+    if (!job) return true;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Makes the waiting retries of these deliveries (delayed jobs) run now; other jobs are left as they are. */
+  async runDelayedNow(deliveryIds: readonly string[]): Promise<void> {
+    if (this.redisLost()) return;
+    await Promise.all(
+      deliveryIds.map(async (id) => {
+        const job = await this.queue.getJob(id);
+        // Rejects when the job is not delayed (waiting or running already): nothing to do then.
+        await job?.promote().catch(() => undefined);
+      }),
+    );
+  }
+
+  private redisLost(): boolean {
+    return LOST_CONNECTION_STATES.has(this.queue.client.status);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
-import type { WebhookEvent, WebhookSubscription } from '../domain/webhook-model';
+import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
 import {
   DeliverySendContext,
   DeliveryTransition,
@@ -18,6 +18,20 @@ export type DeliveryRunOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'succeeded' | 'failed'; attempt: number }
   | { kind: 'retry'; attempt: number; delayMs: number };
+
+/** How a run treats a delivery; the queue's runs use the defaults. */
+export interface DeliveryRunPolicy {
+  /** Send even when the subscription is inactive (a test send), instead of abandoning the delivery. */
+  sendToInactiveSubscription?: boolean;
+  /** A failure leaves the delivery pending for a retry while its attempt budget lasts (false: one try only). */
+  retryOnFailure?: boolean;
+}
+
+/** One run and the attempt it recorded (null when it was skipped). */
+export interface DeliveryRunResult {
+  outcome: DeliveryRunOutcome;
+  attempt: WebhookSendAttempt | null;
+}
 
 /**
  * Runs one attempt of one delivery (ABP's WebhookSenderJob body): reads what it needs, signs, sends, records
@@ -38,12 +52,22 @@ export class WebhookDeliveryService {
     private readonly observers: WebhookObservers,
   ) {}
 
+  /** A queue job's run. */
   async run(deliveryId: string): Promise<DeliveryRunOutcome> {
+    return (await this.attemptNow(deliveryId)).outcome;
+  }
+
+  /**
+   * One attempt of a pending delivery now, answering the attempt as recorded: the queue's runs, and the
+   * synchronous resend and test send (which pass their policy).
+   */
+  async attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
+    const skipped = (reason: string): DeliveryRunResult => ({ outcome: { kind: 'skipped', reason }, attempt: null });
     const context = await this.deliveries.getSendContext(deliveryId);
-    if (!context) return { kind: 'skipped', reason: 'delivery not found' };
+    if (!context) return skipped('delivery not found');
     const { delivery, event, subscription } = context;
-    if (delivery.state !== 'pending') return { kind: 'skipped', reason: `delivery is ${delivery.state}` };
-    if (!subscription?.isActive) {
+    if (delivery.state !== 'pending') return skipped(`delivery is ${delivery.state}`);
+    if (!subscription || !(subscription.isActive || policy.sendToInactiveSubscription)) {
       await this.deliveries.abandon(delivery.id);
       this.observers.notify('deliveryAbandoned', {
         tenantId: delivery.tenantId,
@@ -51,7 +75,7 @@ export class WebhookDeliveryService {
         subscriptionId: delivery.webhookSubscriptionId,
         deliveryId: delivery.id,
       });
-      return { kind: 'skipped', reason: 'subscription is inactive or deleted' };
+      return skipped('subscription is inactive or deleted');
     }
 
     const attemptNumber = delivery.attemptCount + 1;
@@ -68,27 +92,25 @@ export class WebhookDeliveryService {
     const sentAt = new Date();
     const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
 
-    const outcome = this.decide(result, attemptNumber, subscription);
+    const outcome = this.decide(result, delivery, subscription, policy.retryOnFailure ?? true);
+    const attempt: WebhookSendAttempt = {
+      id: randomUUID(),
+      deliveryId: delivery.id,
+      webhookEventId: event.id,
+      webhookSubscriptionId: subscription.id,
+      tenantId: delivery.tenantId,
+      attemptNumber,
+      succeeded: outcome.kind === 'succeeded',
+      responseStatusCode: result.statusCode,
+      response: result.responseBody,
+      requestHeaders: redactHeaders(headers),
+      responseHeaders: result.responseHeaders,
+      durationMs: result.durationMs,
+      error: result.error,
+      creationTime: new Date(),
+    };
     const transition = this.transitionFor(outcome);
-    const { consecutiveFailures } = await this.attempts.record(
-      {
-        id: randomUUID(),
-        deliveryId: delivery.id,
-        webhookEventId: event.id,
-        webhookSubscriptionId: subscription.id,
-        tenantId: delivery.tenantId,
-        attemptNumber,
-        succeeded: outcome.kind === 'succeeded',
-        responseStatusCode: result.statusCode,
-        response: result.responseBody,
-        requestHeaders: redactHeaders(headers),
-        responseHeaders: result.responseHeaders,
-        durationMs: result.durationMs,
-        error: result.error,
-        creationTime: new Date(),
-      },
-      transition,
-    );
+    const { consecutiveFailures } = await this.attempts.record(attempt, transition);
     this.log(context, attemptNumber, result, outcome);
     this.observers.notify('attemptRecorded', {
       tenantId: delivery.tenantId,
@@ -123,10 +145,10 @@ export class WebhookDeliveryService {
           reasonKind: deactivation.kind,
           reason: deactivation.reason,
         });
-        return { kind: 'failed', attempt: attemptNumber };
+        return { outcome: { kind: 'failed', attempt: attemptNumber }, attempt };
       }
     }
-    return outcome;
+    return { outcome, attempt };
   }
 
   /**
@@ -155,11 +177,19 @@ export class WebhookDeliveryService {
     };
   }
 
-  private decide(result: WebhookSendResult, attempt: number, subscription: WebhookSubscription): DeliveryRunOutcome {
+  private decide(
+    result: WebhookSendResult,
+    delivery: WebhookDelivery,
+    subscription: WebhookSubscription,
+    retryOnFailure: boolean,
+  ): DeliveryRunOutcome {
+    const attempt = delivery.attemptCount + 1;
     if (isSuccessStatus(result.statusCode)) return { kind: 'succeeded', attempt };
+    // The budget counts from the last reopening (resend, replay), so a reopened delivery gets every retry again.
+    const attemptInBudget = attempt - delivery.attemptBase;
     const maxAttempts = subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount;
-    if (result.statusCode === 410 || attempt >= maxAttempts) return { kind: 'failed', attempt };
-    return { kind: 'retry', attempt, delayMs: retryDelayMs(attempt, this.options, result.retryAfterMs) };
+    if (result.statusCode === 410 || attemptInBudget >= maxAttempts || !retryOnFailure) return { kind: 'failed', attempt };
+    return { kind: 'retry', attempt, delayMs: retryDelayMs(attemptInBudget, this.options, result.retryAfterMs) };
   }
 
   private transitionFor(outcome: DeliveryRunOutcome): DeliveryTransition {

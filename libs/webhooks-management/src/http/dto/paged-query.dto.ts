@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_RESULT_COUNT = 1000;
 
@@ -17,14 +17,4 @@ export class PagedQueryDto {
   @Min(1)
   @Max(MAX_RESULT_COUNT)
   maxResultCount = 10;
-}
-
-export class ListSendAttemptsQueryDto extends PagedQueryDto {
-  @IsOptional()
-  @IsUUID()
-  webhookEventId?: string;
-
-  @IsOptional()
-  @IsUUID()
-  subscriptionId?: string;
 }

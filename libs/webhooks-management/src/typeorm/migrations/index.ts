@@ -1,10 +1,12 @@
 import { InitialWebhooksSchema1763900000000 } from './1763900000000-initial-webhooks-schema';
 import { WebhookApiKeys1763950000000 } from './1763950000000-webhook-api-keys';
 import { PublishIdempotencyKeys1763960000000 } from './1763960000000-publish-idempotency-keys';
+import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attempt-base';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
   InitialWebhooksSchema1763900000000,
   WebhookApiKeys1763950000000,
   PublishIdempotencyKeys1763960000000,
+  DeliveryAttemptBase1763970000000,
 ];

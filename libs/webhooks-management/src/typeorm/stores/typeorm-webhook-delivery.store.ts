@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DeliverySendContext, OverdueDelivery, WebhookDeliveryStore } from '@hookline/webhooks';
+import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
 
 /** The columns of the send context, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `
-  SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count,
+  SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
          d.next_attempt_at, d.last_attempt_at, d.creation_time,
          e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
          e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
@@ -19,6 +19,37 @@ const SEND_CONTEXT_SQL = `
   JOIN webhook_events e ON e.id = d.webhook_event_id
   LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
   WHERE d.id = $1`;
+
+/**
+ * Reopens the deliveries of a `candidates` CTE (id, state before): pending, due at $1, attempt budget counted
+ * from now on; only those of an active subscription.
+ */
+const reopenCandidates = (candidatesSql: string, guard = 'true') => `
+  WITH candidates AS (${candidatesSql}),
+  reopened AS (
+    UPDATE webhook_deliveries d
+    SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
+    FROM candidates c, webhook_subscriptions s
+    WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
+    RETURNING d.id, c.state = 'pending' AS "wasPending"
+  )`;
+
+const REOPEN_BY_ATTEMPTS_SQL = `${reopenCandidates(`
+    SELECT DISTINCT d.id, d.state FROM webhook_send_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+    WHERE a.id = ANY($3::uuid[]) AND a.tenant_id IS NOT DISTINCT FROM $2 AND d.tenant_id IS NOT DISTINCT FROM $2`)}
+  SELECT id, "wasPending" FROM reopened`;
+
+/** $3 subscription, [$4, $5) event creation window, $6 only failed/abandoned, $7 the cap (one more is read to tell). */
+const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
+  `
+    SELECT d.id, d.state FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.webhook_event_id
+    WHERE d.webhook_subscription_id = $3 AND d.tenant_id IS NOT DISTINCT FROM $2
+      AND e.creation_time >= $4 AND e.creation_time < $5
+      AND (NOT $6::boolean OR d.state IN ('failed', 'abandoned'))
+    LIMIT $7::int + 1`,
+  '(SELECT count(*) FROM candidates) <= $7::int',
+)}
+  SELECT m.matched, r.id, r."wasPending" FROM (SELECT count(*)::int AS matched FROM candidates) m LEFT JOIN reopened r ON true`;
 
 @Injectable()
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
@@ -37,6 +68,7 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
         tenantId: r.tenant_id,
         state: r.state,
         attemptCount: r.attempt_count,
+        attemptBase: r.attempt_base,
         nextAttemptAt: r.next_attempt_at,
         lastAttemptAt: r.last_attempt_at,
         creationTime: r.creation_time,
@@ -88,5 +120,24 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
       `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL WHERE id = $1 AND state = 'pending'`,
       [deliveryId],
     );
+  }
+
+  async reopenByAttempts(
+    tenantId: string | null,
+    sendAttemptIds: readonly string[],
+    nextAttemptAt: Date,
+  ): Promise<ReopenedDelivery[]> {
+    return this.dataSource.query(REOPEN_BY_ATTEMPTS_SQL, [nextAttemptAt, tenantId, sendAttemptIds]);
+  }
+
+  async reopenForReplay(w: ReplayWindow, nextAttemptAt: Date): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }> {
+    const rows: { matched: number; id: string | null; wasPending: boolean | null }[] = await this.dataSource.query(
+      REOPEN_FOR_REPLAY_SQL,
+      [nextAttemptAt, w.tenantId, w.subscriptionId, w.since, w.until, w.onlyFailed, w.maxDeliveries],
+    );
+    return {
+      tooMany: rows[0].matched > w.maxDeliveries,
+      reopened: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, wasPending: r.wasPending! })),
+    };
   }
 }

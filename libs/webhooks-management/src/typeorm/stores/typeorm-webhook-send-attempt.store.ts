@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, FindOptionsWhere, IsNull, Repository } from 'typeorm';
+import {
+  And,
+  DataSource,
+  FindOptionsOrder,
+  FindOptionsWhere,
+  ILike,
+  In,
+  IsNull,
+  LessThanOrEqual,
+  MoreThanOrEqual,
+  Repository,
+} from 'typeorm';
 import {
   DeliveryTransition,
   PagedResult,
@@ -68,12 +79,33 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     const where: FindOptionsWhere<WebhookSendAttemptEntity> = { tenantId: query.tenantId ?? IsNull() };
     if (query.webhookEventId) where.webhookEventId = query.webhookEventId;
     if (query.subscriptionId) where.webhookSubscriptionId = query.subscriptionId;
+    if (query.state) where.succeeded = query.state === 'success';
+    if (query.responseStatusCode !== undefined) where.responseStatusCode = query.responseStatusCode;
+    const from = query.creationTimeFrom && MoreThanOrEqual(query.creationTimeFrom);
+    const to = query.creationTimeTo && LessThanOrEqual(query.creationTimeTo);
+    if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
+    if (query.responseContains) where.response = ILike(`%${escapeLike(query.responseContains)}%`);
+    const order: FindOptionsOrder<WebhookSendAttemptEntity> = query.sorting
+      ? { [query.sorting.field]: query.sorting.direction, id: 'ASC' }
+      : { creationTime: 'DESC', attemptNumber: 'DESC', id: 'ASC' };
     const [items, totalCount] = await this.repository.findAndCount({
       where,
-      order: { creationTime: 'DESC', attemptNumber: 'DESC' },
+      order,
       skip: query.skipCount,
       take: query.maxResultCount,
     });
     return { totalCount, items };
   }
+
+  async findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null> {
+    return this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+  }
+
+  async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
+    const result = await this.repository.delete({ id: In([...ids]), tenantId: tenantId ?? IsNull() });
+    return result.affected ?? 0;
+  }
 }
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern. */
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
