@@ -118,7 +118,7 @@ export class WebhookRedeliveryService {
       lastAttemptAt: null,
       creationTime: now,
     };
-    await this.events.saveWithDeliveries(event, [delivery]);
+    await this.events.saveEvents([{ event, deliveries: [delivery] }]);
     const { attempt } = await this.sender.attemptNow(delivery.id, { sendToInactiveSubscription: true, retryOnFailure: false });
     // None only when the subscription was deleted meanwhile (its deliveries went with it).
     if (!attempt) throw new WebhookNotFoundError('Webhook subscription', subscription.id);
