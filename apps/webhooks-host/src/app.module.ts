@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { WebhooksCoreModule } from '@hookline/webhooks-core';
 import { WebhooksModule } from '@hookline/webhooks';
 import { WebhooksManagementModule } from '@hookline/webhooks-management';
+import { WebhooksRabbitMqModule } from '@hookline/webhooks-rabbitmq';
 import type { HooklineConfig } from './config/hookline.config';
 import { OperationsModule } from './operations/operations.module';
 
@@ -22,6 +23,7 @@ export class AppModule {
         WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker', auth: config.auth }),
         WebhooksModule.forRoot({ worker: config.role !== 'api' }),
         OperationsModule.forRoot({ adminApiKey: config.auth.adminApiKey }),
+        ...(config.rabbitmq ? [WebhooksRabbitMqModule.forRoot(config.rabbitmq)] : []),
       ],
     };
   }

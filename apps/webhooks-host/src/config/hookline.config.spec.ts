@@ -34,6 +34,24 @@ describe('loadHooklineConfig', () => {
     assert.equal(config.http.port, 3000);
   });
 
+  it('consumes RabbitMQ only when RABBITMQ_URL is set, with the dead-letter queue named after the queue', () => {
+    assert.equal(loadHooklineConfig({}).rabbitmq, null);
+    assert.deepEqual(
+      loadHooklineConfig({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672', RABBITMQ_QUEUE: 'orders.webhooks' }).rabbitmq,
+      {
+        url: 'amqp://guest:guest@127.0.0.1:5672',
+        queue: 'orders.webhooks',
+        deadLetterQueue: 'orders.webhooks.dead-letter',
+        prefetch: 20,
+        requeueDelayMs: 1000,
+      },
+    );
+    assert.throws(
+      () => loadHooklineConfig({ RABBITMQ_URL: 'http://broker', RABBITMQ_QUEUE: 'a b', RABBITMQ_PREFETCH: '0' }),
+      /RABBITMQ_URL:[\s\S]*RABBITMQ_QUEUE:[\s\S]*RABBITMQ_PREFETCH:/,
+    );
+  });
+
   it('refuses bad values, naming each variable', () => {
     assert.throws(
       () =>

@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, 
 import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
 import type { WebhooksAuthOptions } from '@hookline/webhooks-management';
+import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' || value === true
@@ -78,6 +79,17 @@ export class HooklineEnvironment {
   @IsString() WEBHOOKS_JWT_AUDIENCE = '';
   @Matches(/^\S+$/) WEBHOOKS_JWT_TENANT_CLAIM = 'tenantid';
   @Matches(/^\S+$/) WEBHOOKS_JWT_PERMISSIONS_CLAIM = 'permissions';
+  /** RabbitMQ to consume WebhooksEventData messages from (the distributed event bus); empty: not consumed. */
+  @ValidateIf((e: HooklineEnvironment) => e.RABBITMQ_URL !== '')
+  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
+  RABBITMQ_URL = '';
+  /** Durable queue of WebhooksEventData messages; its dead letters go to `<queue>.dead-letter`. */
+  @Matches(/^[A-Za-z0-9_.:-]{1,200}$/, { message: 'must be 1-200 letters, digits, ".", "_", ":" or "-"' })
+  RABBITMQ_QUEUE = 'hookline.webhooks';
+  /** Messages handled at once. */
+  @Transform(toInt) @Min(1) @Max(1000) @IsInt() RABBITMQ_PREFETCH = 20;
+  /** Wait before a message goes back to the queue after an infrastructure failure (PostgreSQL down). */
+  @Transform(toInt) @Min(0) @Max(600_000) @IsInt() RABBITMQ_REQUEUE_DELAY_MS = 1000;
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -92,6 +104,8 @@ export interface HooklineConfig {
   webhooks: WebhooksOptions;
   log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
   auth: WebhooksAuthOptions;
+  /** Null when RABBITMQ_URL is unset. */
+  rabbitmq: WebhooksRabbitMqOptions | null;
 }
 
 export class ConfigurationError extends Error {}
@@ -155,6 +169,15 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
             }
           : null,
     },
+    rabbitmq: e.RABBITMQ_URL
+      ? {
+          url: e.RABBITMQ_URL,
+          queue: e.RABBITMQ_QUEUE,
+          deadLetterQueue: deadLetterQueueOf(e.RABBITMQ_QUEUE),
+          prefetch: e.RABBITMQ_PREFETCH,
+          requeueDelayMs: e.RABBITMQ_REQUEUE_DELAY_MS,
+        }
+      : null,
   };
 }
 

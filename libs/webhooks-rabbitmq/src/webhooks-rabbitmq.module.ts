@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { RabbitMqReadinessCheck } from './rabbitmq-readiness.check';
+import { RabbitMqWebhooksConsumer } from './rabbitmq-webhooks-consumer';
+import { WEBHOOKS_RABBITMQ_OPTIONS, WebhooksRabbitMqOptions } from './webhooks-rabbitmq-options';
+
+/**
+ * The distributed event bus: WebhooksEventData messages from other services, over RabbitMQ (ABP's
+ * Abp.EventBus.RabbitMq side of the webhooks module). Needs WebhooksModule (the publisher).
+ */
+@Module({})
+export class WebhooksRabbitMqModule {
+  static forRoot(options: WebhooksRabbitMqOptions): DynamicModule {
+    return {
+      module: WebhooksRabbitMqModule,
+      providers: [{ provide: WEBHOOKS_RABBITMQ_OPTIONS, useValue: options }, RabbitMqWebhooksConsumer, RabbitMqReadinessCheck],
+      exports: [RabbitMqWebhooksConsumer, RabbitMqReadinessCheck],
+    };
+  }
+}
