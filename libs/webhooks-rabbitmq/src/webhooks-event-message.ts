@@ -1,15 +1,8 @@
 import { WebhookValidationError } from '@hookline/webhooks-core';
 import { PublishWebhookInput, isValidIdempotencyKey } from '@hookline/webhooks';
 
-/** What another service puts on the queue (ABP's WebhooksEventData, camelCase JSON). */
-export interface WebhooksEventMessage {
-  webhookName: string;
-  data: object;
-  tenantId?: string | null;
-  sendExactSameData?: boolean;
-  headers?: Record<string, string>;
-  useOnlyGivenHeaders?: boolean;
-}
+/** What another service puts on the queue (ABP's WebhooksEventData, camelCase JSON); the message id is the key. */
+export type WebhooksEventMessage = Omit<PublishWebhookInput, 'idempotencyKey'>;
 
 /** The AMQP parts the consumer reads: the body and the publisher-set message id. */
 export interface AmqpMessageParts {
@@ -30,9 +23,9 @@ const FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Turns a queue message into publish input (its message id as the idempotency key), or throws WebhookValidationError naming what is wrong. Only the
- * shape is checked here; the publisher applies the same rules (known webhook, tenant id, headers) as the HTTP
- * API. Unknown fields are refused, so a misspelt `tenantID` cannot silently publish a host event.
+ * Turns a queue message into publish input (its message id as the idempotency key), or throws
+ * WebhookValidationError naming what is wrong. Only the shape is checked here; the publisher applies the same
+ * rules (known webhook, tenant id, headers, data size) as the HTTP API. Unknown fields are refused, so a misspelt `tenantID` cannot silently publish a host event.
  */
 export function parseWebhooksEventMessage({ content, messageId }: AmqpMessageParts): PublishWebhookInput {
   // Without a message id a redelivered message could not be told from a new one.
