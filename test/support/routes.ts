@@ -6,6 +6,8 @@ import { HOST_ONLY, REQUIRED_PERMISSIONS } from '@hookline/webhooks-management';
 
 export interface ApiRoute {
   method: string;
+  /** As declared, e.g. `/api/webhooks/subscriptions/:id`. */
+  template: string;
   /** With every `:param` replaced by a fresh UUID. */
   path: string;
   permissions: string[];
@@ -31,6 +33,7 @@ export function webhooksApiRoutes(app: INestApplication): ApiRoute[] {
       const path = `/${base}/${sub}`.replace(/\/+$/, '').replace(/\/+/g, '/');
       routes.push({
         method: RequestMethod[method],
+        template: path,
         path: path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000'),
         permissions: reflector.getAllAndMerge<string[]>(REQUIRED_PERMISSIONS, [handler, controller]) ?? [],
         hostOnly: reflector.getAllAndOverride<boolean>(HOST_ONLY, [handler, controller]) ?? false,
