@@ -149,7 +149,10 @@ describe('bad input', () => {
   });
 
   it('shows the secret and credential headers only in the create answer', async () => {
-    const created = await t.api.subscribe({ ...ok, headers: { Authorization: 'Bearer s3cret', 'X-Team': 'ops' } }, 'owner');
+    const created = await t.api.subscribe(
+      { ...ok, webhookUri: 'https://example.com/other', headers: { Authorization: 'Bearer s3cret', 'X-Team': 'ops' } },
+      'owner',
+    );
     assert.match(created.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
     const { body } = await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'owner');
     assert.equal(body.secret, `whsec_****${created.secret.slice(-4)}`);

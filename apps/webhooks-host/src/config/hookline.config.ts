@@ -1,7 +1,7 @@
 import { Transform, plainToInstance } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
-import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
+import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS } from '@hookline/webhooks-core';
 import type { WebhooksAuthOptions } from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
@@ -60,6 +60,12 @@ export class HooklineEnvironment {
   /** Most deliveries one replay (POST …/subscriptions/{id}/replay) may re-send. */
   @Transform(toInt) @Min(1) @Max(1_000_000) @IsInt() WEBHOOKS_REPLAY_MAX_DELIVERIES =
     DEFAULT_WEBHOOKS_OPTIONS.replayMaxDeliveries;
+  /** After a secret rotation, how long the old secret keeps signing beside the new one (seconds, at most 30 days). */
+  @Transform(toInt)
+  @Min(0)
+  @Max(MAX_SECRET_ROTATION_OVERLAP_SECONDS)
+  @IsInt()
+  WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS = DEFAULT_WEBHOOKS_OPTIONS.secretRotationOverlapSeconds;
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   /**
@@ -153,6 +159,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
       replayMaxDeliveries: e.WEBHOOKS_REPLAY_MAX_DELIVERIES,
+      secretRotationOverlapSeconds: e.WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
     auth: {

@@ -40,6 +40,8 @@ export interface WebhooksOptions {
   maxEventDataBytes: number;
   /** Most deliveries one replay may re-send; a wider window is refused (narrow it or replay in parts). */
   replayMaxDeliveries: number;
+  /** After a secret rotation, how long the replaced secret keeps signing beside the new one (seconds). */
+  secretRotationOverlapSeconds: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
   userAgent: string;
@@ -61,9 +63,13 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   allowPrivateNetworks: false,
   maxEventDataBytes: 256 * 1024,
   replayMaxDeliveries: 10_000,
+  secretRotationOverlapSeconds: 24 * 60 * 60,
   responseBodyLimitBytes: 20 * 1024,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };
+
+/** The longest overlap a secret rotation may ask for (30 days). */
+export const MAX_SECRET_ROTATION_OVERLAP_SECONDS = 30 * 24 * 60 * 60;
 
 /** Injection token of the resolved WebhooksOptions. */
 export const WEBHOOKS_OPTIONS = Symbol('WEBHOOKS_OPTIONS');

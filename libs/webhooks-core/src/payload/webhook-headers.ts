@@ -49,11 +49,14 @@ export function assertValidCustomHeaders(headers: unknown, field = 'headers'): a
   }
 }
 
+/** What a credential header's value shows as once redacted. */
+export const REDACTED_HEADER_VALUE = '[redacted]';
+
 /** A copy of the headers fit for storing: credentials a receiver needs are replaced by a marker. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? '[redacted]' : value;
+    out[name] = SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? REDACTED_HEADER_VALUE : value;
   }
   return out;
 }

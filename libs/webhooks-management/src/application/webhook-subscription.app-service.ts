@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  REDACTED_HEADER_VALUE,
   WEBHOOKS_OPTIONS,
+  WebhookConflictError,
+  WebhookDefinition,
   WebhookDefinitionManager,
   WebhookNotFoundError,
   WebhookValidationError,
@@ -11,18 +14,59 @@ import {
   privateAddressMessage,
   privateLiteralHost,
 } from '@hookline/webhooks-core';
-import { WebhookSubscription, WebhookSubscriptionStore } from '@hookline/webhooks';
+import {
+  PagedResult,
+  SaveSubscriptionOutcome,
+  SubscriptionQuery,
+  WebhookSubscription,
+  WebhookSubscriptionStore,
+  previousSecretInForce,
+} from '@hookline/webhooks';
 
-export interface CreateWebhookSubscriptionInput {
+/** What a subscription's owner chooses; the rest (failures, activity, stamps) the service keeps. */
+export interface WebhookSubscriptionSettings {
   webhookUri: string;
   webhooks: string[];
-  secret?: string;
   headers?: Record<string, string>;
-  isActive?: boolean;
   description?: string;
   timeoutDuration?: number;
   maxSendAttemptCount?: number;
 }
+
+export interface CreateWebhookSubscriptionInput extends WebhookSubscriptionSettings {
+  secret?: string;
+  isActive?: boolean;
+}
+
+export interface UpdateWebhookSubscriptionInput extends WebhookSubscriptionSettings {
+  /** The stamp of the state the change was made from; a newer state makes the update a conflict. */
+  concurrencyStamp: string;
+}
+
+export interface RotateWebhookSecretInput {
+  /** Omit to have one generated. */
+  secret?: string;
+  /** How long the old secret keeps signing beside the new one; default from the options. 0: not at all. */
+  overlapSeconds?: number;
+}
+
+/** The secrets that sign a subscription's deliveries now. */
+export interface WebhookSubscriptionSecrets {
+  secret: string;
+  /** The secret a rotation replaced, while it still signs. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/** A group of definitions and those of its webhooks the tenant may subscribe to. */
+export interface AvailableWebhookGroup {
+  name: string;
+  displayName: string;
+  webhooks: Pick<WebhookDefinition, 'name' | 'displayName' | 'description' | 'requiredFeatures'>[];
+}
+
+/** The reason a subscription deactivated by hand shows. */
+export const MANUAL_DEACTIVATION_REASON = 'manual';
 
 /** Subscriptions of the caller's tenant (LINGYUN's WebhookSubscriptionAppService). */
 @Injectable()
@@ -34,31 +78,22 @@ export class WebhookSubscriptionAppService {
   ) {}
 
   async create(tenantId: string | null, input: CreateWebhookSubscriptionInput): Promise<WebhookSubscription> {
-    // Names are checked when they are resolved, at send time; a literal address can be refused now.
-    const literal = this.options.allowPrivateNetworks ? null : privateLiteralHost(input.webhookUri);
-    if (literal) throw new WebhookValidationError('webhookUri', privateAddressMessage('its host', literal));
-    const webhooks = [...new Set(input.webhooks)];
-    await this.definitions.assertSubscribable(tenantId, webhooks);
-    const headers = input.headers ?? {};
-    assertValidCustomHeaders(headers, 'headers');
+    const settings = await this.checkSettings(tenantId, input);
     const subscription: WebhookSubscription = {
       id: randomUUID(),
       tenantId,
-      webhookUri: input.webhookUri,
+      ...settings,
       secret: input.secret ?? generateWebhookSecret(),
-      webhooks,
-      headers,
+      previousSecret: null,
+      previousSecretExpiresAt: null,
       isActive: input.isActive ?? true,
-      timeoutDuration: input.timeoutDuration ?? null,
-      maxSendAttemptCount: input.maxSendAttemptCount ?? null,
-      description: input.description ?? null,
       consecutiveFailureCount: 0,
       deactivatedAt: null,
       deactivationReason: null,
       creationTime: new Date(),
       concurrencyStamp: randomUUID(),
     };
-    await this.subscriptions.insert(subscription);
+    this.assertSaved(await this.subscriptions.save(subscription), subscription);
     return subscription;
   }
 
@@ -67,4 +102,134 @@ export class WebhookSubscriptionAppService {
     if (!subscription) throw new WebhookNotFoundError('Webhook subscription', id);
     return subscription;
   }
+
+  list(query: SubscriptionQuery): Promise<PagedResult<WebhookSubscription>> {
+    return this.subscriptions.list(query);
+  }
+
+  /** Replaces the settings (omitted optional ones go back to their defaults) when the stamp is current. */
+  async update(tenantId: string | null, id: string, input: UpdateWebhookSubscriptionInput): Promise<WebhookSubscription> {
+    const current = await this.get(tenantId, id);
+    const settings = await this.checkSettings(tenantId, {
+      ...input,
+      headers: keepRedactedValues(input.headers ?? {}, current.headers),
+    });
+    const updated: WebhookSubscription = { ...current, ...settings, concurrencyStamp: randomUUID() };
+    const outcome = await this.subscriptions.save(updated, input.concurrencyStamp);
+    if (outcome.kind === 'notFound') throw new WebhookNotFoundError('Webhook subscription', id);
+    if (outcome.kind === 'stale') {
+      throw new WebhookConflictError(
+        `Webhook subscription '${id}' was changed after concurrencyStamp '${input.concurrencyStamp}' was read: get it again and reapply the change`,
+        [{ field: 'concurrencyStamp', message: 'is not the current stamp' }],
+      );
+    }
+    this.assertSaved(outcome, updated);
+    return (await this.subscriptions.findById(tenantId, id)) ?? updated;
+  }
+
+  async delete(tenantId: string | null, id: string): Promise<void> {
+    if ((await this.subscriptions.delete(tenantId, [id])) === 0) throw new WebhookNotFoundError('Webhook subscription', id);
+  }
+
+  /** Ids of other tenants (or unknown ones) are skipped, not reported: the count says how many went. */
+  async deleteMany(tenantId: string | null, ids: readonly string[]): Promise<{ deletedCount: number }> {
+    return { deletedCount: await this.subscriptions.delete(tenantId, [...new Set(ids)]) };
+  }
+
+  async activate(tenantId: string | null, id: string): Promise<WebhookSubscription> {
+    const subscription = await this.subscriptions.activate(tenantId, id);
+    if (!subscription) throw new WebhookNotFoundError('Webhook subscription', id);
+    return subscription;
+  }
+
+  /** Stops sending (its pending deliveries are abandoned); an already inactive one keeps its first reason. */
+  async deactivate(tenantId: string | null, id: string): Promise<WebhookSubscription> {
+    await this.get(tenantId, id);
+    await this.subscriptions.deactivate(id, MANUAL_DEACTIVATION_REASON, new Date());
+    return this.get(tenantId, id);
+  }
+
+  async revealSecret(tenantId: string | null, id: string): Promise<WebhookSubscriptionSecrets> {
+    return currentSecrets(await this.get(tenantId, id), new Date());
+  }
+
+  /** The new secret signs at once; the old one beside it until the overlap ends. */
+  async rotateSecret(tenantId: string | null, id: string, input: RotateWebhookSecretInput): Promise<WebhookSubscriptionSecrets> {
+    const current = await this.get(tenantId, id);
+    const secret = input.secret ?? generateWebhookSecret();
+    if (secret === current.secret) throw new WebhookValidationError('secret', 'must differ from the current secret');
+    const overlapSeconds = input.overlapSeconds ?? this.options.secretRotationOverlapSeconds;
+    const now = new Date();
+    const expiresAt = overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null;
+    const rotated = await this.subscriptions.rotateSecret(tenantId, id, secret, expiresAt);
+    if (!rotated) throw new WebhookNotFoundError('Webhook subscription', id);
+    return currentSecrets(rotated, now);
+  }
+
+  /** The definition groups with the webhooks the tenant's features allow; groups left empty are left out. */
+  async availableGroups(tenantId: string | null): Promise<AvailableWebhookGroup[]> {
+    const available = new Set((await this.definitions.getAvailable(tenantId)).map((d) => d.name));
+    return this.definitions
+      .getGroups()
+      .map((g) => ({
+        name: g.name,
+        displayName: g.displayName,
+        webhooks: g.webhooks
+          .filter((d) => available.has(d.name))
+          .map(({ name, displayName, description, requiredFeatures }) => ({ name, displayName, description, requiredFeatures })),
+      }))
+      .filter((g) => g.webhooks.length > 0);
+  }
+
+  /** The rules of create and update: no literal private address, subscribable names, valid headers. */
+  private async checkSettings(tenantId: string | null, input: WebhookSubscriptionSettings) {
+    // Names are checked when they are resolved, at send time; a literal address can be refused now.
+    const literal = this.options.allowPrivateNetworks ? null : privateLiteralHost(input.webhookUri);
+    if (literal) throw new WebhookValidationError('webhookUri', privateAddressMessage('its host', literal));
+    const webhooks = [...new Set(input.webhooks)];
+    await this.definitions.assertSubscribable(tenantId, webhooks);
+    const headers = input.headers ?? {};
+    assertValidCustomHeaders(headers, 'headers');
+    return {
+      webhookUri: input.webhookUri,
+      webhooks,
+      headers,
+      description: input.description ?? null,
+      timeoutDuration: input.timeoutDuration ?? null,
+      maxSendAttemptCount: input.maxSendAttemptCount ?? null,
+    };
+  }
+
+  private assertSaved(outcome: SaveSubscriptionOutcome, subscription: WebhookSubscription): void {
+    if (outcome.kind !== 'duplicate') return;
+    const { existing } = outcome;
+    const shared = subscription.webhooks.filter((w) => existing.webhooks.includes(w));
+    throw new WebhookConflictError(
+      `Webhook subscription '${existing.id}' of this tenant already sends ${shared.map((w) => `'${w}'`).join(', ')} to this webhookUri`,
+      [{ field: 'webhookUri', message: `duplicates subscription ${existing.id}` }],
+    );
+  }
+}
+
+function currentSecrets(s: WebhookSubscription, now: Date): WebhookSubscriptionSecrets {
+  const previousSecret = previousSecretInForce(s, now);
+  return {
+    secret: s.secret,
+    previousSecret,
+    previousSecretExpiresAt: previousSecret === null ? null : s.previousSecretExpiresAt,
+  };
+}
+
+/**
+ * A get shows credential headers as `[redacted]`; sending that back in an update keeps the stored value
+ * instead of storing the marker.
+ */
+function keepRedactedValues(headers: Record<string, string>, stored: Record<string, string>): Record<string, string> {
+  const storedByName = new Map(Object.entries(stored).map(([name, value]) => [name.toLowerCase(), value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      value === REDACTED_HEADER_VALUE ? (storedByName.get(name.toLowerCase()) ?? value) : value,
+    ]),
+  );
 }

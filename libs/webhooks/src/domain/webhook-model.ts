@@ -7,8 +7,14 @@ export interface WebhookSubscription {
   id: string;
   tenantId: string | null;
   webhookUri: string;
-  /** Signing secret; current first. */
+  /** The signing secret. */
   secret: string;
+  /**
+   * The secret a rotation replaced: it keeps signing beside `secret` until `previousSecretExpiresAt`, so
+   * receivers can switch without losing deliveries. Null when there is no overlap.
+   */
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
   /** Exact webhook names, `*`, or prefix wildcards such as `order.*`. */
   webhooks: string[];
   headers: Record<string, string>;
@@ -23,6 +29,13 @@ export interface WebhookSubscription {
   deactivationReason: string | null;
   creationTime: Date;
   concurrencyStamp: string;
+}
+
+/** The replaced secret while its overlap lasts, else null. */
+export function previousSecretInForce(s: WebhookSubscription, now: Date): string | null {
+  return s.previousSecret !== null && s.previousSecretExpiresAt !== null && s.previousSecretExpiresAt > now
+    ? s.previousSecret
+    : null;
 }
 
 export interface WebhookEvent {

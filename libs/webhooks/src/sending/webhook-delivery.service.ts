@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
-import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
+import {
+  type WebhookDelivery,
+  type WebhookEvent,
+  type WebhookSendAttempt,
+  type WebhookSubscription,
+  previousSecretInForce,
+} from '../domain/webhook-model';
 import {
   DeliverySendContext,
   DeliveryTransition,
@@ -170,7 +176,7 @@ export class WebhookDeliveryService {
       'content-type': 'application/json; charset=utf-8',
       ...this.signer.sign({
         body,
-        secrets: [subscription.secret],
+        secrets: signingSecrets(subscription, new Date()),
         webhookId: deliveryId,
         timestamp: Math.floor(Date.now() / 1000),
       }),
@@ -225,6 +231,12 @@ export class WebhookDeliveryService {
     if (outcome.kind === 'succeeded') this.logger.debug(line);
     else this.logger.warn(line);
   }
+}
+
+/** The current secret, and the one a rotation replaced while its overlap lasts (current first). */
+function signingSecrets(subscription: WebhookSubscription, now: Date): string[] {
+  const previous = previousSecretInForce(subscription, now);
+  return previous === null ? [subscription.secret] : [subscription.secret, previous];
 }
 
 const lowerCaseNames = (headers: Record<string, string> | null): Record<string, string> =>

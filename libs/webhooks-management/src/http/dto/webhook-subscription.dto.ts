@@ -1,9 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
   IsInt,
+  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -14,19 +18,45 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { redactHeaders } from '@hookline/webhooks-core';
-import type { WebhookSubscription } from '@hookline/webhooks';
+import { MAX_CUSTOM_HEADERS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, redactHeaders } from '@hookline/webhooks-core';
+import { SUBSCRIPTION_SORT_FIELDS, WebhookSubscription } from '@hookline/webhooks';
+import { PagedQueryDto } from './paged-query.dto';
+import { IsSorting, IsoDateTime } from './query-rules';
 
 export const MAX_WEBHOOK_NAMES_PER_SUBSCRIPTION = 100;
+const MAX_WEBHOOK_URI_LENGTH = 2048;
+
+/** A signing secret chosen by the caller (create, rotate). */
+const IsWebhookSecret = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: 'Signing secret, 16–256 printable ASCII characters; omit to have one generated (`whsec_` + 32 random bytes)',
+      minLength: 16,
+      maxLength: 256,
+    }),
+    IsOptional(),
+    IsString(),
+    MinLength(16),
+    MaxLength(256),
+    Matches(/^[\x21-\x7e]+$/, { message: 'secret must be printable ASCII without spaces' }),
+  );
 
 export class CreateWebhookSubscriptionDto {
+  @ApiProperty({ description: 'Absolute http(s) URL the deliveries are POSTed to', maxLength: MAX_WEBHOOK_URI_LENGTH })
   @IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true },
     { message: 'webhookUri must be an absolute http or https URL' },
   )
-  @MaxLength(2048)
+  @MaxLength(MAX_WEBHOOK_URI_LENGTH)
   webhookUri: string;
 
+  @ApiProperty({
+    description: 'Webhook names, `*` or prefix wildcards such as `order.*`',
+    type: [String],
+    minItems: 1,
+    maxItems: MAX_WEBHOOK_NAMES_PER_SUBSCRIPTION,
+    example: ['order.created'],
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(MAX_WEBHOOK_NAMES_PER_SUBSCRIPTION)
@@ -34,39 +64,129 @@ export class CreateWebhookSubscriptionDto {
   @MaxLength(128, { each: true })
   webhooks: string[];
 
-  /** Omit to have one generated (`whsec_` + 32 random bytes, base64). */
-  @IsOptional()
-  @IsString()
-  @MinLength(16)
-  @MaxLength(256)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'secret must be printable ASCII without spaces' })
+  @IsWebhookSecret()
   secret?: string;
 
+  @ApiPropertyOptional({
+    description: `Custom headers sent on every attempt (at most ${MAX_CUSTOM_HEADERS}, no CR/LF, none the service sets)`,
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
 
+  @ApiPropertyOptional({ default: true })
   @IsOptional()
   @IsBoolean()
   isActive?: boolean;
 
+  @ApiPropertyOptional({ maxLength: 1024 })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   description?: string;
 
-  /** Seconds. */
+  @ApiPropertyOptional({
+    description: 'HTTP timeout of one attempt, seconds; default from configuration',
+    minimum: 1,
+    maximum: 300,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(300)
   timeoutDuration?: number;
 
+  @ApiPropertyOptional({ description: 'Attempts per delivery; default from configuration', minimum: 1, maximum: 100 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100)
   maxSendAttemptCount?: number;
+}
+
+/**
+ * A whole new set of settings: omitted optional fields go back to their defaults. The secret changes through
+ * rotate-secret, activity through activate and deactivate.
+ */
+export class UpdateWebhookSubscriptionDto extends OmitType(CreateWebhookSubscriptionDto, ['secret', 'isActive'] as const) {
+  @ApiProperty({ description: 'The concurrencyStamp of the state this change was made from (from a get or list)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  concurrencyStamp: string;
+}
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class ListWebhookSubscriptionsQueryDto extends PagedQueryDto {
+  @ApiPropertyOptional({ description: 'Text in the URI (case-insensitive)', maxLength: MAX_WEBHOOK_URI_LENGTH })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_WEBHOOK_URI_LENGTH)
+  webhookUri?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'isActive must be true or false' })
+  isActive?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Subscriptions listing this webhook name (or pattern) among their webhooks',
+    maxLength: 128,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  webhookName?: string;
+
+  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)', type: String, format: 'date-time' })
+  @IsOptional()
+  @IsoDateTime()
+  creationTimeFrom?: Date;
+
+  @ApiPropertyOptional({ description: 'Created at or before (ISO 8601)', type: String, format: 'date-time' })
+  @IsOptional()
+  @IsoDateTime()
+  creationTimeTo?: Date;
+
+  @ApiPropertyOptional({
+    description: `One of ${SUBSCRIPTION_SORT_FIELDS.join(', ')}, optionally followed by asc or desc; default creationTime desc`,
+    example: 'creationTime desc',
+  })
+  @IsOptional()
+  @IsSorting(SUBSCRIPTION_SORT_FIELDS)
+  sorting?: string;
+}
+
+export class RotateWebhookSecretDto {
+  @IsWebhookSecret()
+  secret?: string;
+
+  @ApiPropertyOptional({
+    description: 'How long the old secret keeps signing beside the new one, seconds (0: not at all); default from configuration',
+    minimum: 0,
+    maximum: MAX_SECRET_ROTATION_OVERLAP_SECONDS,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SECRET_ROTATION_OVERLAP_SECONDS)
+  overlapSeconds?: number;
+}
+
+export const MAX_STATS_HOURS = 720;
+
+export class StatsQueryDto {
+  @ApiPropertyOptional({ description: 'The window: the last this many hours', minimum: 1, maximum: MAX_STATS_HOURS, default: 24 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_STATS_HOURS)
+  hours = 24;
 }
 
 /**

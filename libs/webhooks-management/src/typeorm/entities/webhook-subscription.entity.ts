@@ -7,6 +7,8 @@ export class WebhookSubscriptionEntity implements WebhookSubscription {
   @Column({ name: 'tenant_id', type: 'varchar', length: 64, nullable: true }) tenantId: string | null;
   @Column({ name: 'webhook_uri', type: 'varchar', length: 2048 }) webhookUri: string;
   @Column({ type: 'varchar', length: 256 }) secret: string;
+  @Column({ name: 'previous_secret', type: 'varchar', length: 256, nullable: true }) previousSecret: string | null;
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column({ type: 'text', array: true }) webhooks: string[];
   @Column({ type: 'jsonb' }) headers: Record<string, string>;
   @Column({ name: 'is_active', type: 'boolean' }) isActive: boolean;

@@ -2,6 +2,7 @@ import { InitialWebhooksSchema1763900000000 } from './1763900000000-initial-webh
 import { WebhookApiKeys1763950000000 } from './1763950000000-webhook-api-keys';
 import { PublishIdempotencyKeys1763960000000 } from './1763960000000-publish-idempotency-keys';
 import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attempt-base';
+import { SubscriptionManagement1764000000000 } from './1764000000000-subscription-management';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const WEBHOOKS_MIGRATIONS = [
   WebhookApiKeys1763950000000,
   PublishIdempotencyKeys1763960000000,
   DeliveryAttemptBase1763970000000,
+  SubscriptionManagement1764000000000,
 ];

@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
-import { WebhookSubscription, WebhookSubscriptionStore } from '@hookline/webhooks';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import {
+  PagedResult,
+  SaveSubscriptionOutcome,
+  SubscriptionQuery,
+  WebhookSubscription,
+  WebhookSubscriptionStore,
+} from '@hookline/webhooks';
 import { WebhookSubscriptionEntity } from '../entities';
+import { tenantCondition } from '../tenant-condition';
+
+/** First key of the advisory locks that serialize saves of one tenant and URI (the second is their hash). */
+const SUBSCRIPTION_URI_LOCK = 0x486b; // "Hk"
+
+/** `%`, `_` and `\` taken literally in an ILIKE pattern. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
 export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
+  /** Every column, aliased to its property, for RETURNING the whole subscription. */
+  private readonly returning: string;
+
   constructor(
     @InjectRepository(WebhookSubscriptionEntity) private readonly repository: Repository<WebhookSubscriptionEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     super();
-  }
-
-  async insert(subscription: WebhookSubscription): Promise<void> {
-    await this.repository.insert(subscription);
+    this.returning = repository.metadata.columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(', ');
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSubscription | null> {
@@ -70,5 +83,127 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
   async countActive(): Promise<number> {
     const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_subscriptions WHERE is_active`);
     return count;
+  }
+
+  async list(query: SubscriptionQuery): Promise<PagedResult<WebhookSubscription>> {
+    const qb = this.repository.createQueryBuilder('s');
+    if (query.tenantId === null) qb.where('s.tenantId IS NULL');
+    else qb.where('s.tenantId = :tenantId', { tenantId: query.tenantId });
+    if (query.webhookUri) qb.andWhere(`s.webhookUri ILIKE :uri ESCAPE '\\'`, { uri: `%${escapeLike(query.webhookUri)}%` });
+    if (query.isActive !== undefined) qb.andWhere('s.isActive = :isActive', { isActive: query.isActive });
+    if (query.webhookName) qb.andWhere('s.webhooks @> ARRAY[:webhookName]::text[]', { webhookName: query.webhookName });
+    if (query.creationTimeFrom) qb.andWhere('s.creationTime >= :from', { from: query.creationTimeFrom });
+    if (query.creationTimeTo) qb.andWhere('s.creationTime <= :to', { to: query.creationTimeTo });
+    const { field, direction } = query.sorting ?? { field: 'creationTime', direction: 'DESC' };
+    const [items, totalCount] = await qb
+      .orderBy(`s.${field}`, direction)
+      .addOrderBy('s.id', direction)
+      .skip(query.skipCount)
+      .take(query.maxResultCount)
+      .getManyAndCount();
+    return { totalCount, items };
+  }
+
+  async save(s: WebhookSubscription, expectedStamp?: string): Promise<SaveSubscriptionOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      // Serializes the duplicate check and the write with any other save of this tenant and URI.
+      await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
+        SUBSCRIPTION_URI_LOCK,
+        `${s.tenantId ?? ''} ${s.webhookUri}`,
+      ]);
+      if (expectedStamp !== undefined) {
+        const current = await m.findOne(WebhookSubscriptionEntity, {
+          where: { id: s.id, tenantId: s.tenantId ?? IsNull() },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!current) return { kind: 'notFound' };
+        if (current.concurrencyStamp !== expectedStamp) return { kind: 'stale' };
+      }
+      const existing = await this.findDuplicate(m, s);
+      if (existing) return { kind: 'duplicate', existing };
+      if (expectedStamp === undefined) {
+        await m.insert(WebhookSubscriptionEntity, s);
+      } else {
+        // Only what an update may change: the failure count and activity belong to the sender and activate/deactivate.
+        const { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp } = s;
+        await m.update(
+          WebhookSubscriptionEntity,
+          { id: s.id },
+          { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp },
+        );
+      }
+      return { kind: 'saved' };
+    });
+  }
+
+  private async findDuplicate(
+    m: EntityManager,
+    s: WebhookSubscription,
+  ): Promise<Pick<WebhookSubscription, 'id' | 'webhooks'> | null> {
+    const params: unknown[] = [s.webhookUri, s.webhooks, s.id];
+    const [row] = await m.query(
+      `SELECT id, webhooks FROM webhook_subscriptions
+       WHERE ${tenantCondition('tenant_id', s.tenantId, params)} AND webhook_uri = $1 AND webhooks && $2::text[] AND id <> $3
+       ORDER BY creation_time LIMIT 1`,
+      params,
+    );
+    return row ?? null;
+  }
+
+  async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return this.dataSource.transaction(async (m) => {
+      const params: unknown[] = [ids];
+      const ownIds = `SELECT id FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) AND ${tenantCondition('tenant_id', tenantId, params)}`;
+      // Deliveries (and with them their attempts) before the subscription: an attempt being recorded locks
+      // its delivery, then the subscription, so taking them in the same order cannot deadlock with it.
+      await m.query(`DELETE FROM webhook_deliveries WHERE webhook_subscription_id IN (${ownIds})`, params);
+      const [{ count }] = await m.query(
+        `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
+        params,
+      );
+      return count;
+    });
+  }
+
+  async activate(tenantId: string | null, id: string): Promise<WebhookSubscription | null> {
+    return this.updateOne(
+      tenantId,
+      id,
+      `is_active = true, consecutive_failure_count = 0, deactivated_at = NULL, deactivation_reason = NULL`,
+      [],
+    );
+  }
+
+  async rotateSecret(
+    tenantId: string | null,
+    id: string,
+    secret: string,
+    previousSecretExpiresAt: Date | null,
+  ): Promise<WebhookSubscription | null> {
+    return this.updateOne(
+      tenantId,
+      id,
+      `previous_secret = CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE secret END,
+       previous_secret_expires_at = $4::timestamptz, secret = $3`,
+      [secret, previousSecretExpiresAt],
+    );
+  }
+
+  /** One UPDATE of one subscription of the tenant (with a new concurrency stamp); its new state, or null. */
+  private async updateOne(
+    tenantId: string | null,
+    id: string,
+    set: string,
+    setParams: unknown[],
+  ): Promise<WebhookSubscription | null> {
+    const params: unknown[] = [id, randomUUID(), ...setParams];
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows]: [WebhookSubscription[], number] = await this.dataSource.query(
+      `UPDATE webhook_subscriptions SET ${set}, concurrency_stamp = $2
+       WHERE id = $1 AND ${tenantCondition('tenant_id', tenantId, params)} RETURNING ${this.returning}`,
+      params,
+    );
+    return rows[0] ?? null;
   }
 }
