@@ -114,6 +114,21 @@ describe('resend, replay and test sends', () => {
     assert.equal(t.receiver.requests('/waiting').length, 2);
   });
 
+  it('refuses to resend while a worker is sending the same delivery (409), and sends nothing more', async () => {
+    t.receiver.on('/busy', (_, n) => (n === 0 ? { status: 500 } : { status: 200, delayMs: 3000 }));
+    await t.api.subscribe({ webhookUri: t.receiver.url('/busy'), webhooks: ['customer.created'] }, 'busy');
+    const eventId = await t.api.publish({ webhookName: 'customer.created', data: { n: 7 } }, 'busy');
+    const [first] = await waitForAttempts('busy', eventId, 1);
+    // The retry's request has arrived and is not answered yet: a worker holds the job.
+    await t.receiver.waitForRequests('/busy', 2);
+    const { status, body } = await t.api.post(`/api/webhooks/send-attempts/${first.id}/resend`, {}, 'busy');
+    assert.equal(status, 409, JSON.stringify(body));
+    assert.match(body.error.message, /being sent right now/);
+    await waitForStates([eventId], 'succeeded');
+    assert.equal(t.receiver.requests('/busy').length, 2);
+    assert.equal((await deliveryOf(eventId)).attempt_base, 0, 'the refused resend did not reopen the delivery');
+  });
+
   async function waitForAttempts(tenant: string, eventId: string, count: number) {
     await waitUntil(async () => (await attemptsOf(tenant, `webhookEventId=${eventId}`)).length >= count, {
       message: () => `event ${eventId} never had ${count} attempts`,

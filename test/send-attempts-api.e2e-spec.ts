@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WebhookSendAttempt } from '@hookline/webhooks';
-import { hooklineFixture } from './support/hookline';
+import { WebhooksPermissions } from '@hookline/webhooks-management';
+import { ApiClient, hooklineFixture } from './support/hookline';
 import { waitUntil } from './support/wait';
 
 /** An attempt as the API answers it (dates as JSON strings). */
@@ -103,21 +104,38 @@ describe('send attempts API', () => {
       counts: await t.env.rowCounts(),
       deliveries: await t.env.query('SELECT id, state, attempt_count, attempt_base FROM webhook_deliveries ORDER BY id'),
     });
+    // Another tenant's own key (every permission these routes need), the admin acting for it, and the host ('').
+    const { SendAttempts, Subscriptions } = WebhooksPermissions;
+    const created = await t.api.request('POST', '/api/webhooks/api-keys', {
+      body: { name: 'elsewhere', permissions: [...Object.values(SendAttempts), Subscriptions.Default, Subscriptions.Update] },
+      tenant: 'elsewhere',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callers: [ApiClient, string | undefined][] = [
+      [t.api.as(created.body.key), undefined],
+      [t.api, 'elsewhere'],
+      [t.api, ''],
+    ];
     const before = await snapshot();
     const requestsBefore = t.receiver.requests().length;
-    // '' is the host.
-    for (const tenant of ['elsewhere', '']) {
-      assert.equal((await t.api.get(`${ATTEMPTS}/${attempt.id}`, tenant)).status, 404);
-      assert.equal((await t.api.delete(`${ATTEMPTS}/${attempt.id}`, tenant)).status, 404);
-      assert.equal((await t.api.post(`${ATTEMPTS}/${attempt.id}/resend`, {}, tenant)).status, 404);
-      const deleted = await t.api.post(`${ATTEMPTS}/delete-many`, { ids: all.map((a) => a.id) }, tenant);
+    for (const [api, tenant] of callers) {
+      assert.equal((await api.get(`${ATTEMPTS}/${attempt.id}`, tenant)).status, 404);
+      assert.equal((await api.delete(`${ATTEMPTS}/${attempt.id}`, tenant)).status, 404);
+      assert.equal((await api.post(`${ATTEMPTS}/${attempt.id}/resend`, {}, tenant)).status, 404);
+      const deleted = await api.post(`${ATTEMPTS}/delete-many`, { ids: all.map((a) => a.id) }, tenant);
       assert.deepEqual([deleted.status, deleted.body], [200, { deletedCount: 0 }]);
-      const resent = await t.api.post(`${ATTEMPTS}/resend-many`, { ids: all.map((a) => a.id) }, tenant);
+      const resent = await api.post(`${ATTEMPTS}/resend-many`, { ids: all.map((a) => a.id) }, tenant);
       assert.deepEqual([resent.status, resent.body], [202, { queuedCount: 0 }]);
-      assert.equal((await list(`subscriptionId=${ids.ok}`, tenant)).totalCount, 0);
-      assert.equal((await list(`webhookEventId=${ids.created}`, tenant)).totalCount, 0);
-      assert.equal((await t.api.post(`/api/webhooks/subscriptions/${ids.ok}/test`, {}, tenant)).status, 404);
-      const replay = await t.api.post(`/api/webhooks/subscriptions/${ids.ok}/replay`, { since: all[0].creationTime }, tenant);
+      for (const filter of ['', `subscriptionId=${ids.ok}`, `webhookEventId=${ids.created}`]) {
+        const listed = await api.get(`${ATTEMPTS}?${filter}`, tenant);
+        assert.equal(listed.status, 200);
+        assert.ok(
+          listed.body.items.every((a: Attempt) => a.tenantId !== TENANT),
+          `${filter}: ${JSON.stringify(listed.body)}`,
+        );
+      }
+      assert.equal((await api.post(`/api/webhooks/subscriptions/${ids.ok}/test`, {}, tenant)).status, 404);
+      const replay = await api.post(`/api/webhooks/subscriptions/${ids.ok}/replay`, { since: all[0].creationTime }, tenant);
       assert.equal(replay.status, 404);
     }
     assert.deepEqual(await snapshot(), before);

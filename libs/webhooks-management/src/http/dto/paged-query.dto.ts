@@ -1,16 +1,19 @@
 import { Type } from 'class-transformer';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_RESULT_COUNT = 1000;
 
 /** ABP's paging: skipCount and maxResultCount (capped). */
 export class PagedQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   skipCount = 0;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RESULT_COUNT, default: 10 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
