@@ -10,7 +10,7 @@ import {
 import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
 import { ReopenedDelivery, ReplayWindow, WebhookDeliveryStore, WebhookEventStore } from '../domain/webhook-stores';
 import { WebhookDeliveryQueue } from './webhook-delivery-queue';
-import { WebhookDeliveryService } from './webhook-delivery.service';
+import { DeliveryRunOutcome, WebhookDeliveryService } from './webhook-delivery.service';
 
 /** The webhook name of test sends (not a definition: it cannot be subscribed to or published). */
 export const TEST_WEBHOOK_NAME = 'webhooks.test';
@@ -56,7 +56,8 @@ export class WebhookRedeliveryService {
     const [reopened] = await this.deliveries.reopenByAttempts(tenantId, [sendAttempt.id], this.leaseFor(subscription));
     if (!reopened) throw inactiveSubscription(subscription.id);
     const { outcome, attempt } = await this.sender.attemptNow(deliveryId);
-    if (!attempt) throw inactiveSubscription(subscription.id);
+    // Something else moved the delivery meanwhile (the subscription was deactivated, say).
+    if (!attempt) throw new WebhookConflictError(`Delivery '${deliveryId}' was not sent: ${describe(outcome)}`);
     if (outcome.kind === 'retry') await this.queue.enqueue([deliveryId], outcome.delayMs);
     return attempt;
   }
@@ -143,6 +144,8 @@ export class WebhookRedeliveryService {
     return reopened.length;
   }
 }
+
+const describe = (outcome: DeliveryRunOutcome): string => (outcome.kind === 'skipped' ? outcome.reason : outcome.kind);
 
 const inactiveSubscription = (subscriptionId: string) =>
   new WebhookConflictError(
