@@ -1,0 +1,39 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { WebhooksCoreModule } from '@hookline/webhooks-core';
+import { WebhooksModule } from '@hookline/webhooks';
+import { WebhooksManagementModule } from '@hookline/webhooks-management';
+import { OrdersController } from './orders/orders.controller';
+import { PlaceOrderHandler } from './orders/place-order';
+import type { ShopConfig } from './shop.config';
+import { RegisterUserHandler } from './users/register-user';
+import { UsersController } from './users/users.controller';
+import { ShopWebhookDefinitions, ShopWebhooksPublisher } from './webhooks/shop-webhooks';
+
+/**
+ * A SaaS backend with webhooks built in: its own features (orders, users) plus the three webhooks modules,
+ * which store events and subscriptions in the shop's database, send from a worker inside this process, and
+ * serve the webhooks management API (`/api/webhooks/...`) to the shop's tenants.
+ */
+@Module({})
+export class ShopModule {
+  static forRoot(config: ShopConfig): DynamicModule {
+    return {
+      module: ShopModule,
+      imports: [
+        CqrsModule,
+        WebhooksCoreModule.forRoot({ options: { allowPrivateNetworks: config.allowPrivateNetworks }, definitionsFile: null }),
+        BullModule.forRoot({ redis: config.redisUrl, prefix: config.queuePrefix }),
+        WebhooksManagementModule.forRoot({
+          database: { url: config.databaseUrl, poolSize: 10 },
+          http: true,
+          auth: { adminApiKey: config.adminApiKey, jwt: null },
+        }),
+        WebhooksModule.forRoot({ worker: true }),
+      ],
+      controllers: [OrdersController, UsersController],
+      providers: [PlaceOrderHandler, RegisterUserHandler, ShopWebhookDefinitions, ShopWebhooksPublisher],
+    };
+  }
+}
