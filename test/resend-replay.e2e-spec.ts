@@ -266,6 +266,31 @@ describe('resend, replay and test sends', () => {
     assert.equal(answer.status, 404);
   });
 
+  it('after a deactivation: activate, then replay onlyFailed re-sends the abandoned deliveries', async () => {
+    // Every delivery is parked on a long Retry-After, then the subscription is deactivated by hand.
+    let down = true;
+    t.receiver.on('/revived', () => (down ? { status: 503, headers: { 'retry-after': '300' } } : { status: 200 }));
+    const { id } = await t.api.subscribe({ webhookUri: t.receiver.url('/revived'), webhooks: ['order.paid'] }, 'revive');
+    const since = new Date(Date.now() - 1000).toISOString();
+    const events = [
+      await t.api.publish({ webhookName: 'order.paid', data: { n: 8 } }, 'revive'),
+      await t.api.publish({ webhookName: 'order.paid', data: { n: 9 } }, 'revive'),
+    ];
+    await t.receiver.waitForRequests('/revived', 2);
+    await waitForAttempts('revive', events[1], 1);
+    assert.equal((await t.api.post(`/api/webhooks/subscriptions/${id}/deactivate`, {}, 'revive')).status, 200);
+    await waitForStates(events, 'abandoned');
+
+    const refused = await t.api.post(`/api/webhooks/subscriptions/${id}/replay`, { since, onlyFailed: true }, 'revive');
+    assert.equal(refused.status, 409, 'an inactive subscription is not replayed');
+    down = false;
+    assert.equal((await t.api.post(`/api/webhooks/subscriptions/${id}/activate`, {}, 'revive')).status, 200);
+    const { status, body } = await t.api.post(`/api/webhooks/subscriptions/${id}/replay`, { since, onlyFailed: true }, 'revive');
+    assert.deepEqual([status, body], [202, { queuedCount: 2 }]);
+    await waitForStates(events, 'succeeded');
+    assert.equal(t.receiver.requests('/revived').length, 4);
+  });
+
   it('test-sends a signed event to an inactive subscription and answers the first KB of the response; it stays inactive', async () => {
     t.receiver.on('/test', (_, n) => (n === 0 ? { status: 410 } : { status: 201, body: 'x'.repeat(3000) }));
     const { id, secret } = await t.api.subscribe({ webhookUri: t.receiver.url('/test'), webhooks: ['order.created'] }, 'tests');

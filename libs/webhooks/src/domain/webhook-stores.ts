@@ -178,10 +178,14 @@ export abstract class WebhookDeliveryStore {
 
 export type OverdueDelivery = { id: string; nextAttemptAt: Date };
 
-/** A reopened delivery; one that was still pending may have a queue job waiting for its retry. */
+/** A delivery reopened for another try. */
 export interface ReopenedDelivery {
   id: string;
-  wasPending: boolean;
+  /**
+   * It was pending (its job may be waiting for a retry) or abandoned (a deactivation abandons pending
+   * deliveries in the database, and their waiting jobs stay in the queue until they run).
+   */
+  mayHaveQueuedJob: boolean;
 }
 
 /** One subscription's deliveries whose events were created in [since, until). */

@@ -135,12 +135,12 @@ export class WebhookRedeliveryService {
   }
 
   /**
-   * Jobs for the reopened deliveries. One still pending may have a job already (Bull keeps it, job id =
-   * delivery id): a retry it is waiting for is made to run now instead.
+   * Jobs for the reopened deliveries. One that was pending or abandoned may still have a job (Bull keeps it,
+   * job id = delivery id): a retry it is waiting for is made to run now instead.
    */
   private async queueReopened(reopened: ReopenedDelivery[]): Promise<number> {
     await this.queue.enqueue(reopened.map((d) => d.id));
-    await this.queue.runDelayedNow(reopened.filter((d) => d.wasPending).map((d) => d.id));
+    await this.queue.runDelayedNow(reopened.filter((d) => d.mayHaveQueuedJob).map((d) => d.id));
     return reopened.length;
   }
 }

@@ -32,13 +32,13 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
     SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
     FROM candidates c, webhook_subscriptions s
     WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
-    RETURNING d.id, c.state = 'pending' AS "wasPending"
+    RETURNING d.id, c.state IN ('pending', 'abandoned') AS "mayHaveQueuedJob"
   )`;
 
 const REOPEN_BY_ATTEMPTS_SQL = `${reopenCandidates(`
     SELECT DISTINCT d.id, d.state FROM webhook_send_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
     WHERE a.id = ANY($3::uuid[]) AND a.tenant_id IS NOT DISTINCT FROM $2 AND d.tenant_id IS NOT DISTINCT FROM $2`)}
-  SELECT id, "wasPending" FROM reopened`;
+  SELECT id, "mayHaveQueuedJob" FROM reopened`;
 
 /** $3 subscription, [$4, $5) event creation window, $6 only failed/abandoned, $7 the cap (one more is read to tell). */
 const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
@@ -50,7 +50,7 @@ const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
     LIMIT $7::int + 1`,
   '(SELECT count(*) FROM candidates) <= $7::int',
 )}
-  SELECT m.matched, r.id, r."wasPending" FROM (SELECT count(*)::int AS matched FROM candidates) m LEFT JOIN reopened r ON true`;
+  SELECT m.matched, r.id, r."mayHaveQueuedJob" FROM (SELECT count(*)::int AS matched FROM candidates) m LEFT JOIN reopened r ON true`;
 
 @Injectable()
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
@@ -134,13 +134,13 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
   }
 
   async reopenForReplay(w: ReplayWindow, nextAttemptAt: Date): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }> {
-    const rows: { matched: number; id: string | null; wasPending: boolean | null }[] = await this.dataSource.query(
+    const rows: { matched: number; id: string | null; mayHaveQueuedJob: boolean | null }[] = await this.dataSource.query(
       REOPEN_FOR_REPLAY_SQL,
       [nextAttemptAt, w.tenantId, w.subscriptionId, w.since, w.until, w.onlyFailed, w.maxDeliveries],
     );
     return {
       tooMany: rows[0].matched > w.maxDeliveries,
-      reopened: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, wasPending: r.wasPending! })),
+      reopened: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, mayHaveQueuedJob: r.mayHaveQueuedJob! })),
     };
   }
 }
