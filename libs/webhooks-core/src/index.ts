@@ -3,6 +3,7 @@ export * from './options/webhooks-options';
 export * from './definitions/webhook-definition';
 export * from './definitions/webhook-definition-provider';
 export * from './definitions/webhook-definition-manager';
+export * from './definitions/webhook-definition-store';
 export * from './definitions/webhook-name-pattern';
 export * from './definitions/file-webhook-definitions';
 export * from './features/webhook-feature-checker';

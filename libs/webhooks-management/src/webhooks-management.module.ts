@@ -1,8 +1,10 @@
 import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { WebhookDefinitionStore } from '@hookline/webhooks-core';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
 import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
+import { WebhookDefinitionAppService } from './application/webhook-definition.app-service';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
 import { WebhookApiKeyStore } from './auth/api-keys/webhook-api-key';
 import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
@@ -19,6 +21,7 @@ import { WebhookSubscriptionSendsController } from './http/webhook-subscription-
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
+import { TypeOrmWebhookDefinitionStore } from './typeorm/stores/typeorm-webhook-definition.store';
 import { TypeOrmWebhookDeliveryStore } from './typeorm/stores/typeorm-webhook-delivery.store';
 import { TypeOrmWebhookEventStore } from './typeorm/stores/typeorm-webhook-event.store';
 import { TypeOrmWebhookSendAttemptStore } from './typeorm/stores/typeorm-webhook-send-attempt.store';
@@ -42,6 +45,7 @@ export interface WebhooksManagementModuleOptions {
     deliveries?: Type<WebhookDeliveryStore>;
     sendAttempts?: Type<WebhookSendAttemptStore>;
     apiKeys?: Type<WebhookApiKeyStore>;
+    definitions?: Type<WebhookDefinitionStore>;
   };
 }
 
@@ -84,7 +88,9 @@ export class WebhooksManagementModule {
         { provide: WebhookDeliveryStore, useClass: options.stores?.deliveries ?? TypeOrmWebhookDeliveryStore },
         { provide: WebhookSendAttemptStore, useClass: options.stores?.sendAttempts ?? TypeOrmWebhookSendAttemptStore },
         { provide: WebhookApiKeyStore, useClass: options.stores?.apiKeys ?? TypeOrmWebhookApiKeyStore },
+        { provide: WebhookDefinitionStore, useClass: options.stores?.definitions ?? TypeOrmWebhookDefinitionStore },
         WebhookSubscriptionAppService,
+        WebhookDefinitionAppService,
         { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
         WebhookApiKeyService,
         JwtCredentialVerifier,
@@ -100,9 +106,11 @@ export class WebhooksManagementModule {
         WebhookEventStore,
         WebhookDeliveryStore,
         WebhookSendAttemptStore,
+        WebhookDefinitionStore,
         WebhookSubscriptionAppService,
         WebhookSendAttemptAppService,
         WebhookSubscriptionSendsAppService,
+        WebhookDefinitionAppService,
       ],
     };
   }

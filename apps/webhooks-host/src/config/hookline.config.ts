@@ -31,6 +31,11 @@ export class HooklineEnvironment {
   @Matches(/^[A-Za-z0-9_:.-]+$/) QUEUE_PREFIX = 'hookline';
   /** YAML or JSON file of webhook definitions; empty for none. */
   @IsString() WEBHOOKS_DEFINITIONS_FILE = 'config/webhooks.definitions.yaml';
+  /** How often each process looks for changes to stored definitions made by other processes. */
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  WEBHOOKS_DEFINITIONS_REFRESH_MS = DEFAULT_WEBHOOKS_OPTIONS.definitionsRefreshIntervalMs;
   /** JSON: tenant id (or "*") to granted features. Unset: every feature granted. */
   @IsString() WEBHOOKS_FEATURE_GRANTS = '';
   @Transform(toInt) @Min(1) @Max(300) @IsInt() WEBHOOKS_TIMEOUT_DURATION = DEFAULT_WEBHOOKS_OPTIONS.timeoutDuration;
@@ -160,6 +165,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
       replayMaxDeliveries: e.WEBHOOKS_REPLAY_MAX_DELIVERIES,
       secretRotationOverlapSeconds: e.WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS,
+      definitionsRefreshIntervalMs: e.WEBHOOKS_DEFINITIONS_REFRESH_MS,
     },
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
     auth: {

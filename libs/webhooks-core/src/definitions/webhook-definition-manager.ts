@@ -1,28 +1,39 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WebhookValidationError } from '../errors';
 import { WebhookFeatureChecker } from '../features/webhook-feature-checker';
+import { WEBHOOKS_OPTIONS, WebhooksOptions } from '../options/webhooks-options';
 import { loadDefinitionsFile } from './file-webhook-definitions';
 import { WebhookDefinition, WebhookDefinitionContext, WebhookGroupDefinition } from './webhook-definition';
 import { IWebhookDefinitionProvider, WebhookDefinitionProvider } from './webhook-definition-provider';
+import { StoredWebhookDefinitions, WebhookDefinitionStore } from './webhook-definition-store';
 import { isValidWebhookName, isWildcardPattern, patternMatches } from './webhook-name-pattern';
 
 export const WEBHOOKS_DEFINITIONS_FILE = Symbol('WEBHOOKS_DEFINITIONS_FILE');
 
 /**
- * Holds every webhook definition: from providers discovered in the application and from the definitions
- * file named in configuration. Built once at start-up; lookups are in memory.
+ * Holds every webhook definition: from providers discovered in the application, from the definitions file
+ * named in configuration, and from the WebhookDefinitionStore (when one is provided). Lookups are in memory,
+ * so publishing never asks the database. Stored definitions are reloaded at once after a change made through
+ * this process, and within `definitionsRefreshIntervalMs` after one made by another process (a cheap read
+ * of the store's change counter).
  */
 @Injectable()
-export class WebhookDefinitionManager implements OnModuleInit {
+export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(WebhookDefinitionManager.name);
+  private staticGroups: WebhookGroupDefinition[] = [];
   private groups: WebhookGroupDefinition[] = [];
   private webhooks = new Map<string, WebhookDefinition>();
+  private storedVersion: string | null = null;
+  private refreshTimer?: NodeJS.Timeout;
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly featureChecker: WebhookFeatureChecker,
+    @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     @Optional() @Inject(WEBHOOKS_DEFINITIONS_FILE) private readonly definitionsFile?: string | null,
+    @Optional() private readonly store?: WebhookDefinitionStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -31,9 +42,49 @@ export class WebhookDefinitionManager implements OnModuleInit {
     for (const wrapper of providers) {
       await (wrapper.instance as IWebhookDefinitionProvider).define(context);
     }
+    context.source = 'file';
     if (this.definitionsFile) await loadDefinitionsFile(this.definitionsFile, context);
-    ({ groups: this.groups, webhooks: this.webhooks } = context.build());
+    ({ groups: this.staticGroups, webhooks: this.webhooks } = context.build());
+    this.groups = this.staticGroups;
+    if (this.store) {
+      await this.reload();
+      this.refreshTimer = setInterval(() => void this.refreshIfChanged(), this.options.definitionsRefreshIntervalMs);
+      this.refreshTimer.unref();
+    }
     this.logger.log(`${this.webhooks.size} webhook definitions in ${this.groups.length} groups`);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.refreshTimer);
+  }
+
+  /** Rebuilds the definitions from code, file and the store's current contents. */
+  async reload(): Promise<void> {
+    if (!this.store) return;
+    const stored = await this.store.load();
+    ({ groups: this.groups, webhooks: this.webhooks } = mergeStoredDefinitions(this.staticGroups, stored, (m) =>
+      this.logger.warn(m),
+    ));
+    this.storedVersion = stored.version;
+  }
+
+  /** Reloads when the store changed since the last load; one failed check is logged and retried next time. */
+  async refreshIfChanged(): Promise<void> {
+    if (!this.store) return;
+    this.refreshing ??= (async () => {
+      try {
+        if ((await this.store!.getVersion()) !== this.storedVersion) await this.reload();
+      } catch (e) {
+        this.logger.warn(`Could not refresh stored webhook definitions: ${(e as Error).message}`);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  getGroupOrNull(name: string): WebhookGroupDefinition | null {
+    return this.groups.find((g) => g.name === name) ?? null;
   }
 
   getOrNull(name: string): WebhookDefinition | null {
@@ -49,7 +100,7 @@ export class WebhookDefinitionManager implements OnModuleInit {
   }
 
   async isAvailable(tenantId: string | null, definition: WebhookDefinition): Promise<boolean> {
-    return this.featureChecker.areAllGranted(tenantId, definition.requiredFeatures);
+    return definition.isAvailable && this.featureChecker.areAllGranted(tenantId, definition.requiredFeatures);
   }
 
   /** The definitions the tenant's features allow. */
@@ -81,4 +132,40 @@ export class WebhookDefinitionManager implements OnModuleInit {
       }
     });
   }
+}
+
+/**
+ * Code and file come first: a stored group or definition whose name they also define, or whose group no
+ * longer exists, is left out with a warning rather than stopping the service.
+ */
+export function mergeStoredDefinitions(
+  staticGroups: readonly WebhookGroupDefinition[],
+  stored: StoredWebhookDefinitions,
+  warn: (message: string) => void,
+): { groups: WebhookGroupDefinition[]; webhooks: Map<string, WebhookDefinition> } {
+  const groups = new Map(staticGroups.map((g) => [g.name, { ...g, webhooks: [...g.webhooks] }]));
+  const webhooks = new Map(staticGroups.flatMap((g) => g.webhooks.map((w) => [w.name, w] as const)));
+  for (const g of stored.groups) {
+    if (groups.has(g.name)) warn(`Stored webhook group '${g.name}' is ignored: code or the definitions file defines it`);
+    else groups.set(g.name, { name: g.name, displayName: g.displayName, source: 'store', webhooks: [] });
+  }
+  for (const d of stored.definitions) {
+    const group = groups.get(d.groupName);
+    if (webhooks.has(d.name)) warn(`Stored webhook '${d.name}' is ignored: code or the definitions file defines it`);
+    else if (!group) warn(`Stored webhook '${d.name}' is ignored: its group '${d.groupName}' does not exist`);
+    else {
+      const definition: WebhookDefinition = {
+        name: d.name,
+        displayName: d.displayName,
+        description: d.description ?? undefined,
+        requiredFeatures: d.requiredFeatures,
+        groupName: d.groupName,
+        isAvailable: d.isAvailable,
+        source: 'store',
+      };
+      group.webhooks.push(definition);
+      webhooks.set(d.name, definition);
+    }
+  }
+  return { groups: [...groups.values()], webhooks };
 }

@@ -1,6 +1,12 @@
 import { WebhookDefinitionError } from '../errors';
 import { isValidWebhookName } from './webhook-name-pattern';
 
+/**
+ * Where a definition or group comes from: a code provider, the definitions file, or the database (created
+ * through the API). Only stored ones can be changed or deleted at run time.
+ */
+export type WebhookDefinitionSource = 'code' | 'file' | 'store';
+
 /** One kind of webhook a tenant can subscribe to (ABP's WebhookDefinition). */
 export interface WebhookDefinition {
   name: string;
@@ -9,11 +15,15 @@ export interface WebhookDefinition {
   /** Every one of these features must be granted to the tenant for it to see, subscribe to or receive it. */
   requiredFeatures: string[];
   groupName: string;
+  /** False: offered to nobody (as if no tenant had its features); only stored definitions can be switched off. */
+  isAvailable: boolean;
+  source: WebhookDefinitionSource;
 }
 
 export interface WebhookGroupDefinition {
   name: string;
   displayName: string;
+  source: WebhookDefinitionSource;
   webhooks: WebhookDefinition[];
 }
 
@@ -28,17 +38,19 @@ export interface WebhookDefinitionInput {
 export class WebhookDefinitionContext {
   private readonly groups = new Map<string, WebhookGroupDefinition>();
   private readonly webhooks = new Map<string, WebhookDefinition>();
+  /** What is being read now; stamped on every group and webhook added. */
+  source: WebhookDefinitionSource = 'code';
 
   addGroup(name: string, displayName?: string): WebhookGroupBuilder {
     if (!name || this.groups.has(name)) throw new WebhookDefinitionError(`Webhook group '${name}' is empty or defined twice`);
-    const group: WebhookGroupDefinition = { name, displayName: displayName ?? name, webhooks: [] };
+    const group: WebhookGroupDefinition = { name, displayName: displayName ?? name, source: this.source, webhooks: [] };
     this.groups.set(name, group);
-    return new WebhookGroupBuilder(group, this.webhooks);
+    return new WebhookGroupBuilder(group, this.webhooks, this);
   }
 
   getGroupOrNull(name: string): WebhookGroupBuilder | null {
     const group = this.groups.get(name);
-    return group ? new WebhookGroupBuilder(group, this.webhooks) : null;
+    return group ? new WebhookGroupBuilder(group, this.webhooks, this) : null;
   }
 
   build(): { groups: WebhookGroupDefinition[]; webhooks: Map<string, WebhookDefinition> } {
@@ -50,6 +62,7 @@ export class WebhookGroupBuilder {
   constructor(
     private readonly group: WebhookGroupDefinition,
     private readonly all: Map<string, WebhookDefinition>,
+    private readonly context: WebhookDefinitionContext,
   ) {}
 
   addWebhook(input: WebhookDefinitionInput): this {
@@ -65,6 +78,8 @@ export class WebhookGroupBuilder {
       description: input.description,
       requiredFeatures: [...(input.requiredFeatures ?? [])],
       groupName: this.group.name,
+      isAvailable: true,
+      source: this.context.source,
     };
     this.group.webhooks.push(definition);
     this.all.set(definition.name, definition);

@@ -36,6 +36,8 @@ export interface WebhooksOptions {
    * tenant's URL must not reach the internal network (SSRF). Turn on for local development and tests.
    */
   allowPrivateNetworks: boolean;
+  /** How often each process checks whether stored webhook definitions changed (one cheap query). */
+  definitionsRefreshIntervalMs: number;
   /** Largest published event `data`, in bytes of its JSON text; larger is refused (HTTP 413). */
   maxEventDataBytes: number;
   /** Most deliveries one replay may re-send; a wider window is refused (narrow it or replay in parts). */
@@ -61,6 +63,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   jobLockDurationMs: 30_000,
   shutdownGraceMs: 20_000,
   allowPrivateNetworks: false,
+  definitionsRefreshIntervalMs: 5_000,
   maxEventDataBytes: 256 * 1024,
   replayMaxDeliveries: 10_000,
   secretRotationOverlapSeconds: 24 * 60 * 60,

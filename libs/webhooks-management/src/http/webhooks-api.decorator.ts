@@ -1,5 +1,6 @@
-import { ParseUUIDPipe, UseFilters, UseGuards, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { ParseUUIDPipe, PipeTransform, UseFilters, UseGuards, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { isValidWebhookName } from '@hookline/webhooks-core';
 import { WebhooksAuthGuard } from '../auth/webhooks-auth.guard';
 import { RequestValidationError } from './webhooks-api-error';
 import { WebhooksExceptionFilter } from './webhooks-exception.filter';
@@ -28,3 +29,13 @@ export const WebhooksApi = () =>
 /** A route id that must be a UUID; anything else is a 400 naming the parameter. */
 export const ParseId = (field = 'id') =>
   new ParseUUIDPipe({ exceptionFactory: () => new RequestValidationError([{ field, message: 'must be a UUID' }]) });
+
+/** A route name of a webhook or group (dotted words); anything else is a 400 naming the parameter. */
+export const ParseName = (field = 'name'): PipeTransform<string, string> => ({
+  transform: (value: string) => {
+    if (!isValidWebhookName(value)) {
+      throw new RequestValidationError([{ field, message: "must be dotted words of letters, digits, '_' or '-'" }]);
+    }
+    return value;
+  },
+});

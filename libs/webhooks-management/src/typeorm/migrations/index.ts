@@ -3,6 +3,7 @@ import { WebhookApiKeys1763950000000 } from './1763950000000-webhook-api-keys';
 import { PublishIdempotencyKeys1763960000000 } from './1763960000000-publish-idempotency-keys';
 import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attempt-base';
 import { SubscriptionManagement1764000000000 } from './1764000000000-subscription-management';
+import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-webhook-definitions';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const WEBHOOKS_MIGRATIONS = [
   PublishIdempotencyKeys1763960000000,
   DeliveryAttemptBase1763970000000,
   SubscriptionManagement1764000000000,
+  StoredWebhookDefinitions1764010000000,
 ];

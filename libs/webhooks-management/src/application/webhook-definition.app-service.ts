@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import {
+  WebhookConflictError,
+  WebhookDefinition,
+  WebhookDefinitionManager,
+  WebhookDefinitionSource,
+  WebhookDefinitionStore,
+  WebhookGroupDefinition,
+  WebhookNotFoundError,
+  WebhookValidationError,
+  isValidWebhookName,
+} from '@hookline/webhooks-core';
+
+export interface WebhookGroupInput {
+  displayName?: string;
+}
+
+export interface WebhookDefinitionInput {
+  groupName: string;
+  displayName?: string;
+  description?: string;
+  requiredFeatures?: string[];
+  isAvailable?: boolean;
+}
+
+const SOURCE_NAMES: Record<WebhookDefinitionSource, string> = {
+  code: 'in code',
+  file: 'in the definitions file',
+  store: 'through the API',
+};
+
+/**
+ * Webhook definitions and groups (LINGYUN's WebhookDefinitionAppService and WebhookGroupDefinitionAppService):
+ * what a tenant may use, and, for the host, managing those stored in the database. Those from code or the
+ * definitions file are read-only. Every write reloads this process's definitions at once.
+ */
+@Injectable()
+export class WebhookDefinitionAppService {
+  constructor(
+    private readonly definitions: WebhookDefinitionManager,
+    private readonly store: WebhookDefinitionStore,
+  ) {}
+
+  /** The definitions the tenant's features allow. */
+  listAvailable(tenantId: string | null): Promise<WebhookDefinition[]> {
+    return this.definitions.getAvailable(tenantId);
+  }
+
+  /**
+   * Groups with their definitions. The host sees every group and definition (switched-off ones too, to manage
+   * them); a tenant sees the definitions available to it, in the groups that have any.
+   */
+  async listGroups(tenantId: string | null): Promise<WebhookGroupDefinition[]> {
+    const groups = this.definitions.getGroups();
+    if (tenantId === null) return groups;
+    const available = new Set((await this.definitions.getAvailable(tenantId)).map((d) => d.name));
+    return groups
+      .map((g) => ({ ...g, webhooks: g.webhooks.filter((w) => available.has(w.name)) }))
+      .filter((g) => g.webhooks.length > 0);
+  }
+
+  async createGroup(name: string, input: WebhookGroupInput): Promise<WebhookGroupDefinition> {
+    assertValidName(name, 'name');
+    await this.definitions.refreshIfChanged();
+    const existing = this.definitions.getGroupOrNull(name);
+    if (existing || !(await this.store.insertGroup({ name, displayName: input.displayName ?? name }))) {
+      throw nameTaken('group', name, existing?.source ?? 'store');
+    }
+    return this.changed(() => this.definitions.getGroupOrNull(name));
+  }
+
+  async updateGroup(name: string, input: WebhookGroupInput): Promise<WebhookGroupDefinition> {
+    this.assertStored('group', name, this.definitions.getGroupOrNull(name)?.source);
+    if (!(await this.store.updateGroup({ name, displayName: input.displayName ?? name }))) {
+      throw new WebhookNotFoundError('Webhook group', name);
+    }
+    return this.changed(() => this.definitions.getGroupOrNull(name));
+  }
+
+  async deleteGroup(name: string): Promise<void> {
+    this.assertStored('group', name, this.definitions.getGroupOrNull(name)?.source);
+    const { found, definitionNames } = await this.store.deleteGroup(name);
+    if (!found) throw new WebhookNotFoundError('Webhook group', name);
+    if (definitionNames.length) {
+      throw new WebhookConflictError(
+        `Webhook group '${name}' still has definitions: delete them first (${definitionNames.join(', ')})`,
+        definitionNames.map((d) => ({ field: 'webhooks', message: d })),
+      );
+    }
+    await this.definitions.reload();
+  }
+
+  async createDefinition(name: string, input: WebhookDefinitionInput): Promise<WebhookDefinition> {
+    assertValidName(name, 'name');
+    await this.definitions.refreshIfChanged();
+    this.assertGroupExists(input.groupName);
+    const existing = this.definitions.getOrNull(name);
+    if (existing || !(await this.store.insertDefinition(toStored(name, input)))) {
+      throw nameTaken('webhook', name, existing?.source ?? 'store');
+    }
+    return this.changed(() => this.definitions.getOrNull(name));
+  }
+
+  async updateDefinition(name: string, input: WebhookDefinitionInput): Promise<WebhookDefinition> {
+    this.assertStored('webhook', name, this.definitions.getOrNull(name)?.source);
+    await this.definitions.refreshIfChanged();
+    this.assertGroupExists(input.groupName);
+    if (!(await this.store.updateDefinition(toStored(name, input)))) throw new WebhookNotFoundError('Webhook definition', name);
+    return this.changed(() => this.definitions.getOrNull(name));
+  }
+
+  async deleteDefinition(name: string): Promise<void> {
+    this.assertStored('webhook', name, this.definitions.getOrNull(name)?.source);
+    const { found, subscriptionIds } = await this.store.deleteDefinition(name);
+    if (!found) throw new WebhookNotFoundError('Webhook definition', name);
+    if (subscriptionIds.length) {
+      throw new WebhookConflictError(
+        `Webhook '${name}' is used by subscriptions: remove it from them first (${subscriptionIds.join(', ')})`,
+        subscriptionIds.map((id) => ({ field: 'subscriptions', message: id })),
+      );
+    }
+    await this.definitions.reload();
+  }
+
+  /** Code and file definitions are part of the deployment: the API cannot change them. */
+  private assertStored(kind: 'group' | 'webhook', name: string, source: WebhookDefinitionSource | undefined): void {
+    if (source && source !== 'store') {
+      throw new WebhookConflictError(
+        `Webhook ${kind} '${name}' is defined ${SOURCE_NAMES[source]} and cannot be changed or deleted through the API`,
+      );
+    }
+  }
+
+  private assertGroupExists(groupName: string): void {
+    if (!this.definitions.getGroupOrNull(groupName)) {
+      throw new WebhookValidationError('groupName', `unknown webhook group '${groupName}'`);
+    }
+  }
+
+  /** Reloads this process's definitions and returns what `read` finds in them. */
+  private async changed<T>(read: () => T | null | undefined): Promise<T> {
+    await this.definitions.reload();
+    return read() as T;
+  }
+}
+
+function assertValidName(name: string, field: string): void {
+  if (!isValidWebhookName(name)) {
+    throw new WebhookValidationError(field, "must be at most 128 characters of dotted words of letters, digits, '_' or '-'");
+  }
+}
+
+function nameTaken(kind: 'group' | 'webhook', name: string, source: WebhookDefinitionSource): WebhookConflictError {
+  return new WebhookConflictError(`Webhook ${kind} '${name}' already exists (defined ${SOURCE_NAMES[source]})`, [
+    { field: 'name', message: `is already defined ${SOURCE_NAMES[source]}` },
+  ]);
+}
+
+const toStored = (name: string, input: WebhookDefinitionInput) => ({
+  name,
+  groupName: input.groupName,
+  displayName: input.displayName ?? name,
+  description: input.description ?? null,
+  requiredFeatures: [...new Set(input.requiredFeatures ?? [])],
+  isAvailable: input.isAvailable ?? true,
+});
