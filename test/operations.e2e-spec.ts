@@ -36,6 +36,8 @@ describe('operations', () => {
         after = await scrapeMetrics(api.baseUrl);
         return (
           delta(before, after, 'hookline_deliveries_total') >= 7 &&
+          // Deactivation is observed after its attempt is recorded (and the delivery counted): wait for it too.
+          delta(before, after, 'hookline_subscriptions_deactivated_total') >= 1 &&
           delta(before, after, 'hookline_cqrs_unhandled_errors_total') >= 1
         );
       },
