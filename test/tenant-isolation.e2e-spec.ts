@@ -67,6 +67,17 @@ const MATRIX: Record<string, Case> = {
   'DELETE /api/webhooks/api-keys/:id': { id: (a) => a.apiKeyId, expect: 'not-found' },
   'GET /api/webhooks/definitions': { expect: 'nothing-of-a' },
   'GET /api/webhooks/definitions/groups': { expect: 'nothing-of-a' },
+  // Stored definitions are the host's: a tenant may not write them at all.
+  'POST /api/webhooks/definitions': { body: () => ({ name: 'b.made', groupName: 'orders' }), expect: 'host-only' },
+  'PUT /api/webhooks/definitions/:name': {
+    id: () => 'order.created',
+    body: () => ({ groupName: 'orders' }),
+    expect: 'host-only',
+  },
+  'DELETE /api/webhooks/definitions/:name': { id: () => 'order.created', expect: 'host-only' },
+  'POST /api/webhooks/definitions/groups': { body: () => ({ name: 'b-group' }), expect: 'host-only' },
+  'PUT /api/webhooks/definitions/groups/:name': { id: () => 'orders', body: () => ({}), expect: 'host-only' },
+  'DELETE /api/webhooks/definitions/groups/:name': { id: () => 'orders', expect: 'host-only' },
 };
 
 describe('tenant isolation', () => {
@@ -128,7 +139,10 @@ describe('tenant isolation', () => {
           break;
         case 'zero-affected':
           assert.ok(status >= 200 && status < 300, `${key}: ${status} ${text}`);
-          assert.ok(Object.values(body).every((v) => v === 0), `${key} affected A's data: ${text}`);
+          assert.ok(
+            Object.values(body).every((v) => v === 0),
+            `${key} affected A's data: ${text}`,
+          );
           break;
         case 'nothing-of-a':
           assert.equal(status, 200, `${key}: ${text}`);
