@@ -110,6 +110,14 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
     return all.filter((_, i) => allowed[i]);
   }
 
+  /** The groups with the definitions the tenant's features allow; groups left empty are left out. */
+  async getAvailableGroups(tenantId: string | null): Promise<WebhookGroupDefinition[]> {
+    const available = new Set((await this.getAvailable(tenantId)).map((d) => d.name));
+    return this.groups
+      .map((g) => ({ ...g, webhooks: g.webhooks.filter((w) => available.has(w.name)) }))
+      .filter((g) => g.webhooks.length > 0);
+  }
+
   /**
    * Checks the names a subscription asks for: each is a defined webhook the tenant may see, `*`, or a prefix
    * wildcard that selects at least one such webhook.

@@ -51,12 +51,7 @@ export class WebhookDefinitionAppService {
    * them); a tenant sees the definitions available to it, in the groups that have any.
    */
   async listGroups(tenantId: string | null): Promise<WebhookGroupDefinition[]> {
-    const groups = this.definitions.getGroups();
-    if (tenantId === null) return groups;
-    const available = new Set((await this.definitions.getAvailable(tenantId)).map((d) => d.name));
-    return groups
-      .map((g) => ({ ...g, webhooks: g.webhooks.filter((w) => available.has(w.name)) }))
-      .filter((g) => g.webhooks.length > 0);
+    return tenantId === null ? this.definitions.getGroups() : this.definitions.getAvailableGroups(tenantId);
   }
 
   async createGroup(name: string, input: WebhookGroupInput): Promise<WebhookGroupDefinition> {

@@ -168,17 +168,16 @@ export class WebhookSubscriptionAppService {
 
   /** The definition groups with the webhooks the tenant's features allow; groups left empty are left out. */
   async availableGroups(tenantId: string | null): Promise<AvailableWebhookGroup[]> {
-    const available = new Set((await this.definitions.getAvailable(tenantId)).map((d) => d.name));
-    return this.definitions
-      .getGroups()
-      .map((g) => ({
-        name: g.name,
-        displayName: g.displayName,
-        webhooks: g.webhooks
-          .filter((d) => available.has(d.name))
-          .map(({ name, displayName, description, requiredFeatures }) => ({ name, displayName, description, requiredFeatures })),
-      }))
-      .filter((g) => g.webhooks.length > 0);
+    return (await this.definitions.getAvailableGroups(tenantId)).map((g) => ({
+      name: g.name,
+      displayName: g.displayName,
+      webhooks: g.webhooks.map(({ name, displayName, description, requiredFeatures }) => ({
+        name,
+        displayName,
+        description,
+        requiredFeatures,
+      })),
+    }));
   }
 
   /** The rules of create and update: no literal private address, subscribable names, valid headers. */
