@@ -35,4 +35,29 @@ describe('private networks refused (the default)', () => {
     await sleep(200);
     assert.equal(t.receiver.requests().length, 0, 'nothing reached the private receiver');
   });
+
+  it('diagnose checks reachability through the same guard: a name resolving to a private address is unreachable', async () => {
+    const { id } = await t.api.subscribe({
+      webhookUri: `http://localhost:${t.receiver.port}/diagnosed`,
+      webhooks: ['customer.created'],
+    });
+    const { status, body } = await t.api.get(`/api/webhooks/subscriptions/${id}/diagnose`);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.reachability.reachable, false);
+    assert.match(body.reachability.error, /localhost is (127\.0\.0\.1|::1), a private or reserved address/);
+    assert.match(body.recommendations[0], /^Unreachable/);
+  });
+
+  it('an update to a literal private address is refused like a create, naming webhookUri', async () => {
+    const created = await t.api.subscribe({ webhookUri: 'https://example.com/public', webhooks: ['order.paid'] });
+    const { concurrencyStamp } = (await t.api.get(`/api/webhooks/subscriptions/${created.id}`)).body;
+    const { status, body } = await t.api.put(`/api/webhooks/subscriptions/${created.id}`, {
+      webhookUri: 'http://169.254.169.254/latest',
+      webhooks: ['order.paid'],
+      concurrencyStamp,
+    });
+    assert.equal(status, 400);
+    assert.equal(body.error.details[0].field, 'webhookUri');
+    assert.equal((await t.api.get(`/api/webhooks/subscriptions/${created.id}`)).body.webhookUri, 'https://example.com/public');
+  });
 });

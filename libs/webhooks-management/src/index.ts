@@ -3,6 +3,8 @@ export * from './typeorm/migrations';
 export * from './typeorm/webhooks-database';
 export * from './application/webhook-subscription.app-service';
 export * from './application/webhook-definition.app-service';
+export * from './application/webhook-stats.store';
+export * from './application/webhook-stats.app-service';
 export * from './auth/api-keys/webhook-api-key';
 export * from './auth/api-keys/webhook-api-key.service';
 export * from './auth/webhooks-auth.options';

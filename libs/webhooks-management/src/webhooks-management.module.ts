@@ -5,6 +5,8 @@ import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, Webho
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
 import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
 import { WebhookDefinitionAppService } from './application/webhook-definition.app-service';
+import { WebhookStatsAppService } from './application/webhook-stats.app-service';
+import { WebhookStatsStore } from './application/webhook-stats.store';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
 import { WebhookApiKeyStore } from './auth/api-keys/webhook-api-key';
 import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
@@ -18,6 +20,7 @@ import { WebhookEventsController } from './http/webhook-events.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
 import { WebhookSubscriptionSendsController } from './http/webhook-subscription-sends.controller';
+import { WebhookStatsController } from './http/webhook-stats.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
@@ -25,6 +28,7 @@ import { TypeOrmWebhookDefinitionStore } from './typeorm/stores/typeorm-webhook-
 import { TypeOrmWebhookDeliveryStore } from './typeorm/stores/typeorm-webhook-delivery.store';
 import { TypeOrmWebhookEventStore } from './typeorm/stores/typeorm-webhook-event.store';
 import { TypeOrmWebhookSendAttemptStore } from './typeorm/stores/typeorm-webhook-send-attempt.store';
+import { TypeOrmWebhookStatsStore } from './typeorm/stores/typeorm-webhook-stats.store';
 import { TypeOrmWebhookSubscriptionStore } from './typeorm/stores/typeorm-webhook-subscription.store';
 import { WebhooksDatabaseOptions, createWebhooksDataSource, webhooksDataSourceOptions } from './typeorm/webhooks-database';
 
@@ -46,6 +50,7 @@ export interface WebhooksManagementModuleOptions {
     sendAttempts?: Type<WebhookSendAttemptStore>;
     apiKeys?: Type<WebhookApiKeyStore>;
     definitions?: Type<WebhookDefinitionStore>;
+    stats?: Type<WebhookStatsStore>;
   };
 }
 
@@ -80,6 +85,7 @@ export class WebhooksManagementModule {
             WebhookDefinitionsController,
             WebhookApiKeysController,
             WebhookEventsController,
+            WebhookStatsController,
           ]
         : [],
       providers: [
@@ -91,6 +97,8 @@ export class WebhooksManagementModule {
         { provide: WebhookDefinitionStore, useClass: options.stores?.definitions ?? TypeOrmWebhookDefinitionStore },
         WebhookSubscriptionAppService,
         WebhookDefinitionAppService,
+        { provide: WebhookStatsStore, useClass: options.stores?.stats ?? TypeOrmWebhookStatsStore },
+        WebhookStatsAppService,
         { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
         WebhookApiKeyService,
         JwtCredentialVerifier,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { SUBSCRIPTION_SORT_FIELDS } from '@hookline/webhooks';
+import { WebhookStatsAppService } from '../application/webhook-stats.app-service';
 import { WebhookSubscriptionAppService } from '../application/webhook-subscription.app-service';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
@@ -11,6 +12,7 @@ import {
   CreateWebhookSubscriptionDto,
   ListWebhookSubscriptionsQueryDto,
   RotateWebhookSecretDto,
+  StatsQueryDto,
   UpdateWebhookSubscriptionDto,
   toSubscriptionDto,
 } from './dto/webhook-subscription.dto';
@@ -23,7 +25,10 @@ const { Subscriptions } = WebhooksPermissions;
 @Controller('api/webhooks/subscriptions')
 @WebhooksApi()
 export class WebhookSubscriptionsController {
-  constructor(private readonly subscriptions: WebhookSubscriptionAppService) {}
+  constructor(
+    private readonly subscriptions: WebhookSubscriptionAppService,
+    private readonly stats: WebhookStatsAppService,
+  ) {}
 
   /** 201 with the subscription; the only answer that shows the whole secret. */
   @Post()
@@ -120,5 +125,23 @@ export class WebhookSubscriptionsController {
     @Body() dto: RotateWebhookSecretDto,
   ) {
     return this.subscriptions.rotateSecret(tenantId, id, dto);
+  }
+
+  /** Delivery figures of this subscription over the last `hours`, computed in one SQL query. */
+  @Get(':id/stats')
+  @RequirePermissions(Subscriptions.Default)
+  async subscriptionStats(
+    @CurrentTenant() tenantId: string | null,
+    @Param('id', ParseId()) id: string,
+    @Query() query: StatsQueryDto,
+  ) {
+    return this.stats.subscriptionStats(tenantId, id, query.hours);
+  }
+
+  /** Reachability (a connect, no POST), the last 24 h of attempts, the failure run and plain advice. */
+  @Get(':id/diagnose')
+  @RequirePermissions(Subscriptions.Default)
+  async diagnose(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
+    return this.stats.diagnose(tenantId, id);
   }
 }

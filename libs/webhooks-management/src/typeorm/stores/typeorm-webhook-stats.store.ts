@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { LastFailedAttempt, WebhookStats, WebhookStatsStore, WebhookStatsWindow } from '../../application/webhook-stats.store';
+import { tenantCondition } from '../tenant-condition';
+
+@Injectable()
+export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  /**
+   * Three aggregates over indexed ranges ((tenant_id, creation_time) on events, deliveries and attempts;
+   * (webhook_subscription_id, …) for one subscription), cross-joined into one row by one statement.
+   */
+  async stats({ tenantId, subscriptionId, since }: WebhookStatsWindow): Promise<WebhookStats> {
+    const params: unknown[] = [since];
+    const ofTenant = tenantCondition('tenant_id', tenantId, params);
+    let ofSubscription = '';
+    if (subscriptionId) {
+      params.push(subscriptionId);
+      ofSubscription = `AND webhook_subscription_id = $${params.length}`;
+    }
+    const deliveriesWhere = `${ofTenant} AND creation_time >= $1 ${ofSubscription}`;
+    const events = subscriptionId
+      ? `SELECT count(DISTINCT webhook_event_id)::int AS events FROM webhook_deliveries WHERE ${deliveriesWhere}`
+      : `SELECT count(*)::int AS events FROM webhook_events WHERE ${ofTenant} AND creation_time >= $1`;
+    const [row] = await this.dataSource.query(
+      `SELECT e.events, d.*, a.*,
+              d.succeeded::float8 / NULLIF(d.succeeded + d.failed, 0) AS "successRate",
+              a."failedAttempts"::float8 / NULLIF(a.attempts, 0) AS "attemptFailureRate"
+       FROM (${events}) e,
+            (SELECT count(*)::int AS deliveries,
+                    (count(*) FILTER (WHERE state = 'succeeded'))::int AS succeeded,
+                    (count(*) FILTER (WHERE state IN ('failed', 'abandoned')))::int AS failed,
+                    (count(*) FILTER (WHERE state = 'pending'))::int AS pending
+             FROM webhook_deliveries WHERE ${deliveriesWhere}) d,
+            (SELECT count(*)::int AS attempts,
+                    (count(*) FILTER (WHERE NOT succeeded))::int AS "failedAttempts",
+                    avg(duration_ms)::float8 AS "avgResponseTimeMs",
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS "p95ResponseTimeMs"
+             FROM webhook_send_attempts WHERE ${ofTenant} AND creation_time >= $1 ${ofSubscription}) a`,
+      params,
+    );
+    return row;
+  }
+
+  async lastFailedAttempt(tenantId: string | null, subscriptionId: string): Promise<LastFailedAttempt | null> {
+    const params: unknown[] = [subscriptionId];
+    const [row] = await this.dataSource.query(
+      `SELECT response_status_code AS "responseStatusCode", error, creation_time AS "creationTime"
+       FROM webhook_send_attempts
+       WHERE webhook_subscription_id = $1 AND ${tenantCondition('tenant_id', tenantId, params)} AND NOT succeeded
+       ORDER BY creation_time DESC LIMIT 1`,
+      params,
+    );
+    return row ?? null;
+  }
+}
