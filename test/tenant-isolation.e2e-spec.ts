@@ -119,6 +119,8 @@ describe('tenant isolation', () => {
     const routes = webhooksApiRoutes(f.hookline.app);
     const unknown = routes.map((r) => `${r.method} ${r.template}`).filter((k) => !MATRIX[k]);
     assert.deepEqual(unknown, [], 'routes missing from the isolation matrix');
+    const stale = Object.keys(MATRIX).filter((k) => !routes.some((r) => `${r.method} ${r.template}` === k));
+    assert.deepEqual(stale, [], 'matrix entries for routes that do not exist');
     const aIds = [a.subscriptionId, a.eventId, a.attemptId, a.apiKeyId, 'tenant-a'];
     const before = await snapshot();
     const checked: string[] = [];

@@ -25,7 +25,8 @@ export class HooklineProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const hookline = new HooklineProcess(child);
-    const deadline = Date.now() + 20_000;
+    // Generous: a start-up on a loaded 2-core machine has been seen to take over 20 s.
+    const deadline = Date.now() + 60_000;
     let listening: RegExpMatchArray | null;
     while (!(listening = hookline.output.match(/listening on (http:\/\/[^"\s]+)/))) {
       if (child.exitCode !== null || Date.now() > deadline) {
