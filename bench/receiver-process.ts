@@ -1,0 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ReceiverCommand, ReceiverStats } from './bench-ipc';
+
+/**
+ * The benchmark's receiver, in its own process so its work is not on the service's event loop: answers
+ * every POST at once (200, or 500 for a chosen share of answers), counts requests and the distinct
+ * webhook-ids answered 200, and, when asked, the publish-to-first-attempt latency of each delivery
+ * (its receive time against the envelope's creationTimeUtc; both clocks are this machine's).
+ */
+let failRate = 0;
+let recordLatency = false;
+let requests = 0;
+let failed = 0;
+let firstAttempts = 0;
+let succeededIds = new Set<string>();
+let latenciesMs: number[] = [];
+let firstAt: number | null = null;
+let lastAt: number | null = null;
+
+const CREATION_TIME_FIELD = '"creationTimeUtc":"';
+
+const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const now = Date.now();
+    requests++;
+    firstAt ??= now;
+    lastAt = now;
+    const fail = failRate > 0 && Math.random() < failRate;
+    if (fail) failed++;
+    else succeededIds.add(String(req.headers['webhook-id']));
+    const body = Buffer.concat(chunks).toString('utf8');
+    // The envelope is {"id":..,"webhookEvent":..,"attempt":N,"data":..,"creationTimeUtc":".."}: read it without parsing.
+    if (body.includes('"attempt":1,"data"')) {
+      firstAttempts++;
+      if (recordLatency) {
+        const at = body.lastIndexOf(CREATION_TIME_FIELD);
+        const created = Date.parse(body.slice(at + CREATION_TIME_FIELD.length, body.length - 2));
+        latenciesMs.push(now - created);
+      }
+    }
+    res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain', 'content-length': '2' });
+    res.end('ok');
+  });
+});
+
+function stats(): ReceiverStats {
+  return { requests, failed, firstAttempts, succeededIds: succeededIds.size, latenciesMs, firstAt, lastAt };
+}
+
+process.on('message', (command: ReceiverCommand) => {
+  switch (command.type) {
+    case 'reset':
+      failRate = command.failRate;
+      recordLatency = command.recordLatency;
+      requests = failed = firstAttempts = 0;
+      succeededIds = new Set();
+      latenciesMs = [];
+      firstAt = lastAt = null;
+      process.send!({ type: 'ok' });
+      break;
+    case 'stats':
+      process.send!({ type: 'stats', stats: stats() });
+      break;
+    case 'stop':
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+      break;
+  }
+});
+
+server.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (server.address() as AddressInfo).port }));

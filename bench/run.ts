@@ -1,0 +1,145 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { ChildHandle } from './bench-ipc';
+import { BenchContext } from './bench-support';
+import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, scaleStage, throughputStage } from './stages';
+
+/**
+ * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile]`: runs every stage of the benchmark
+ * against a receiver process, scratch databases and Redis prefixes of its own; prints a table, writes
+ * bench/results/<timestamp>.json, and exits non-zero when a stage broke (an error or a guarantee not kept).
+ * Targets missed are reported, not failures: figures depend on the machine.
+ */
+const STAGES: Stage[] = [limitStage, throughputStage(1), throughputStage(10), latencyStage, scaleStage, memoryStage, failureStage];
+
+interface Target {
+  name: string;
+  stage: string;
+  measure: (f: Figures) => number;
+  holds: (value: number, shared: Figures) => boolean;
+  goal: string;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: 'end-to-end deliveries/s ≥ 15% of raw POST/s',
+    stage: 'throughput fan-out 1',
+    measure: (f) => Number(f['deliveries/s']),
+    // Without the limit stage in this run there is nothing to compare with.
+    holds: (v, shared) => v >= 0.15 * Number(shared['raw POST/s'] ?? Infinity),
+    goal: '≥ 15%',
+  },
+  {
+    name: 'publish-to-first-attempt p99 < 50 ms at 500 events/s',
+    stage: 'latency',
+    measure: (f) => Number(f['first attempt p99 ms']),
+    holds: (v) => v < 50,
+    goal: '< 50 ms',
+  },
+  {
+    name: 'publish p99 at 100k subscriptions within 2× of 100',
+    stage: 'scale',
+    measure: (f) => Number(f['p99 ratio many/100']),
+    holds: (v) => v <= 2,
+    goal: '≤ 2×',
+  },
+  {
+    name: 'worker peak RSS < 300 MB draining 200,000 deliveries',
+    stage: 'memory',
+    measure: (f) => Number(f['worker peak RSS MB']),
+    holds: (v) => v < 300,
+    goal: '< 300 MB',
+  },
+];
+
+interface StageResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  figures: Figures;
+  error?: string;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const profileDir = args.includes('--profile') ? resolve('bench/profiles') : null;
+  const stages = only ? STAGES.filter((s) => only.some((o) => s.name.startsWith(o))) : STAGES;
+  const startedAt = new Date();
+  const loadavgStart = os.loadavg();
+
+  const { handle: receiver, ready } = await ChildHandle.start(resolve(__dirname, 'receiver-process.js'), {});
+  const context = new BenchContext(receiver, ready.port, quick, profileDir, args.includes('--verbose'));
+  const results: StageResult[] = [];
+  const shared: Figures = {};
+  for (const stage of stages) {
+    const started = performance.now();
+    process.stdout.write(`${stage.name} ... `);
+    try {
+      const figures = await stage.run(context, shared);
+      Object.assign(shared, figures);
+      results.push({ name: stage.name, ok: true, seconds: secondsSince(started), figures });
+      console.log(`${secondsSince(started)} s`);
+    } catch (e) {
+      const error = (e as Error).stack ?? String(e);
+      results.push({ name: stage.name, ok: false, seconds: secondsSince(started), figures: {}, error });
+      console.log(`BROKE after ${secondsSince(started)} s\n${error}`);
+    }
+  }
+  await receiver.stop();
+
+  const targets = TARGETS.filter((t) => results.some((r) => r.ok && r.name === t.stage)).map((t) => {
+    const value = t.measure(results.find((r) => r.name === t.stage)!.figures);
+    return { name: t.name, goal: t.goal, value, met: t.holds(value, shared) };
+  });
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavgStart: loadavgStart.map((l) => Math.round(l * 100) / 100),
+    loadavgEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  printTable(results, targets, machine, quick);
+
+  const dir = resolve('bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = resolve(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ startedAt, quick, machine, stages: results, targets }, null, 2) + '\n');
+  console.log(`\nResults written to ${file}`);
+  process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+}
+
+const secondsSince = (started: number) => Math.round((performance.now() - started) / 100) / 10;
+
+function printTable(
+  results: StageResult[],
+  targets: { name: string; goal: string; value: number; met: boolean }[],
+  machine: Record<string, unknown>,
+  quick: boolean,
+): void {
+  const rows: string[][] = [['stage', 'figure', 'value']];
+  for (const r of results) {
+    if (!r.ok) rows.push([r.name, 'BROKE', (r.error ?? '').split('\n')[0]]);
+    for (const [figure, value] of Object.entries(r.figures)) rows.push([r.name, figure, String(value)]);
+  }
+  const width = (i: number) => Math.max(...rows.map((row) => row[i].length));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(width(i))).join(' | ')} |`;
+  console.log(`\nHookline benchmark${quick ? ' (--quick: small sizes, a smoke test)' : ''}`);
+  console.log(`machine: ${JSON.stringify(machine)}\n`);
+  console.log(line(rows[0]));
+  console.log(`|${rows[0].map((_, i) => '-'.repeat(width(i) + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  if (targets.length) {
+    console.log('\nTargets');
+    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (goal ${t.goal})`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
