@@ -2,10 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 
 /** Messages between the benchmark and its child processes (the receiver and the service processes). */
-export type ReceiverCommand =
-  | { type: 'reset'; failRate: number; recordLatency: boolean }
-  | { type: 'stats' }
-  | { type: 'stop' };
+export type ReceiverCommand = { type: 'reset'; failRate: number; recordLatency: boolean } | { type: 'stats' } | { type: 'stop' };
 
 export interface ReceiverStats {
   requests: number;

@@ -126,11 +126,14 @@ export class BenchContext {
       intervalMs: 200,
       message: () => `fewer than ${expected} deliveries reached the receiver`,
     });
-    await waitUntil(async () => (await env.query(`SELECT 1 FROM webhook_deliveries WHERE state = 'pending' LIMIT 1`)).length === 0, {
-      timeoutMs: 60_000,
-      intervalMs: 50,
-      message: () => 'deliveries still pending after the receiver had them all',
-    });
+    await waitUntil(
+      async () => (await env.query(`SELECT 1 FROM webhook_deliveries WHERE state = 'pending' LIMIT 1`)).length === 0,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        message: () => 'deliveries still pending after the receiver had them all',
+      },
+    );
     return Date.now();
   }
 
@@ -145,10 +148,14 @@ export class BenchContext {
              (SELECT count(*) FROM webhook_send_attempts) AS attempts`);
     const stats = await this.receiverStats();
     const problems: string[] = [];
-    if (Number(row.deliveries) !== expectedDeliveries) problems.push(`${row.deliveries} deliveries stored, expected ${expectedDeliveries}`);
-    if (Number(row.succeeded) !== expectedDeliveries) problems.push(`${row.succeeded} of ${expectedDeliveries} deliveries succeeded`);
-    if (stats.succeededIds !== expectedDeliveries) problems.push(`receiver saw ${stats.succeededIds} distinct deliveries, expected ${expectedDeliveries}`);
-    if (Number(row.attempts) !== stats.requests) problems.push(`${row.attempts} attempts stored for ${stats.requests} requests received`);
+    if (Number(row.deliveries) !== expectedDeliveries)
+      problems.push(`${row.deliveries} deliveries stored, expected ${expectedDeliveries}`);
+    if (Number(row.succeeded) !== expectedDeliveries)
+      problems.push(`${row.succeeded} of ${expectedDeliveries} deliveries succeeded`);
+    if (stats.succeededIds !== expectedDeliveries)
+      problems.push(`receiver saw ${stats.succeededIds} distinct deliveries, expected ${expectedDeliveries}`);
+    if (Number(row.attempts) !== stats.requests)
+      problems.push(`${row.attempts} attempts stored for ${stats.requests} requests received`);
     if (problems.length) throw new Error(`guarantee broken: ${problems.join('; ')}`);
     return { attempts: Number(row.attempts) };
   }

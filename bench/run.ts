@@ -11,7 +11,15 @@ import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, sc
  * bench/results/<timestamp>.json, and exits non-zero when a stage broke (an error or a guarantee not kept).
  * Targets missed are reported, not failures: figures depend on the machine.
  */
-const STAGES: Stage[] = [limitStage, throughputStage(1), throughputStage(10), latencyStage, scaleStage, memoryStage, failureStage];
+const STAGES: Stage[] = [
+  limitStage,
+  throughputStage(1),
+  throughputStage(10),
+  latencyStage,
+  scaleStage,
+  memoryStage,
+  failureStage,
+];
 
 interface Target {
   name: string;
@@ -64,7 +72,10 @@ interface StageResult {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const profileDir = args.includes('--profile') ? resolve('bench/profiles') : null;
   const stages = only ? STAGES.filter((s) => only.some((o) => s.name.startsWith(o))) : STAGES;
   const startedAt = new Date();

@@ -1,6 +1,14 @@
 import autocannon from 'autocannon';
 import type { PublishCommand, PublishReport, MemoryReport } from './bench-ipc';
-import { BENCH_ADMIN_API_KEY, BenchContext, ORDER_DATA, StageEnvironment, percentile, round, signedEnvelope } from './bench-support';
+import {
+  BENCH_ADMIN_API_KEY,
+  BenchContext,
+  ORDER_DATA,
+  StageEnvironment,
+  percentile,
+  round,
+  signedEnvelope,
+} from './bench-support';
 
 /** Figures of one stage, by name. */
 export type Figures = Record<string, number | string>;
@@ -61,8 +69,13 @@ export const limitStage: Stage = {
       headers,
       body,
     });
-    if (result.non2xx || result.errors || result.requests.total === 0) throw new Error(`raw POSTs failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { 'raw POST/s': Math.round(result.requests.total / result.duration), 'body bytes': Buffer.byteLength(body), connections: WORKER_CONCURRENCY };
+    if (result.non2xx || result.errors || result.requests.total === 0)
+      throw new Error(`raw POSTs failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return {
+      'raw POST/s': Math.round(result.requests.total / result.duration),
+      'body bytes': Buffer.byteLength(body),
+      connections: WORKER_CONCURRENCY,
+    };
   },
 };
 
@@ -132,7 +145,10 @@ export const latencyStage: Stage = {
       await context.insertSubscriptions(stage.env, 'lt', 0, 1, 1);
       await stage.start('worker');
       await context.resetReceiver(0, true);
-      const report = await publishInProcess(api, publishCommand({ via: 'bus', count: events, ratePerSecond: rate, tenantIds: ['lt00000'] }));
+      const report = await publishInProcess(
+        api,
+        publishCommand({ via: 'bus', count: events, ratePerSecond: rate, tenantIds: ['lt00000'] }),
+      );
       await context.waitForDelivered(stage.env, events, drainTimeoutMs(events));
       const { latenciesMs } = await context.receiverStats();
       await context.verifyStored(stage.env, events);
@@ -158,7 +174,11 @@ async function publishLatencies(baseUrl: string, tenants: string[], count: numbe
     const started = performance.now();
     const response = await fetch(`${baseUrl}/api/webhooks/publish`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_API_KEY}`, __tenant: tenants[i % tenants.length] },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${BENCH_ADMIN_API_KEY}`,
+        __tenant: tenants[i % tenants.length],
+      },
       body,
     });
     const answer = await response.text();
@@ -212,7 +232,10 @@ export const memoryStage: Stage = {
       const { service: api } = await stage.start('api');
       await context.insertSubscriptions(stage.env, 'mem', 0, 1, fanOut);
       await context.resetReceiver();
-      await publishInProcess(api, publishCommand({ via: 'publisher', count: deliveries / fanOut, concurrency: 50, tenantIds: ['mem00000'] }));
+      await publishInProcess(
+        api,
+        publishCommand({ via: 'publisher', count: deliveries / fanOut, concurrency: 50, tenantIds: ['mem00000'] }),
+      );
       const { service: worker } = await stage.start('worker');
       const doneAt = await context.waitForDelivered(stage.env, deliveries, drainTimeoutMs(deliveries));
       const memory: MemoryReport = await worker.request({ type: 'memory' }, 'memory');
@@ -260,7 +283,8 @@ export const failureStage: Stage = {
         `SELECT (SELECT count(*) FROM webhook_send_attempts) AS attempts,
                 (SELECT count(*) FROM webhook_deliveries WHERE state = 'succeeded') AS succeeded`,
       );
-      if (Number(row.succeeded) !== backlog + fresh) throw new Error(`${row.succeeded} of ${backlog + fresh} deliveries succeeded`);
+      if (Number(row.succeeded) !== backlog + fresh)
+        throw new Error(`${row.succeeded} of ${backlog + fresh} deliveries succeeded`);
       if (Number(row.attempts) !== drained.requests + steady.requests) {
         throw new Error(`${row.attempts} attempts stored for ${drained.requests + steady.requests} requests received`);
       }
