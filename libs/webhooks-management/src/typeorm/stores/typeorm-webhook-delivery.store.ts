@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
+import { MicroBatcher } from './micro-batcher';
 
-/** The columns of the send context, read in one query (the sender's hot path). */
+/** The columns of the send contexts of many deliveries, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
          d.next_attempt_at, d.last_attempt_at, d.creation_time,
@@ -19,7 +20,7 @@ const SEND_CONTEXT_SQL = `
   FROM webhook_deliveries d
   JOIN webhook_events e ON e.id = d.webhook_event_id
   LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
-  WHERE d.id = $1`;
+  WHERE d.id = ANY($1::uuid[])`;
 
 /**
  * Reopens the deliveries of a `candidates` CTE (id, state before): pending, due at $1, attempt budget counted
@@ -54,58 +55,19 @@ const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
 
 @Injectable()
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
+  /** The deliveries a worker starts together are read together. */
+  private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(async (ids) => {
+    const rows: Record<string, any>[] = await this.dataSource.query(SEND_CONTEXT_SQL, [ids]);
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!) : null));
+  });
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
   }
 
   async getSendContext(deliveryId: string): Promise<DeliverySendContext | null> {
-    const [r] = await this.dataSource.query(SEND_CONTEXT_SQL, [deliveryId]);
-    if (!r) return null;
-    return {
-      delivery: {
-        id: r.id,
-        webhookEventId: r.webhook_event_id,
-        webhookSubscriptionId: r.webhook_subscription_id,
-        tenantId: r.tenant_id,
-        state: r.state,
-        attemptCount: r.attempt_count,
-        attemptBase: r.attempt_base,
-        nextAttemptAt: r.next_attempt_at,
-        lastAttemptAt: r.last_attempt_at,
-        creationTime: r.creation_time,
-      },
-      event: {
-        id: r.webhook_event_id,
-        tenantId: r.tenant_id,
-        webhookName: r.e_webhook_name,
-        data: r.e_data,
-        sendExactSameData: r.e_send_exact_same_data,
-        headers: r.e_headers,
-        useOnlyGivenHeaders: r.e_use_only_given_headers,
-        creationTime: r.e_creation_time,
-      },
-      subscription: r.s_id
-        ? {
-            id: r.s_id,
-            tenantId: r.s_tenant_id,
-            webhookUri: r.s_webhook_uri,
-            secret: r.s_secret,
-            previousSecret: r.s_previous_secret,
-            previousSecretExpiresAt: r.s_previous_secret_expires_at,
-            webhooks: r.s_webhooks,
-            headers: r.s_headers,
-            isActive: r.s_is_active,
-            timeoutDuration: r.s_timeout_duration,
-            maxSendAttemptCount: r.s_max_send_attempt_count,
-            description: r.s_description,
-            consecutiveFailureCount: r.s_consecutive_failure_count,
-            deactivatedAt: r.s_deactivated_at,
-            deactivationReason: r.s_deactivation_reason,
-            creationTime: r.s_creation_time,
-            concurrencyStamp: r.s_concurrency_stamp,
-          }
-        : null,
-    };
+    return this.sendContexts.load(deliveryId);
   }
 
   async findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]> {
@@ -143,4 +105,52 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
       reopened: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, mayHaveQueuedJob: r.mayHaveQueuedJob! })),
     };
   }
+}
+
+function toSendContext(r: Record<string, any>): DeliverySendContext {
+  return {
+    delivery: {
+      id: r.id,
+      webhookEventId: r.webhook_event_id,
+      webhookSubscriptionId: r.webhook_subscription_id,
+      tenantId: r.tenant_id,
+      state: r.state,
+      attemptCount: r.attempt_count,
+      attemptBase: r.attempt_base,
+      nextAttemptAt: r.next_attempt_at,
+      lastAttemptAt: r.last_attempt_at,
+      creationTime: r.creation_time,
+    },
+    event: {
+      id: r.webhook_event_id,
+      tenantId: r.tenant_id,
+      webhookName: r.e_webhook_name,
+      data: r.e_data,
+      sendExactSameData: r.e_send_exact_same_data,
+      headers: r.e_headers,
+      useOnlyGivenHeaders: r.e_use_only_given_headers,
+      creationTime: r.e_creation_time,
+    },
+    subscription: r.s_id
+      ? {
+          id: r.s_id,
+          tenantId: r.s_tenant_id,
+          webhookUri: r.s_webhook_uri,
+          secret: r.s_secret,
+          previousSecret: r.s_previous_secret,
+          previousSecretExpiresAt: r.s_previous_secret_expires_at,
+          webhooks: r.s_webhooks,
+          headers: r.s_headers,
+          isActive: r.s_is_active,
+          timeoutDuration: r.s_timeout_duration,
+          maxSendAttemptCount: r.s_max_send_attempt_count,
+          description: r.s_description,
+          consecutiveFailureCount: r.s_consecutive_failure_count,
+          deactivatedAt: r.s_deactivated_at,
+          deactivationReason: r.s_deactivation_reason,
+          creationTime: r.s_creation_time,
+          concurrencyStamp: r.s_concurrency_stamp,
+        }
+      : null,
+  };
 }
