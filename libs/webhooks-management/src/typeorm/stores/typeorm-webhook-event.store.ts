@@ -11,10 +11,23 @@ import {
   WebhookEventSummary,
   WebhookEventWithDeliveries,
 } from '@hookline/webhooks';
-import { WebhookDeliveryEntity, WebhookEventEntity } from '../entities';
+import { WebhookDeliveryEntity } from '../entities';
 
-/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement (9 per delivery). */
-const DELIVERY_INSERT_CHUNK = 1000;
+/**
+ * The events and all their deliveries in one statement (one round trip, atomic), however many there are:
+ * each column is one array parameter, so PostgreSQL's limit on parameters never splits it.
+ */
+const INSERT_EVENTS_SQL = `
+  WITH events AS (
+    INSERT INTO webhook_events (id, tenant_id, webhook_name, data, send_exact_same_data, headers, use_only_given_headers,
+      creation_time)
+    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::boolean[], $6::jsonb[], $7::boolean[],
+      $8::timestamptz[])
+  )
+  INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+    attempt_base, next_attempt_at, last_attempt_at, creation_time)
+  SELECT * FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::varchar[], $13::varchar[], $14::int[], $15::int[],
+    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])`;
 
 /** The host's keys are stored under '' (a tenant id is never empty). */
 const keyOwner = (tenantId: string | null) => tenantId ?? '';
@@ -54,21 +67,42 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
   }
 
   async saveEvents(batch: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome> {
+    // Without a key, the one statement is atomic on its own: no BEGIN/COMMIT round trips.
+    if (!idempotency) {
+      await this.insertEvents(this.dataSource.manager, batch);
+      return { saved: true };
+    }
     return this.dataSource.transaction(async (manager) => {
-      if (idempotency) {
-        const earlier = await this.claim(manager, idempotency);
-        if (earlier) return { saved: false, earlier };
-      }
-      await manager.insert(
-        WebhookEventEntity,
-        batch.map((b) => b.event),
-      );
-      const deliveries = batch.flatMap((b) => b.deliveries);
-      for (let i = 0; i < deliveries.length; i += DELIVERY_INSERT_CHUNK) {
-        await manager.insert(WebhookDeliveryEntity, deliveries.slice(i, i + DELIVERY_INSERT_CHUNK));
-      }
+      const earlier = await this.claim(manager, idempotency);
+      if (earlier) return { saved: false, earlier };
+      await this.insertEvents(manager, batch);
       return { saved: true };
     });
+  }
+
+  private async insertEvents(manager: EntityManager, batch: EventWithDeliveries[]): Promise<void> {
+    const events = batch.map((b) => b.event);
+    const deliveries = batch.flatMap((b) => b.deliveries);
+    await manager.query(INSERT_EVENTS_SQL, [
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.webhookName),
+      events.map((e) => e.data),
+      events.map((e) => e.sendExactSameData),
+      events.map((e) => (e.headers === null ? null : JSON.stringify(e.headers))),
+      events.map((e) => e.useOnlyGivenHeaders),
+      events.map((e) => e.creationTime.toISOString()),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.webhookEventId),
+      deliveries.map((d) => d.webhookSubscriptionId),
+      deliveries.map((d) => d.tenantId),
+      deliveries.map((d) => d.state),
+      deliveries.map((d) => d.attemptCount),
+      deliveries.map((d) => d.attemptBase),
+      deliveries.map((d) => d.nextAttemptAt?.toISOString() ?? null),
+      deliveries.map((d) => d.lastAttemptAt?.toISOString() ?? null),
+      deliveries.map((d) => d.creationTime.toISOString()),
+    ]);
   }
 
   /** Null when the key is now ours; otherwise the live claim that holds it. */
