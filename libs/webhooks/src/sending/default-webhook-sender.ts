@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import {
   WEBHOOKS_OPTIONS,
   WebhooksOptions,
@@ -19,7 +19,7 @@ import { WebhookSendRequest, WebhookSendResult, WebhookSender } from './webhook-
  * resolve names with a lookup that refuses private addresses.
  */
 @Injectable()
-export class DefaultWebhookSender extends WebhookSender implements OnModuleDestroy {
+export class DefaultWebhookSender extends WebhookSender implements OnApplicationShutdown {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
@@ -107,7 +107,8 @@ export class DefaultWebhookSender extends WebhookSender implements OnModuleDestr
     });
   }
 
-  onModuleDestroy(): void {
+  /** Not on module destroy: deliveries in flight may still be finishing during the worker's shutdown grace period. */
+  onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

@@ -16,6 +16,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(WebhookWorker.name);
   private sweepTimer?: NodeJS.Timeout;
   private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     @Inject(WEBHOOKS_WORKER_ENABLED) private readonly enabled: boolean,
@@ -32,7 +33,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       try {
         return await this.senderJob.execute(job);
       } finally {
-        this.inFlight--;
+        if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
       }
     });
     this.sweepTimer = setInterval(() => void this.sweepSafely(), this.options.sweepIntervalMs);
@@ -46,21 +47,27 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     clearInterval(this.sweepTimer);
     if (!this.enabled) return;
     const grace = this.options.shutdownGraceMs;
+    const queue = this.queue.queue;
     this.logger.log(`Stopping: no new jobs; waiting up to ${grace} ms for ${this.inFlight} deliveries in flight`);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
-    // A local pause stops this process taking jobs and resolves once the running ones have finished.
-    const drained = this.queue.queue.pause(true).then(
-      () => true,
-      () => true,
-    );
-    const finished = await Promise.race([drained, graceOver]);
+    // A local pause stops this process fetching jobs. Bull's own wait for the running ones has no bound (and
+    // leaks a rejection when cut short), so they are counted here instead.
+    await Promise.race([queue.pause(true, true).catch(() => undefined), graceOver]);
+    const finished = await Promise.race([this.idle(), graceOver]);
     clearTimeout(timer);
     if (finished) return this.logger.log('Stopped: every delivery in flight finished');
     this.logger.warn(
       `Stopping with ${this.inFlight} deliveries still in flight after ${grace} ms; they stay pending and run again once their job lock expires`,
     );
-    await this.queue.queue.close(true).catch(() => undefined);
+    // Closing now, without waiting for them, also makes the queue's own close at application shutdown return at once.
+    await queue.close(true).catch(() => undefined);
+  }
+
+  /** Resolves (true) once no delivery is running in this process. */
+  private idle(): Promise<true> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => this.idleWaiters.push(() => resolve(true)));
   }
 
   private async sweepSafely(): Promise<void> {
