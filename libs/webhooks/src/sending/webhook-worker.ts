@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { DeliverySweeper } from './delivery-sweeper';
-import { WebhookDeliveryQueue } from './webhook-delivery-queue';
+import { RetryDeliveryLater, WebhookDeliveryQueue } from './webhook-delivery-queue';
 import { WebhookSenderJob } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
@@ -32,6 +32,13 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       this.inFlight++;
       try {
         return await this.senderJob.execute(job);
+      } catch (e) {
+        // A receiver's failure was recorded and logged by the delivery service; anything else (PostgreSQL
+        // away...) is an infrastructure error that Bull retries without counting an attempt.
+        if (!(e instanceof RetryDeliveryLater)) {
+          this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: job.data.deliveryId, error: (e as Error).message });
+        }
+        throw e;
       } finally {
         if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
       }
