@@ -54,7 +54,7 @@ export class BenchContext {
     readonly receiver: ChildHandle,
     readonly receiverPort: number,
     readonly quick: boolean,
-    /** Directory for worker CPU profiles, or null. */
+    /** Directory for the service processes' CPU profiles (--cpu-prof), or null. */
     readonly profileDir: string | null,
     readonly verbose = false,
   ) {}
@@ -86,7 +86,7 @@ export class BenchContext {
     role: 'api' | 'worker',
     settings: Record<string, string> = {},
   ): Promise<{ service: ChildHandle; baseUrl: string }> {
-    const execArgv = role === 'worker' && this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : [];
+    const execArgv = this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : [];
     const { handle, ready } = await ChildHandle.start(
       resolve(__dirname, 'app-process.js'),
       hooklineSettings(env, {
