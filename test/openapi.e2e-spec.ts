@@ -4,8 +4,13 @@ import { hooklineFixture } from './support/hookline';
 import { webhooksApiRoutes } from './support/routes';
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
-  components: { schemas: Record<string, { properties?: Record<string, { type?: string; $ref?: string; allOf?: unknown; enum?: unknown }> }> };
+  paths: Record<
+    string,
+    Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>
+  >;
+  components: {
+    schemas: Record<string, { properties?: Record<string, { type?: string; $ref?: string; allOf?: unknown; enum?: unknown }> }>;
+  };
 }
 
 describe('OpenAPI', () => {

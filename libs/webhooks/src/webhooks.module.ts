@@ -7,6 +7,7 @@ import { WebhookObservers } from './observation/webhook-observer';
 import { WebhookPublisher } from './publishing/webhook-publisher';
 import { WebhooksEventHandler } from './publishing/webhooks-event.handler';
 import { DefaultWebhookSender } from './sending/default-webhook-sender';
+import { NodeHttpWebhookSender } from './sending/node-http-webhook-sender';
 import { DeliverySweeper } from './sending/delivery-sweeper';
 import { RetryDeliveryLater, WEBHOOKS_QUEUE, WebhookDeliveryQueue } from './sending/webhook-delivery-queue';
 import { WebhookDeliveryService } from './sending/webhook-delivery.service';
@@ -18,7 +19,7 @@ import { WEBHOOKS_WORKER_ENABLED, WebhookWorker } from './sending/webhook-worker
 export interface WebhooksModuleOptions {
   /** Consume the queue and run the sweeper in this process (the worker role). */
   worker: boolean;
-  /** Replaceable transport. */
+  /** Replaceable transport; by default the HTTP client `httpClient` names in the options. */
   sender?: Type<WebhookSender>;
 }
 
@@ -69,7 +70,14 @@ export class WebhooksModule {
       ],
       providers: [
         { provide: WEBHOOKS_WORKER_ENABLED, useValue: options.worker },
-        { provide: WebhookSender, useClass: options.sender ?? DefaultWebhookSender },
+        options.sender
+          ? { provide: WebhookSender, useClass: options.sender }
+          : {
+              provide: WebhookSender,
+              inject: [WEBHOOKS_OPTIONS],
+              useFactory: (webhooks: WebhooksOptions) =>
+                webhooks.httpClient === 'node' ? new NodeHttpWebhookSender(webhooks) : new DefaultWebhookSender(webhooks),
+            },
         WebhookObservers,
         WebhookPublisher,
         WebhooksEventHandler,

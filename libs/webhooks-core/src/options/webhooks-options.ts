@@ -46,6 +46,8 @@ export interface WebhooksOptions {
   secretRotationOverlapSeconds: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
+  /** The HTTP client that POSTs: axios (default), or Node's own http/https clients (less CPU per request). */
+  httpClient: 'axios' | 'node';
   userAgent: string;
 }
 
@@ -68,6 +70,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   replayMaxDeliveries: 10_000,
   secretRotationOverlapSeconds: 24 * 60 * 60,
   responseBodyLimitBytes: 20 * 1024,
+  httpClient: 'axios',
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
 };
 
