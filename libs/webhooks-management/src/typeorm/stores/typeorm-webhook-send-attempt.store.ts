@@ -21,6 +21,7 @@ import {
 } from '@hookline/webhooks';
 import { WebhookSendAttemptEntity } from '../entities';
 import { MicroBatcher } from './micro-batcher';
+import { isDeadlock } from '../deadlock';
 
 /**
  * One statement for a batch of attempts, so one round trip and atomic: insert the attempts, move their
@@ -58,9 +59,6 @@ const RECORD_SQL = `
   )
   SELECT id, consecutive_failure_count AS "consecutiveFailures" FROM subscription`;
 
-/** PostgreSQL chose this statement to end a deadlock; running it again is safe. */
-const DEADLOCK_DETECTED = '40P01';
-
 interface AttemptToRecord {
   attempt: WebhookSendAttempt;
   transition: DeliveryTransition;
@@ -96,7 +94,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     try {
       return (await this.recordTogether(items)).map((value) => ({ status: 'fulfilled', value }));
     } catch (e) {
-      if (items.length === 1 && (e as { code?: string }).code !== DEADLOCK_DETECTED) return [{ status: 'rejected', reason: e }];
+      if (items.length === 1 && !isDeadlock(e)) return [{ status: 'rejected', reason: e }];
       const results: PromiseSettledResult<RecordedRun>[] = [];
       for (const item of items) {
         results.push(

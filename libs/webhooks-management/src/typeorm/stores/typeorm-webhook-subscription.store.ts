@@ -11,6 +11,7 @@ import {
 } from '@hookline/webhooks';
 import { WebhookSubscriptionEntity } from '../entities';
 import { tenantCondition } from '../tenant-condition';
+import { retryOnDeadlock } from '../deadlock';
 
 /** First key of the advisory locks that serialize saves of one tenant and URI (the second is their hash). */
 const SUBSCRIPTION_URI_LOCK = 0x486b; // "Hk"
@@ -152,18 +153,21 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
 
   async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
     if (!ids.length) return 0;
-    return this.dataSource.transaction(async (m) => {
-      const params: unknown[] = [ids];
-      const ownIds = `SELECT id FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) AND ${tenantCondition('tenant_id', tenantId, params)}`;
-      // Deliveries (and with them their attempts) before the subscription: an attempt being recorded locks
-      // its delivery, then the subscription, so taking them in the same order cannot deadlock with it.
-      await m.query(`DELETE FROM webhook_deliveries WHERE webhook_subscription_id IN (${ownIds})`, params);
-      const [{ count }] = await m.query(
-        `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
-        params,
-      );
-      return count;
-    });
+    // Batches of attempts lock deliveries of several subscriptions at once, so a deadlock remains possible.
+    return retryOnDeadlock(() =>
+      this.dataSource.transaction(async (m) => {
+        const params: unknown[] = [ids];
+        const ownIds = `SELECT id FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) AND ${tenantCondition('tenant_id', tenantId, params)}`;
+        // Deliveries (and with them their attempts) before the subscription: an attempt being recorded locks
+        // its delivery, then the subscription, so taking them in the same order cannot deadlock with it.
+        await m.query(`DELETE FROM webhook_deliveries WHERE webhook_subscription_id IN (${ownIds})`, params);
+        const [{ count }] = await m.query(
+          `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
+          params,
+        );
+        return count;
+      }),
+    );
   }
 
   async activate(tenantId: string | null, id: string): Promise<WebhookSubscription | null> {
