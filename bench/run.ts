@@ -145,7 +145,8 @@ function printTable(
   console.log(`|${rows[0].map((_, i) => '-'.repeat(width(i) + 2)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
   if (targets.length) {
-    console.log('\nTargets');
+    // The targets name the full run's sizes; a quick run only shows which way the figures point.
+    console.log(quick ? '\nTargets (named at full sizes; this --quick run measured smaller ones)' : '\nTargets');
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (goal ${t.goal})`);
   }
 }
