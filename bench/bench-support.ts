@@ -139,13 +139,17 @@ export class BenchContext {
 
   /**
    * The spine's guarantees after a stage: every delivery succeeded, the receiver got each one, and every
-   * request the receiver saw is stored as an attempt.
+   * request the receiver saw (since its last reset) is stored as an attempt. With `tenantId`, only that
+   * tenant's rows count.
    */
-  async verifyStored(env: ScratchEnvironment, expectedDeliveries: number): Promise<{ attempts: number }> {
-    const [row] = await env.query<{ deliveries: string; succeeded: string; attempts: string }>(`
-      SELECT (SELECT count(*) FROM webhook_deliveries) AS deliveries,
-             (SELECT count(*) FROM webhook_deliveries WHERE state = 'succeeded') AS succeeded,
-             (SELECT count(*) FROM webhook_send_attempts) AS attempts`);
+  async verifyStored(env: ScratchEnvironment, expectedDeliveries: number, tenantId?: string): Promise<{ attempts: number }> {
+    const [row] = await env.query<{ deliveries: string; succeeded: string; attempts: string }>(
+      `
+      SELECT (SELECT count(*) FROM webhook_deliveries WHERE $1::varchar IS NULL OR tenant_id = $1) AS deliveries,
+             (SELECT count(*) FROM webhook_deliveries WHERE state = 'succeeded' AND ($1::varchar IS NULL OR tenant_id = $1)) AS succeeded,
+             (SELECT count(*) FROM webhook_send_attempts WHERE $1::varchar IS NULL OR tenant_id = $1) AS attempts`,
+      [tenantId ?? null],
+    );
     const stats = await this.receiverStats();
     const problems: string[] = [];
     if (Number(row.deliveries) !== expectedDeliveries)
