@@ -159,7 +159,10 @@ export const latencyStage: Stage = {
       await context.insertSubscriptions(stage.env, 'lw', 0, 1, 1);
       await stage.start('worker');
       await context.resetReceiver();
-      await publishInProcess(api, publishCommand({ via: 'bus', count: warmUpEvents, ratePerSecond: rate, tenantIds: ['lw00000'] }));
+      await publishInProcess(
+        api,
+        publishCommand({ via: 'bus', count: warmUpEvents, ratePerSecond: rate, tenantIds: ['lw00000'] }),
+      );
       await context.waitForDelivered(stage.env, warmUpEvents, drainTimeoutMs(warmUpEvents));
       await context.verifyStored(stage.env, warmUpEvents, 'lw00000');
       await context.resetReceiver(0, true);
