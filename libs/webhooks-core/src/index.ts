@@ -14,3 +14,4 @@ export * from './payload/webhook-headers';
 export * from './network/private-networks';
 export * from './tenancy/tenant-id';
 export * from './health/readiness-check';
+export * from './batching/micro-batcher';

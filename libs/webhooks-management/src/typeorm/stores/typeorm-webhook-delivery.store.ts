@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '@hookline/webhooks-core';
 
 /** The columns of the send contexts of many deliveries, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `

@@ -19,8 +19,8 @@ import {
   WebhookSendAttempt,
   WebhookSendAttemptStore,
 } from '@hookline/webhooks';
+import { MicroBatcher } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
-import { MicroBatcher } from './micro-batcher';
 import { isDeadlock } from '../deadlock';
 
 /**
