@@ -9,6 +9,7 @@ import {
   WebhookPayloadTooLargeError,
   WebhookValidationError,
   WebhooksOptions,
+  MicroBatcher,
   assertValidCustomHeaders,
   isValidTenantId,
   patternsMatching,
@@ -68,15 +69,31 @@ const IDEMPOTENCY_KEY_REGEX = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 export const IDEMPOTENCY_KEY_RULE = 'must be 1-255 printable ASCII characters, not starting or ending with a space';
 export const isValidIdempotencyKey = (key: unknown): key is string => typeof key === 'string' && IDEMPOTENCY_KEY_REGEX.test(key);
 
+/** A publish that passed its checks, before it is matched and stored. */
+interface CheckedPublish {
+  input: Omit<PublishWebhookInput, 'tenantId'>;
+  definition: WebhookDefinition;
+  /** `input.data` as JSON. */
+  data: string;
+  tenantIds: (string | null)[];
+}
+
 /**
- * Publishes webhook events: finds each tenant's matching subscriptions with one indexed query, stores the
- * events and one delivery per subscription in one transaction (claiming the idempotency key in it), then
- * enqueues the deliveries. Failures before the commit are thrown to the caller; after it nothing can be
- * lost (the sweeper covers the enqueue).
+ * Publishes webhook events: finds each tenant's matching subscriptions with indexed queries, stores the
+ * events and one delivery per subscription atomically (claiming the idempotency key in the same
+ * transaction), then enqueues the deliveries. Failures before the commit are thrown to the caller; after it
+ * nothing can be lost (the sweeper covers the enqueue).
+ *
+ * Publishes without an idempotency key that arrive together (the same turn of the event loop, or while
+ * earlier ones are being stored) are matched, stored and enqueued together: a few statements for the lot
+ * instead of three round trips each. Each caller still hears only of its own publish, after the commit.
  */
 @Injectable()
 export class WebhookPublisher {
   private readonly logger = new Logger(WebhookPublisher.name);
+  private readonly batches = new MicroBatcher<CheckedPublish, PromiseSettledResult<EventWithDeliveries[]>>((publishes) =>
+    this.storeTogether(publishes),
+  );
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
@@ -112,6 +129,14 @@ export class WebhookPublisher {
     tenantIds: (string | null)[],
     keyOwner: string | null,
   ): Promise<PublishToTenantsResult> {
+    const publish = this.check(input, tenantIds);
+    if (input.idempotencyKey !== undefined) return this.publishWithKey(publish, input.idempotencyKey, keyOwner);
+    const stored = await this.batches.load(publish);
+    if (stored.status === 'rejected') throw stored.reason;
+    return { events: stored.value.map(summary), replayed: false };
+  }
+
+  private check(input: Omit<PublishWebhookInput, 'tenantId'>, tenantIds: (string | null)[]): CheckedPublish {
     const definition = this.definitions.getOrNull(input.webhookName);
     if (!definition) throw new WebhookValidationError('webhookName', `unknown webhook '${input.webhookName}'`);
     if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
@@ -129,103 +154,162 @@ export class WebhookPublisher {
     const key = input.idempotencyKey;
     if (key !== undefined && !isValidIdempotencyKey(key))
       throw new WebhookValidationError('idempotencyKey', IDEMPOTENCY_KEY_RULE);
+    return { input, definition, data, tenantIds };
+  }
 
-    const subscriptionIds = await this.matchSubscriptions(definition, tenantIds);
-    const now = new Date();
-    const batch: EventWithDeliveries[] = tenantIds.map((tenantId) => {
-      const event: WebhookEvent = {
-        id: randomUUID(),
-        tenantId,
-        webhookName: definition.name,
-        data,
-        sendExactSameData: input.sendExactSameData ?? false,
-        headers: input.headers ?? null,
-        useOnlyGivenHeaders: input.useOnlyGivenHeaders ?? false,
-        creationTime: now,
-      };
-      const deliveries: WebhookDelivery[] = (subscriptionIds.get(tenantId) ?? []).map((subscriptionId) => ({
-        id: randomUUID(),
-        webhookEventId: event.id,
-        webhookSubscriptionId: subscriptionId,
-        tenantId,
-        state: 'pending',
-        attemptCount: 0,
-        attemptBase: 0,
-        nextAttemptAt: now,
-        lastAttemptAt: null,
-        creationTime: now,
-      }));
-      return { event, deliveries };
-    });
-    const published: PublishedTenantEvent[] = batch.map(({ event, deliveries }) => ({
-      tenantId: event.tenantId,
-      webhookEventId: event.id,
-      deliveryCount: deliveries.length,
-    }));
-
-    const claim: IdempotencyClaim | null =
-      key === undefined
-        ? null
-        : {
-            tenantId: keyOwner,
-            key,
-            requestHash: requestHash(input, data, tenantIds),
-            result: published,
-            creationTime: now,
-            expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_LIFETIME_MS),
-          };
-    const outcome = await this.events.saveEvents(batch, claim);
+  /** Claims the key and stores the events in one transaction; a repeat answers the first result. */
+  private async publishWithKey(publish: CheckedPublish, key: string, keyOwner: string | null): Promise<PublishToTenantsResult> {
+    const [events] = this.build([publish], await this.matchSubscriptions([publish]));
+    const published = events.map(summary);
+    const now = events[0].event.creationTime;
+    const claim: IdempotencyClaim = {
+      tenantId: keyOwner,
+      key,
+      requestHash: requestHash(publish),
+      result: published,
+      creationTime: now,
+      expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_LIFETIME_MS),
+    };
+    const outcome = await this.events.saveEvents(events, claim);
     if (!outcome.saved) {
-      if (outcome.earlier.requestHash !== claim!.requestHash) {
+      if (outcome.earlier.requestHash !== claim.requestHash) {
         throw new WebhookConflictError(`Idempotency key '${key}' was used with a different request in the last 24 hours`, [
           { field: 'idempotencyKey', message: 'was used with a different request in the last 24 hours' },
         ]);
       }
       return { events: outcome.earlier.result as PublishedTenantEvent[], replayed: true };
     }
-    await this.queue.enqueue(batch.flatMap(({ deliveries }) => deliveries.map((d) => d.id)));
-    for (const { event, deliveries } of batch) {
+    await this.enqueueStored([events]);
+    return { events: published, replayed: false };
+  }
+
+  /**
+   * Stores publishes that came together in one statement; should that fail, each again on its own, so one
+   * that cannot be stored (a subscription deleted meanwhile, say) fails only its own caller.
+   */
+  private async storeTogether(publishes: CheckedPublish[]): Promise<PromiseSettledResult<EventWithDeliveries[]>[]> {
+    const built = this.build(publishes, await this.matchSubscriptions(publishes));
+    let stored: PromiseSettledResult<EventWithDeliveries[]>[];
+    try {
+      await this.events.saveEvents(built.flat(), null);
+      stored = built.map((value) => ({ status: 'fulfilled', value }));
+    } catch (e) {
+      if (publishes.length === 1) throw e;
+      stored = [];
+      for (const events of built) {
+        stored.push(
+          await this.events.saveEvents(events, null).then(
+            () => ({ status: 'fulfilled', value: events }) as const,
+            (reason: unknown) => ({ status: 'rejected', reason }) as const,
+          ),
+        );
+      }
+    }
+    await this.enqueueStored(stored.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+    return stored;
+  }
+
+  /** The events of each publish, one per tenant, with a pending delivery per matching subscription. */
+  private build(publishes: CheckedPublish[], matches: Map<string | null, string[]>[]): EventWithDeliveries[][] {
+    const now = new Date();
+    return publishes.map(({ input, definition, data, tenantIds }, i) =>
+      tenantIds.map((tenantId) => {
+        const event: WebhookEvent = {
+          id: randomUUID(),
+          tenantId,
+          webhookName: definition.name,
+          data,
+          sendExactSameData: input.sendExactSameData ?? false,
+          headers: input.headers ?? null,
+          useOnlyGivenHeaders: input.useOnlyGivenHeaders ?? false,
+          creationTime: now,
+        };
+        const deliveries: WebhookDelivery[] = (matches[i].get(tenantId) ?? []).map((subscriptionId) => ({
+          id: randomUUID(),
+          webhookEventId: event.id,
+          webhookSubscriptionId: subscriptionId,
+          tenantId,
+          state: 'pending',
+          attemptCount: 0,
+          attemptBase: 0,
+          nextAttemptAt: now,
+          lastAttemptAt: null,
+          creationTime: now,
+        }));
+        return { event, deliveries };
+      }),
+    );
+  }
+
+  /** After the commit: one enqueue for all the deliveries (the sweeper covers a failure), then observers. */
+  private async enqueueStored(published: EventWithDeliveries[][]): Promise<void> {
+    const events = published.flat();
+    if (events.length === 0) return;
+    await this.queue.enqueue(events.flatMap(({ deliveries }) => deliveries.map((d) => d.id)));
+    for (const { event, deliveries } of events) {
       this.observers.notify('eventPublished', {
         webhookName: event.webhookName,
         tenantId: event.tenantId,
         webhookEventId: event.id,
         deliveryCount: deliveries.length,
       });
+      this.logger.debug(
+        `Published ${event.webhookName} for ${event.tenantId ?? 'host'} (${event.id}, ${deliveries.length} deliveries)`,
+      );
     }
-    this.logger.debug(
-      `Published ${definition.name} for ${published.map((p) => `${p.tenantId ?? 'host'} (${p.webhookEventId}, ${p.deliveryCount} deliveries)`).join(', ')}`,
-    );
-    return { events: published, replayed: false };
   }
 
   /**
-   * Subscription ids by tenant. A tenant without the definition's features gets its event recorded but
-   * nothing delivered.
+   * For each publish, its subscription ids by tenant: one indexed query per webhook name (and one for the
+   * host) however many publishes and tenants there are. A tenant without the definition's features gets its
+   * event recorded but nothing delivered.
    */
-  private async matchSubscriptions(
-    definition: WebhookDefinition,
-    tenantIds: (string | null)[],
-  ): Promise<Map<string | null, string[]>> {
-    const granted = await Promise.all(tenantIds.map((t) => this.definitions.isAvailable(t, definition)));
-    const tenants = tenantIds.filter((_, i) => granted[i]);
-    const patterns = patternsMatching(definition.name);
-    const matches = new Map<string | null, string[]>();
-    if (tenants.length === 1) {
-      matches.set(tenants[0], await this.subscriptions.findActiveIdsByPatterns(tenants[0], patterns));
-    } else if (tenants.length > 1) {
-      // Only publishToTenants addresses several tenants, and never the host.
-      for (const { id, tenantId } of await this.subscriptions.findActiveByTenantsAndPatterns(tenants as string[], patterns)) {
-        const ids = matches.get(tenantId);
-        if (ids) ids.push(id);
-        else matches.set(tenantId, [id]);
-      }
-    }
-    return matches;
+  private async matchSubscriptions(publishes: CheckedPublish[]): Promise<Map<string | null, string[]>[]> {
+    const tenantsByName = new Map<string, Set<string | null>>();
+    await Promise.all(
+      publishes.map(async ({ definition, tenantIds }) => {
+        const granted = await Promise.all(tenantIds.map((t) => this.definitions.isAvailable(t, definition)));
+        const tenants = tenantsByName.get(definition.name) ?? new Set();
+        tenantIds.filter((_, i) => granted[i]).forEach((t) => tenants.add(t));
+        tenantsByName.set(definition.name, tenants);
+      }),
+    );
+    const found = new Map<string, Map<string | null, string[]>>();
+    await Promise.all(
+      [...tenantsByName].map(async ([name, tenants]) => {
+        const patterns = patternsMatching(name);
+        const byTenant = new Map<string | null, string[]>();
+        const host = tenants.has(null);
+        const others = [...tenants].filter((t): t is string => t !== null);
+        const [hostIds, rows] = await Promise.all([
+          host ? this.subscriptions.findActiveIdsByPatterns(null, patterns) : [],
+          others.length ? this.subscriptions.findActiveByTenantsAndPatterns(others, patterns) : [],
+        ]);
+        if (host) byTenant.set(null, hostIds);
+        for (const { id, tenantId } of rows) {
+          const ids = byTenant.get(tenantId);
+          if (ids) ids.push(id);
+          else byTenant.set(tenantId, [id]);
+        }
+        found.set(name, byTenant);
+      }),
+    );
+    // A tenant that lacks the definition's features is not in `found`, so its event gets no deliveries.
+    return publishes.map(({ definition, tenantIds }) => {
+      const byTenant = found.get(definition.name)!;
+      return new Map(tenantIds.map((t) => [t, byTenant.get(t) ?? []]));
+    });
   }
 }
 
+const summary = ({ event, deliveries }: EventWithDeliveries): PublishedTenantEvent => ({
+  tenantId: event.tenantId,
+  webhookEventId: event.id,
+  deliveryCount: deliveries.length,
+});
+
 /** What makes two publishes "the same request" for an idempotency key. */
-function requestHash(input: Omit<PublishWebhookInput, 'tenantId'>, data: string, tenantIds: (string | null)[]): string {
+function requestHash({ input, data, tenantIds }: CheckedPublish): string {
   const request = [
     input.webhookName,
     data,
