@@ -25,6 +25,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # --- runtime ----------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# V8 sizes its heap from the machine's memory, not the container's: on a large host it lets garbage pile up to
+# hundreds of MB before collecting it. A cap well above the ~50 MB a worker keeps alive holds its peak RSS near
+# 180 MB instead of 330 MB (bench memory stage), at no measurable cost in throughput.
+ENV NODE_OPTIONS=--max-old-space-size=512
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

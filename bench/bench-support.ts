@@ -86,7 +86,11 @@ export class BenchContext {
     role: 'api' | 'worker',
     settings: Record<string, string> = {},
   ): Promise<{ service: ChildHandle; baseUrl: string }> {
-    const execArgv = this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : [];
+    // The heap cap the start scripts and the Dockerfile run the service with.
+    const execArgv = [
+      '--max-old-space-size=512',
+      ...(this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : []),
+    ];
     const { handle, ready } = await ChildHandle.start(
       resolve(__dirname, 'app-process.js'),
       hooklineSettings(env, {
