@@ -9,8 +9,8 @@ const MAX_BATCHES_PER_SWEEP = 100;
 
 /**
  * The safety net between PostgreSQL and Redis: a delivery that is pending and past due but has no queue
- * job (the process died between commit and enqueue, or Redis lost its data) is enqueued again. Enqueueing
- * is idempotent (job id = delivery id), so deliveries that still have their job are left as they are.
+ * job (the process died between commit and enqueue, or Redis lost its data) is enqueued again. Deliveries
+ * that still have their job (a backlog waiting its turn) are left as they are, and not re-added.
  */
 @Injectable()
 export class DeliverySweeper {
@@ -22,19 +22,20 @@ export class DeliverySweeper {
     private readonly queue: WebhookDeliveryQueue,
   ) {}
 
-  /** One pass over the overdue pending deliveries; returns how many were handed to the queue. */
+  /** One pass over the overdue pending deliveries; returns how many had lost their job and were enqueued again. */
   async sweep(now = new Date()): Promise<number> {
     const dueBefore = new Date(now.getTime() - this.options.sweepGraceMs);
-    let handed = 0;
+    let enqueued = 0;
     let after: OverdueDelivery | null = null;
     for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
       const overdue = await this.deliveries.findOverduePending(dueBefore, after, SWEEP_BATCH);
-      if (overdue.length === 0 || !(await this.queue.enqueue(overdue.map((d) => d.id)))) break;
-      handed += overdue.length;
+      const missing = await this.queue.enqueueMissing(overdue.map((d) => d.id));
+      if (missing === null) break;
+      enqueued += missing;
       if (overdue.length < SWEEP_BATCH) break;
       after = overdue[overdue.length - 1];
     }
-    if (handed > 0) this.logger.debug(`Sweeper handed ${handed} overdue deliveries to the queue (existing jobs kept)`);
-    return handed;
+    if (enqueued > 0) this.logger.log(`Sweeper enqueued ${enqueued} overdue deliveries that had no queue job`);
+    return enqueued;
   }
 }

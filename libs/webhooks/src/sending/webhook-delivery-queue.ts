@@ -33,24 +33,50 @@ export class WebhookDeliveryQueue {
   /** Enqueues in one round trip (to run after `delayMs`); false (logged) when Redis did not take them in time. */
   async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<boolean> {
     if (deliveryIds.length === 0) return true;
-    if (this.redisLost()) {
-      // Redis was reachable and is not now: do not make the publisher wait for it.
-      this.logger.warn(`Redis is ${this.queue.client.status}; ${deliveryIds.length} deliveries stay pending for the sweeper`);
-      return false;
-    }
     const jobs = deliveryIds.map((deliveryId) => ({ data: { deliveryId }, opts: { jobId: deliveryId, delay: delayMs } }));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.queue.addBulk(jobs), timeout]);
+      await this.askRedis(() => this.queue.addBulk(jobs));
       return true;
     } catch (e) {
       this.logger.warn(
         `Could not enqueue ${deliveryIds.length} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
       );
       return false;
+    }
+  }
+
+  /**
+   * Enqueues those of these deliveries that have no job in Redis (one round trip to find them): what the
+   * sweeper hands over, so that a backlog still waiting its turn is not added again on every pass.
+   * Answers how many were enqueued, or null (logged) when Redis did not answer.
+   */
+  async enqueueMissing(deliveryIds: readonly string[]): Promise<number | null> {
+    if (deliveryIds.length === 0) return 0;
+    let missing: string[];
+    try {
+      const pipeline = this.queue.client.pipeline();
+      deliveryIds.forEach((id) => pipeline.exists(this.queue.toKey(id)));
+      const answers = (await this.askRedis(() => pipeline.exec())) ?? [];
+      missing = deliveryIds.filter((_, i) => answers[i]?.[1] === 0);
+    } catch (e) {
+      this.logger.warn(`Could not look up the jobs of ${deliveryIds.length} deliveries (${(e as Error).message})`);
+      return null;
+    }
+    return (await this.enqueue(missing)) ? missing.length : null;
+  }
+
+  /**
+   * Runs a Redis command, failing at once when Redis was reachable and is not now (ioredis would hold the
+   * command until it is back) and after ENQUEUE_TIMEOUT_MS otherwise: publishers and the sweeper never wait on it.
+   */
+  private async askRedis<T>(command: () => Promise<T>): Promise<T> {
+    if (this.redisLost()) throw new Error(`Redis is ${this.queue.client.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([command(), timeout]);
     } finally {
       clearTimeout(timer);
     }
