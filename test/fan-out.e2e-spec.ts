@@ -27,7 +27,7 @@ describe('large fan-out', () => {
 
   it('leaves their queued jobs alone in a sweep, and re-enqueues every one of them after Redis lost them all', async () => {
     const jobKeys = async () => (await t.env.redisKeys()).filter((k) => /:webhooks:[0-9a-f-]{36}$/.test(k)).length;
-    assert.equal(await jobKeys(), SUBSCRIPTIONS, 'publishing enqueued a job per delivery');
+    assert.equal(await jobKeys(), SUBSCRIPTIONS / 50, 'publishing enqueued a job per 50 deliveries');
     const sweeper = t.hookline.app.get(DeliverySweeper);
     const farFuture = new Date(Date.now() + 24 * 3600 * 1000); // every pending delivery is past the grace period
     assert.equal(await sweeper.sweep(farFuture), 0, 'a backlog still in the queue is not added again');
@@ -35,6 +35,6 @@ describe('large fan-out', () => {
     await t.env.flushRedis();
     assert.equal(await jobKeys(), 0);
     assert.equal(await sweeper.sweep(farFuture), SUBSCRIPTIONS);
-    assert.equal(await jobKeys(), SUBSCRIPTIONS);
+    assert.equal(await jobKeys(), SUBSCRIPTIONS, 'a job of its own for each');
   });
 });

@@ -62,7 +62,7 @@ describe('graceful shutdown', () => {
       await receiver.waitForRequests('/burst', 4);
       const exit = await first.stop('SIGTERM');
       assert.deepEqual(exit, { code: 0, signal: null }, first.log);
-      assert.match(first.log, /every delivery in flight finished/);
+      assert.match(first.log, /every job in flight finished/);
 
       // Every request that went out before the exit was answered and recorded: none was cut off.
       const sentByFirst = new Set(webhookIds(receiver, '/burst'));

@@ -15,3 +15,4 @@ export * from './network/private-networks';
 export * from './tenancy/tenant-id';
 export * from './health/readiness-check';
 export * from './batching/micro-batcher';
+export * from './batching/concurrency-limit';

@@ -52,6 +52,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
+  /** Most fresh deliveries one queue job carries (1: a job per delivery). */
+  @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_DELIVERIES_PER_JOB = DEFAULT_WEBHOOKS_OPTIONS.deliveriesPerJob;
   @Transform(toInt) @Min(100) @IsInt() WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
   /** A dead worker's in-flight deliveries are taken over by another worker after about this long. */
@@ -159,6 +161,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
       retryAfterMaxMs: e.WEBHOOKS_RETRY_AFTER_MAX_MS,
       workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
+      deliveriesPerJob: e.WEBHOOKS_DELIVERIES_PER_JOB,
       sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
       jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,

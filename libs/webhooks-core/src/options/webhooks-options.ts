@@ -17,6 +17,11 @@ export interface WebhooksOptions {
   retryAfterMaxMs: number;
   /** Deliveries in flight at once in one worker process. */
   workerConcurrency: number;
+  /**
+   * Most fresh deliveries one queue job carries. Deliveries published together share jobs, so a worker pays
+   * Redis and PostgreSQL round trips per job rather than per delivery; 1 gives every delivery its own job.
+   */
+  deliveriesPerJob: number;
   /** How often the sweeper looks for pending deliveries that lost their queue job. */
   sweepIntervalMs: number;
   /** A pending delivery is only re-enqueued once it is this much past due (its job normally runs first). */
@@ -60,6 +65,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   retryMaxDelayMs: 6 * 60 * 60 * 1000,
   retryAfterMaxMs: 60 * 60 * 1000,
   workerConcurrency: 50,
+  deliveriesPerJob: 50,
   sweepIntervalMs: 30_000,
   sweepGraceMs: 60_000,
   jobLockDurationMs: 30_000,

@@ -70,6 +70,12 @@ export interface WebhookDelivery {
   nextAttemptAt: Date | null;
   lastAttemptAt: Date | null;
   creationTime: Date;
+  /**
+   * The queue job that carries the delivery together with others (deliveries published together share
+   * jobs); null once it has a job of its own, whose id is the delivery id (retries, resends, the sweeper's).
+   * A job only sends the deliveries it still carries.
+   */
+  queueJobId: string | null;
 }
 
 export interface WebhookSendAttempt {

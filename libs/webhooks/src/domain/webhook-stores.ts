@@ -158,6 +158,8 @@ export abstract class WebhookDeliveryStore {
    * row of a page as `after` to get the next one.
    */
   abstract findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]>;
+  /** These deliveries get jobs of their own: the shared job that carried them is gone (the sweeper found it missing). */
+  abstract detachFromQueueJobs(deliveryIds: readonly string[]): Promise<void>;
   abstract abandon(deliveryId: string): Promise<void>;
   /**
    * Reopens the deliveries of these send attempts for another try: pending, due at `nextAttemptAt`, with a
@@ -176,7 +178,7 @@ export abstract class WebhookDeliveryStore {
   ): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }>;
 }
 
-export type OverdueDelivery = { id: string; nextAttemptAt: Date };
+export type OverdueDelivery = { id: string; nextAttemptAt: Date; queueJobId: string | null };
 
 /** A delivery reopened for another try. */
 export interface ReopenedDelivery {
@@ -234,8 +236,9 @@ export interface SendAttemptQuery {
 
 export abstract class WebhookSendAttemptStore {
   /**
-   * In one transaction: stores the attempt, moves its delivery to `transition`, and updates the
-   * subscription's run of consecutive failed attempts (reset by a success). Returns that run's length.
+   * In one transaction: stores the attempt, moves its delivery to `transition` (in a queue job of its own from
+   * then on: `queueJobId` null), and updates the subscription's run of consecutive failed attempts (reset by a
+   * success). Returns that run's length.
    */
   abstract record(attempt: WebhookSendAttempt, transition: DeliveryTransition): Promise<{ consecutiveFailures: number }>;
   /** Tenant-scoped, newest first unless sorted otherwise. */

@@ -209,10 +209,13 @@ export class WebhookPublisher {
     return stored;
   }
 
-  /** The events of each publish, one per tenant, with a pending delivery per matching subscription. */
+  /**
+   * The events of each publish, one per tenant, with a pending delivery per matching subscription; the
+   * deliveries share queue jobs of up to `deliveriesPerJob`.
+   */
   private build(publishes: CheckedPublish[], matches: Map<string | null, string[]>[]): EventWithDeliveries[][] {
     const now = new Date();
-    return publishes.map(({ input, definition, data, tenantIds }, i) =>
+    const built = publishes.map(({ input, definition, data, tenantIds }, i) =>
       tenantIds.map((tenantId) => {
         const event: WebhookEvent = {
           id: randomUUID(),
@@ -235,17 +238,27 @@ export class WebhookPublisher {
           nextAttemptAt: now,
           lastAttemptAt: null,
           creationTime: now,
+          queueJobId: null,
         }));
         return { event, deliveries };
       }),
     );
+    const deliveries = built.flat().flatMap((e) => e.deliveries);
+    for (let start = 0; start < deliveries.length; start += this.options.deliveriesPerJob) {
+      const carried = deliveries.slice(start, start + this.options.deliveriesPerJob);
+      // A delivery alone keeps a job of its own.
+      if (carried.length === 1) continue;
+      const queueJobId = randomUUID();
+      carried.forEach((d) => (d.queueJobId = queueJobId));
+    }
+    return built;
   }
 
-  /** After the commit: one enqueue for all the deliveries (the sweeper covers a failure), then observers. */
+  /** After the commit: all the deliveries' jobs in one round trip (the sweeper covers a failure), then observers. */
   private async enqueueStored(published: EventWithDeliveries[][]): Promise<void> {
     const events = published.flat();
     if (events.length === 0) return;
-    await this.queue.enqueue(events.flatMap(({ deliveries }) => deliveries.map((d) => d.id)));
+    await this.queue.enqueueFresh(events.flatMap(({ deliveries }) => deliveries));
     for (const { event, deliveries } of events) {
       this.observers.notify('eventPublished', {
         webhookName: event.webhookName,

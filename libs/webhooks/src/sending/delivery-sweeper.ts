@@ -29,9 +29,12 @@ export class DeliverySweeper {
     let after: OverdueDelivery | null = null;
     for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
       const overdue = await this.deliveries.findOverduePending(dueBefore, after, SWEEP_BATCH);
-      const missing = await this.queue.enqueueMissing(overdue.map((d) => d.id));
-      if (missing === null) break;
-      enqueued += missing;
+      const orphans = await this.queue.withoutJob(overdue);
+      if (orphans === null) break;
+      // Those a shared job carried are handed to jobs of their own first: a job sends only what it carries.
+      await this.deliveries.detachFromQueueJobs(orphans.filter((d) => d.queueJobId !== null).map((d) => d.id));
+      if (!(await this.queue.enqueue(orphans.map((d) => d.id)))) break;
+      enqueued += orphans.length;
       if (overdue.length < SWEEP_BATCH) break;
       after = overdue[overdue.length - 1];
     }

@@ -1,13 +1,26 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { JobOptions, Queue } from 'bull';
+import type { WebhookDelivery } from '../domain/webhook-model';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
 
-/** A Bull job carries only the delivery id; everything else is read from PostgreSQL when it runs. */
-export interface WebhookSenderJobData {
-  deliveryId: string;
-}
+/**
+ * A Bull job carries only delivery ids; everything else is read from PostgreSQL when it runs. A delivery's
+ * own job (id = delivery id) carries just it; a shared job (id = the deliveries' `queueJobId`) carries
+ * deliveries published together.
+ */
+export type WebhookSenderJobData = { deliveryId: string } | { deliveryIds: string[] };
+
+/** The deliveries a job carries. */
+export const carriedDeliveryIds = (data: WebhookSenderJobData): string[] =>
+  'deliveryIds' in data ? data.deliveryIds : [data.deliveryId];
+
+type NewJob = { data: WebhookSenderJobData; opts: JobOptions };
+const ownJob = (deliveryId: string, delayMs = 0): NewJob => ({
+  data: { deliveryId },
+  opts: { jobId: deliveryId, delay: delayMs },
+});
 
 /** Thrown by the sender job when a delivery should be tried again later; the Bull backoff reads the delay. */
 export class RetryDeliveryLater extends Error {
@@ -20,9 +33,9 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
 const LOST_CONNECTION_STATES = new Set(['reconnecting', 'close', 'end']);
 
 /**
- * Puts deliveries on the Bull queue. The job id is the delivery id, so enqueueing one twice is harmless:
- * Bull keeps the existing job. PostgreSQL stays the source of truth; if Redis is unreachable the delivery
- * stays pending and the sweeper enqueues it later.
+ * Puts deliveries on the Bull queue. A job's id is its delivery's id or the shared `queueJobId`, so
+ * enqueueing one twice is harmless: Bull keeps the existing job. PostgreSQL stays the source of truth; if
+ * Redis is unreachable the delivery stays pending and the sweeper enqueues it later.
  */
 @Injectable()
 export class WebhookDeliveryQueue {
@@ -30,39 +43,66 @@ export class WebhookDeliveryQueue {
 
   constructor(@InjectQueue(WEBHOOKS_QUEUE) readonly queue: Queue<WebhookSenderJobData>) {}
 
-  /** Enqueues in one round trip (to run after `delayMs`); false (logged) when Redis did not take them in time. */
-  async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<boolean> {
-    if (deliveryIds.length === 0) return true;
-    const jobs = deliveryIds.map((deliveryId) => ({ data: { deliveryId }, opts: { jobId: deliveryId, delay: delayMs } }));
+  /** Jobs of their own for these deliveries, to run after `delayMs`. */
+  enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<boolean> {
+    return this.add(
+      deliveryIds.map((id) => ownJob(id, delayMs)),
+      deliveryIds.length,
+    );
+  }
+
+  /** Jobs of their own for these deliveries' retries, each after its delay. */
+  enqueueRetries(retries: readonly { deliveryId: string; delayMs: number }[]): Promise<boolean> {
+    return this.add(
+      retries.map((r) => ownJob(r.deliveryId, r.delayMs)),
+      retries.length,
+    );
+  }
+
+  /** Freshly stored deliveries: one job per shared `queueJobId`, and a job of its own for each of the others. */
+  enqueueFresh(deliveries: readonly Pick<WebhookDelivery, 'id' | 'queueJobId'>[]): Promise<boolean> {
+    const shared = new Map<string, string[]>();
+    const jobs: NewJob[] = [];
+    for (const { id, queueJobId } of deliveries) {
+      if (queueJobId === null) jobs.push(ownJob(id));
+      else if (shared.has(queueJobId)) shared.get(queueJobId)!.push(id);
+      else shared.set(queueJobId, [id]);
+    }
+    shared.forEach((deliveryIds, jobId) => jobs.push({ data: { deliveryIds }, opts: { jobId } }));
+    return this.add(jobs, deliveries.length);
+  }
+
+  /** Adds in one round trip; false (logged) when Redis did not take them in time. */
+  private async add(jobs: NewJob[], deliveryCount: number): Promise<boolean> {
+    if (jobs.length === 0) return true;
     try {
       await this.askRedis(() => this.queue.addBulk(jobs));
       return true;
     } catch (e) {
       this.logger.warn(
-        `Could not enqueue ${deliveryIds.length} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
+        `Could not enqueue ${deliveryCount} deliveries (${(e as Error).message}); they stay pending and the sweeper will enqueue them`,
       );
       return false;
     }
   }
 
   /**
-   * Enqueues those of these deliveries that have no job in Redis (one round trip to find them): what the
-   * sweeper hands over, so that a backlog still waiting its turn is not added again on every pass.
-   * Answers how many were enqueued, or null (logged) when Redis did not answer.
+   * Those of these deliveries whose job is not in Redis (one round trip to find out), or null (logged) when
+   * Redis did not answer: what the sweeper hands over, so that a backlog still waiting its turn is left alone.
    */
-  async enqueueMissing(deliveryIds: readonly string[]): Promise<number | null> {
-    if (deliveryIds.length === 0) return 0;
-    let missing: string[];
+  async withoutJob<D extends Pick<WebhookDelivery, 'id' | 'queueJobId'>>(deliveries: readonly D[]): Promise<D[] | null> {
+    if (deliveries.length === 0) return [];
+    const jobIds = [...new Set(deliveries.map((d) => d.queueJobId ?? d.id))];
     try {
       const pipeline = this.queue.client.pipeline();
-      deliveryIds.forEach((id) => pipeline.exists(this.queue.toKey(id)));
+      jobIds.forEach((id) => pipeline.exists(this.queue.toKey(id)));
       const answers = (await this.askRedis(() => pipeline.exec())) ?? [];
-      missing = deliveryIds.filter((_, i) => answers[i]?.[1] === 0);
+      const missing = new Set(jobIds.filter((_, i) => answers[i]?.[1] === 0));
+      return deliveries.filter((d) => missing.has(d.queueJobId ?? d.id));
     } catch (e) {
-      this.logger.warn(`Could not look up the jobs of ${deliveryIds.length} deliveries (${(e as Error).message})`);
+      this.logger.warn(`Could not look up the jobs of ${deliveries.length} deliveries (${(e as Error).message})`);
       return null;
     }
-    return (await this.enqueue(missing)) ? missing.length : null;
   }
 
   /**

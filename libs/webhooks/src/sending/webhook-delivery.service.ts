@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
+import {
+  ConcurrencyLimit,
+  WEBHOOKS_OPTIONS,
+  WebhookSigner,
+  WebhooksOptions,
+  buildWebhookBody,
+  redactHeaders,
+} from '@hookline/webhooks-core';
 import {
   type WebhookDelivery,
   type WebhookEvent,
@@ -31,6 +38,11 @@ export interface DeliveryRunPolicy {
   sendToInactiveSubscription?: boolean;
   /** A failure leaves the delivery pending for a retry while its attempt budget lasts (false: one try only). */
   retryOnFailure?: boolean;
+  /**
+   * The queue job running it: the delivery is only sent while that job carries it, and the send takes one
+   * of the worker's `workerConcurrency` slots, which all its jobs share.
+   */
+  queueJobId?: string;
 }
 
 /** One run and the attempt it recorded (null when it was skipped). */
@@ -47,6 +59,7 @@ export interface DeliveryRunResult {
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
+  private readonly sendSlots: ConcurrencyLimit;
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
@@ -56,23 +69,33 @@ export class WebhookDeliveryService {
     private readonly sender: WebhookSender,
     private readonly signer: WebhookSigner,
     private readonly observers: WebhookObservers,
-  ) {}
-
-  /** A queue job's run. */
-  async run(deliveryId: string): Promise<DeliveryRunOutcome> {
-    return (await this.attemptNow(deliveryId)).outcome;
+  ) {
+    this.sendSlots = new ConcurrencyLimit(options.workerConcurrency);
   }
 
   /**
-   * One attempt of a pending delivery now, answering the attempt as recorded: the queue's runs, and the
-   * synchronous resend and test send (which pass their policy).
+   * A queue job's run: one attempt of each delivery the job still carries, their send contexts read together.
+   * Settles one outcome per delivery, in order; a rejection is an infrastructure failure (nothing recorded).
    */
+  async runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
+    const contexts = await Promise.all(deliveryIds.map((id) => this.deliveries.getSendContext(id)));
+    return Promise.allSettled(contexts.map(async (context) => (await this.attempt(context, { queueJobId })).outcome));
+  }
+
+  /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
   async attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
+    return this.attempt(await this.deliveries.getSendContext(deliveryId), policy);
+  }
+
+  private async attempt(context: DeliverySendContext | null, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
     const skipped = (reason: string): DeliveryRunResult => ({ outcome: { kind: 'skipped', reason }, attempt: null });
-    const context = await this.deliveries.getSendContext(deliveryId);
     if (!context) return skipped('delivery not found');
     const { delivery, event, subscription } = context;
     if (delivery.state !== 'pending') return skipped(`delivery is ${delivery.state}`);
+    // Handed to a job of its own (a retry, a resend, the sweeper) since this job was enqueued.
+    if (policy.queueJobId !== undefined && (delivery.queueJobId ?? delivery.id) !== policy.queueJobId) {
+      return skipped('delivery is carried by another queue job');
+    }
     if (!subscription || !(subscription.isActive || policy.sendToInactiveSubscription)) {
       await this.deliveries.abandon(delivery.id);
       this.observers.notify('deliveryAbandoned', {
@@ -96,7 +119,8 @@ export class WebhookDeliveryService {
     const headers = this.buildHeaders(delivery.id, body, event, subscription);
     const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
     const sentAt = new Date();
-    const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
+    const send = () => this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
+    const result = policy.queueJobId === undefined ? await send() : await this.sendSlots.run(send);
 
     const outcome = this.decide(result, delivery, subscription, policy.retryOnFailure ?? true);
     const attempt: WebhookSendAttempt = {

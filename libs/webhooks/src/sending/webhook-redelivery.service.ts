@@ -118,6 +118,7 @@ export class WebhookRedeliveryService {
       nextAttemptAt: this.leaseFor(subscription),
       lastAttemptAt: null,
       creationTime: now,
+      queueJobId: null,
     };
     await this.events.saveEvents([{ event, deliveries: [delivery] }]);
     const { attempt } = await this.sender.attemptNow(delivery.id, { sendToInactiveSubscription: true, retryOnFailure: false });

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { DeliverySweeper } from './delivery-sweeper';
-import { RetryDeliveryLater, WebhookDeliveryQueue } from './webhook-delivery-queue';
+import { RetryDeliveryLater, WebhookDeliveryQueue, carriedDeliveryIds } from './webhook-delivery-queue';
 import { WebhookSenderJob } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
@@ -36,7 +36,12 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         // A receiver's failure was recorded and logged by the delivery service; anything else (PostgreSQL
         // away...) is an infrastructure error that Bull retries without counting an attempt.
         if (!(e instanceof RetryDeliveryLater)) {
-          this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: job.data.deliveryId, error: (e as Error).message });
+          this.logger.warn({
+            msg: 'delivery run failed; retried',
+            jobId: job.id,
+            deliveries: carriedDeliveryIds(job.data).length,
+            error: (e as Error).message,
+          });
         }
         throw e;
       } finally {
@@ -55,7 +60,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.enabled) return;
     const grace = this.options.shutdownGraceMs;
     const queue = this.queue.queue;
-    this.logger.log(`Stopping: no new jobs; waiting up to ${grace} ms for ${this.inFlight} deliveries in flight`);
+    this.logger.log(`Stopping: no new jobs; waiting up to ${grace} ms for the ${this.inFlight} jobs in flight`);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
     // A local pause stops this process fetching jobs. Bull's own wait for the running ones has no bound (and
@@ -63,9 +68,9 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     await Promise.race([queue.pause(true, true).catch(() => undefined), graceOver]);
     const finished = await Promise.race([this.idle(), graceOver]);
     clearTimeout(timer);
-    if (finished) return this.logger.log('Stopped: every delivery in flight finished');
+    if (finished) return this.logger.log('Stopped: every job in flight finished');
     this.logger.warn(
-      `Stopping with ${this.inFlight} deliveries still in flight after ${grace} ms; they stay pending and run again once their job lock expires`,
+      `Stopping with ${this.inFlight} jobs still in flight after ${grace} ms; their deliveries stay pending and run again once the job lock expires`,
     );
     // Closing now, without waiting for them, also makes the queue's own close at application shutdown return at once.
     await queue.close(true).catch(() => undefined);

@@ -4,6 +4,7 @@ import { PublishIdempotencyKeys1763960000000 } from './1763960000000-publish-ide
 import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attempt-base';
 import { SubscriptionManagement1764000000000 } from './1764000000000-subscription-management';
 import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-webhook-definitions';
+import { DeliveryQueueJob1764020000000 } from './1764020000000-delivery-queue-job';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const WEBHOOKS_MIGRATIONS = [
   DeliveryAttemptBase1763970000000,
   SubscriptionManagement1764000000000,
   StoredWebhookDefinitions1764010000000,
+  DeliveryQueueJob1764020000000,
 ];

@@ -7,7 +7,7 @@ import { MicroBatcher } from '@hookline/webhooks-core';
 /** The columns of the send contexts of many deliveries, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
-         d.next_attempt_at, d.last_attempt_at, d.creation_time,
+         d.next_attempt_at, d.last_attempt_at, d.creation_time, d.queue_job_id,
          e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
          e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
          s.id AS s_id, s.tenant_id AS s_tenant_id, s.webhook_uri AS s_webhook_uri, s.secret AS s_secret,
@@ -30,7 +30,7 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
   WITH candidates AS (${candidatesSql}),
   reopened AS (
     UPDATE webhook_deliveries d
-    SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
+    SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count, queue_job_id = NULL
     FROM candidates c, webhook_subscriptions s
     WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
     RETURNING d.id, c.state IN ('pending', 'abandoned') AS "mayHaveQueuedJob"
@@ -72,11 +72,18 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
 
   async findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]> {
     return this.dataSource.query(
-      `SELECT id, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+      `SELECT id, next_attempt_at AS "nextAttemptAt", queue_job_id AS "queueJobId" FROM webhook_deliveries
        WHERE state = 'pending' AND next_attempt_at < $1
          AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2::timestamptz, $3::uuid))
        ORDER BY next_attempt_at, id LIMIT $4`,
       [dueBefore, after?.nextAttemptAt ?? null, after?.id ?? null, limit],
+    );
+  }
+
+  async detachFromQueueJobs(deliveryIds: readonly string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET queue_job_id = NULL WHERE id = ANY($1::uuid[]) AND queue_job_id IS NOT NULL`,
+      [deliveryIds],
     );
   }
 
@@ -120,6 +127,7 @@ function toSendContext(r: Record<string, any>): DeliverySendContext {
       nextAttemptAt: r.next_attempt_at,
       lastAttemptAt: r.last_attempt_at,
       creationTime: r.creation_time,
+      queueJobId: r.queue_job_id,
     },
     event: {
       id: r.webhook_event_id,

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConcurrencyLimit } from './concurrency-limit';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('ConcurrencyLimit', () => {
+  it('never runs more than its limit at once, runs every task in arrival order, and frees a slot on failure', async () => {
+    const limit = new ConcurrencyLimit(2);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const gates: (() => void)[] = [];
+    const tasks = [0, 1, 2, 3, 4].map((n) =>
+      limit.run(async () => {
+        started.push(n);
+        peak = Math.max(peak, ++running);
+        await new Promise<void>((r) => gates.push(r));
+        running--;
+        if (n === 1) throw new Error('task 1 failed');
+        return n;
+      }),
+    );
+    const settled = Promise.allSettled(tasks);
+    await tick();
+    assert.deepEqual(started, [0, 1], 'two run, three wait');
+    while (gates.length > 0 || started.length < 5) {
+      gates.shift()?.();
+      await tick();
+    }
+    const results = await settled;
+    assert.deepEqual(started, [0, 1, 2, 3, 4]);
+    assert.equal(peak, 2);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+      [0, 'task 1 failed', 2, 3, 4],
+    );
+  });
+});
