@@ -1,36 +1,75 @@
-import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import axios, { AxiosInstance } from 'axios';
+import { Axios, AxiosError, AxiosHeaders, AxiosResponse, InternalAxiosRequestConfig, RawAxiosHeaders } from 'axios';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
-import { HttpAnswer, HttpWebhookSender, readAtMost } from './http-webhook-sender';
+import { HttpAnswer, HttpWebhookSender, postWithNodeHttp } from './http-webhook-sender';
+
+/** The Accept header of axios's defaults: still sent (a custom `accept` replaces it), so receivers see what they saw. */
+const AXIOS_DEFAULT_ACCEPT = 'application/json, text/plain, */*';
+/** What axios's `http` adapter strips from header values before sending (Node's client would refuse them). */
+const NOT_BYTE_STRING = /[^\t\x20-\x7e\x80-\xff]/;
+const NOT_BYTE_STRING_ALL = /[^\t\x20-\x7e\x80-\xff]+/g;
+const EDGE_BLANKS = /^[\t ]+|[\t ]+$/g;
 
 /**
- * The default transport: one shared axios instance, trimmed to what a webhook POST needs (no redirects, no
- * decompression, no body transforms, no proxy, every status answered, the body read as a stream).
+ * The default transport: POSTs go through axios (its config, header normalization and error types) but reach
+ * the network through a lean custom adapter (axios's public adapter API) on the transport NodeHttpWebhookSender
+ * uses. Axios's own `http` adapter (follow-redirects, AbortController wiring, stream piping, progress and zlib
+ * checks) and the merge of axios's full defaults into every call cost about 170 µs more CPU per POST than Node's
+ * client; this way the extra is about 45 µs (micro-benchmark medians: 279 → 152 µs per POST, Node's client 108).
+ * Same behaviour: no redirects, no decompression, the body as given, every status answered, the same errors.
  */
 @Injectable()
 export class DefaultWebhookSender extends HttpWebhookSender {
-  private readonly client: AxiosInstance;
+  private readonly client: Axios;
 
   constructor(@Inject(WEBHOOKS_OPTIONS) options: WebhooksOptions) {
     super(options);
-    this.client = axios.create({
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      adapter: 'http',
-      maxRedirects: 0,
-      decompress: false,
-      proxy: false,
-      responseType: 'stream',
-      validateStatus: () => true,
-      transformRequest: [(data: unknown) => data],
-      transitional: { clarifyTimeoutError: false },
+    // A bare Axios rather than axios.create(): nothing but these two defaults is merged into each call, and no
+    // request or response transform runs (the body is a Buffer both ways).
+    this.client = new Axios({
+      adapter: (config) => this.viaNodeHttp(config),
+      headers: { Accept: AXIOS_DEFAULT_ACCEPT },
     });
   }
 
   protected async post(url: URL, payload: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
-    const response = await this.client.post<Readable>(url.href, payload, { headers, signal });
-    const body = await readAtMost(response.data, this.options.responseBodyLimitBytes);
-    return { statusCode: response.status, headers: response.headers as HttpAnswer['headers'], body };
+    const response = await this.client.request<Buffer>({ url: url.href, method: 'post', data: payload, headers, signal });
+    return { statusCode: response.status, headers: response.headers as HttpAnswer['headers'], body: response.data };
   }
+
+  /** The adapter. It does not settle by validateStatus: every status is an answer. */
+  private async viaNodeHttp(config: InternalAxiosRequestConfig<Buffer>): Promise<AxiosResponse<Buffer>> {
+    const url = new URL(config.url!);
+    try {
+      const answer = await postWithNodeHttp(
+        url,
+        this.agentFor(url),
+        config.data!,
+        byteStringHeaders(config.headers),
+        config.signal as AbortSignal,
+        this.options.responseBodyLimitBytes,
+      );
+      const headers = new AxiosHeaders(answer.headers as RawAxiosHeaders);
+      return {
+        data: answer.body,
+        status: answer.statusCode,
+        statusText: answer.statusMessage,
+        headers,
+        config,
+        request: undefined,
+      };
+    } catch (e) {
+      // As axios's `http` adapter does: an AxiosError with the cause's message and code (ECONNREFUSED...).
+      throw e instanceof Error ? AxiosError.from(e, undefined, config) : e;
+    }
+  }
+}
+
+function byteStringHeaders(headers: AxiosHeaders): Record<string, string> {
+  const plain = headers.toJSON(true) as Record<string, string>;
+  for (const name in plain) {
+    const value = plain[name];
+    if (NOT_BYTE_STRING.test(value)) plain[name] = value.replace(NOT_BYTE_STRING_ALL, '').replace(EDGE_BLANKS, '');
+  }
+  return plain;
 }

@@ -107,6 +107,43 @@ function describeError(e: unknown): string {
   return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
 }
 
+/**
+ * One POST with Node's own http/https client, the transport both senders share (axios through its adapter
+ * API): the body sent as given with its content-length, no redirect followed, nothing decompressed, at most
+ * `limit` bytes of the answer read; rejects on a transport failure or when `signal` aborts.
+ */
+export function postWithNodeHttp(
+  url: URL,
+  agent: http.Agent,
+  payload: Buffer,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  limit: number,
+): Promise<HttpAnswer & { statusMessage: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'POST',
+      agent,
+      headers: { ...headers, 'content-length': payload.length },
+      signal,
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      readAtMost(response, limit)
+        .then((body) =>
+          resolve({
+            statusCode: response.statusCode ?? 0,
+            statusMessage: response.statusMessage ?? '',
+            headers: response.headers,
+            body,
+          }),
+        )
+        .catch(reject);
+    });
+    request.end(payload);
+  });
+}
+
 /** Reads a response stream up to `limit` bytes, then drops the rest (and the socket, if more was coming). */
 export async function readAtMost(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
