@@ -60,7 +60,10 @@ async function publishOverHttp(baseUrl: string, tenant: string, amount: number, 
 /** Generous: even at 100 deliveries/s a stage finishes. */
 const drainTimeoutMs = (deliveries: number) => 120_000 + deliveries * 10;
 
-/** 1. The machine's raw POST rate to the same receiver, with a real signed envelope. */
+/**
+ * 1. The machine's raw POST rate to the same receiver, with a real signed envelope: the best of three runs,
+ * since a limit is what the machine can do, and on a shared VM a single run can come out well below it.
+ */
 export const limitStage: Stage = {
   name: 'limit',
   async run(context) {
@@ -69,13 +72,18 @@ export const limitStage: Stage = {
       autocannon({ url: context.receiverUrl, method: 'POST', connections: WORKER_CONCURRENCY, duration, headers, body });
     // The receiver's first seconds (JIT) are not its rate: a short run first, not counted.
     await post(context.quick ? 1 : 3);
-    await context.resetReceiver();
-    const started = performance.now();
-    const result = await post(context.quick ? 2 : 10);
-    if (result.non2xx || result.errors || result.requests.total === 0)
-      throw new Error(`raw POSTs failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    const rates: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      await context.resetReceiver();
+      const started = performance.now();
+      const result = await post(context.quick ? 1 : 5);
+      if (result.non2xx || result.errors || result.requests.total === 0)
+        throw new Error(`raw POSTs failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      rates.push(Math.round(result.requests.total / ((performance.now() - started) / 1000)));
+    }
     return {
-      'raw POST/s': Math.round(result.requests.total / ((performance.now() - started) / 1000)),
+      'raw POST/s': Math.max(...rates),
+      'raw POST/s of each run': rates.join(' / '),
       'body bytes': Buffer.byteLength(body),
       connections: WORKER_CONCURRENCY,
     };
