@@ -32,8 +32,14 @@ export class DefaultWebhookSender extends HttpWebhookSender {
     });
   }
 
-  protected async post(url: URL, payload: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
-    const response = await this.client.request<Buffer>({ url: url.href, method: 'post', data: payload, headers, signal });
+  protected async post(url: URL, payload: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+    const response = await this.client.request<Buffer>({
+      url: url.href,
+      method: 'post',
+      data: payload,
+      headers,
+      timeout: timeoutMs,
+    });
     return { statusCode: response.status, headers: response.headers as HttpAnswer['headers'], body: response.data };
   }
 
@@ -46,7 +52,8 @@ export class DefaultWebhookSender extends HttpWebhookSender {
         this.agentFor(url),
         config.data!,
         byteStringHeaders(config.headers),
-        config.signal as AbortSignal,
+        // Axios leaves its `timeout` to the adapter.
+        config.timeout!,
         this.options.responseBodyLimitBytes,
       );
       const headers = new AxiosHeaders(answer.headers as RawAxiosHeaders);

@@ -8,7 +8,7 @@ import { HttpAnswer, HttpWebhookSender, postWithNodeHttp } from './http-webhook-
  */
 @Injectable()
 export class NodeHttpWebhookSender extends HttpWebhookSender {
-  protected post(url: URL, payload: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
-    return postWithNodeHttp(url, this.agentFor(url), payload, headers, signal, this.options.responseBodyLimitBytes);
+  protected post(url: URL, payload: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+    return postWithNodeHttp(url, this.agentFor(url), payload, headers, timeoutMs, this.options.responseBodyLimitBytes);
   }
 }
