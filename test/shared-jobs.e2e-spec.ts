@@ -127,3 +127,27 @@ describe('shared queue jobs', () => {
       ])
     )[0].webhook_event_id;
 });
+
+describe('shared queue jobs with one send slot', () => {
+  const t = hooklineFixture({ ROLE: 'api', WEBHOOKS_WORKER_CONCURRENCY: '1' });
+
+  it('signs each delivery when it gets its slot, so one that waited behind a slow receiver is not sent stale', async () => {
+    t.receiver.on('/slot/slow', () => ({ status: 200, delayMs: 2500 }));
+    for (const path of ['/slot/slow', '/slot/next'])
+      await t.api.subscribe({ webhookUri: t.receiver.url(path), webhooks: ['order.created'] }, 'slot');
+    await t.api.publish({ webhookName: 'order.created', data: { slot: true } }, 'slot');
+    const [{ queue_job_id: jobId }] = await t.env.query<{ queue_job_id: string }>(
+      `SELECT DISTINCT queue_job_id FROM webhook_deliveries WHERE tenant_id = 'slot'`,
+    );
+    const job = (await t.hookline.app.get(WebhookDeliveryQueue).queue.getJob(jobId))!;
+    assert.equal(await t.hookline.app.get(WebhookSenderJob).execute(job), 'succeeded 2');
+
+    const requests = t.receiver.requests().filter((r) => r.path.startsWith('/slot/'));
+    assert.equal(requests.length, 2);
+    // The second delivery waited about 2.5 s for the only slot; its signature is from when it was sent.
+    for (const r of requests) {
+      const signedAgo = r.receivedAt / 1000 - Number(r.headers['webhook-timestamp']);
+      assert.ok(signedAgo < 1.5, `${r.path} was signed ${signedAgo.toFixed(1)} s before it arrived`);
+    }
+  });
+});

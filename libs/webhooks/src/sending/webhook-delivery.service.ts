@@ -39,8 +39,8 @@ export interface DeliveryRunPolicy {
   /** A failure leaves the delivery pending for a retry while its attempt budget lasts (false: one try only). */
   retryOnFailure?: boolean;
   /**
-   * The queue job running it: the delivery is only sent while that job carries it, and the send takes one
-   * of the worker's `workerConcurrency` slots, which all its jobs share.
+   * The queue job running it: the delivery is only sent while that job carries it, and reading, signing and
+   * sending it take one of the worker's `workerConcurrency` slots, which all its jobs share.
    */
   queueJobId?: string;
 }
@@ -49,6 +49,15 @@ export interface DeliveryRunPolicy {
 export interface DeliveryRunResult {
   outcome: DeliveryRunOutcome;
   attempt: WebhookSendAttempt | null;
+}
+
+/** A delivery signed and sent, its answer not yet recorded. */
+interface SentAttempt {
+  context: DeliverySendContext & { subscription: WebhookSubscription };
+  attemptNumber: number;
+  headers: Record<string, string>;
+  sentAt: Date;
+  result: WebhookSendResult;
 }
 
 /**
@@ -74,54 +83,27 @@ export class WebhookDeliveryService {
   }
 
   /**
-   * A queue job's run: one attempt of each delivery the job still carries, their send contexts read together.
-   * Settles one outcome per delivery, in order; a rejection is an infrastructure failure (nothing recorded).
+   * A queue job's run: one attempt of each delivery the job still carries. Settles one outcome per delivery,
+   * in order; a rejection is an infrastructure failure (nothing recorded). Each delivery waits for one of the
+   * worker's slots before its send context is read and signed, so what it sends is fresh however long it
+   * waited; the deliveries that get slots together have their contexts read in one query.
    */
-  async runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
-    const contexts = await Promise.all(deliveryIds.map((id) => this.deliveries.getSendContext(id)));
-    return Promise.allSettled(contexts.map(async (context) => (await this.attempt(context, { queueJobId })).outcome));
+  runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
+    return Promise.allSettled(deliveryIds.map(async (id) => (await this.attempt(id, { queueJobId })).outcome));
   }
 
   /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
-  async attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
-    return this.attempt(await this.deliveries.getSendContext(deliveryId), policy);
+  attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
+    return this.attempt(deliveryId, policy);
   }
 
-  private async attempt(context: DeliverySendContext | null, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
-    const skipped = (reason: string): DeliveryRunResult => ({ outcome: { kind: 'skipped', reason }, attempt: null });
-    if (!context) return skipped('delivery not found');
+  private async attempt(deliveryId: string, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
+    const sendNow = () => this.readAndSend(deliveryId, policy);
+    // The slot is released before the attempt is recorded: recording is batched and needs no slot.
+    const sent = policy.queueJobId === undefined ? await sendNow() : await this.sendSlots.run(sendNow);
+    if ('skipped' in sent) return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null };
+    const { context, attemptNumber, headers, sentAt, result } = sent;
     const { delivery, event, subscription } = context;
-    if (delivery.state !== 'pending') return skipped(`delivery is ${delivery.state}`);
-    // Handed to a job of its own (a retry, a resend, the sweeper) since this job was enqueued.
-    if (policy.queueJobId !== undefined && (delivery.queueJobId ?? delivery.id) !== policy.queueJobId) {
-      return skipped('delivery is carried by another queue job');
-    }
-    if (!subscription || !(subscription.isActive || policy.sendToInactiveSubscription)) {
-      await this.deliveries.abandon(delivery.id);
-      this.observers.notify('deliveryAbandoned', {
-        tenantId: delivery.tenantId,
-        webhookEventId: event.id,
-        subscriptionId: delivery.webhookSubscriptionId,
-        deliveryId: delivery.id,
-      });
-      return skipped('subscription is inactive or deleted');
-    }
-
-    const attemptNumber = delivery.attemptCount + 1;
-    const body = buildWebhookBody({
-      webhookEventId: event.id,
-      webhookName: event.webhookName,
-      attempt: attemptNumber,
-      dataJson: event.data,
-      creationTime: event.creationTime,
-      sendExactSameData: event.sendExactSameData,
-    });
-    const headers = this.buildHeaders(delivery.id, body, event, subscription);
-    const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
-    const sentAt = new Date();
-    const send = () => this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
-    const result = policy.queueJobId === undefined ? await send() : await this.sendSlots.run(send);
-
     const outcome = this.decide(result, delivery, subscription, policy.retryOnFailure ?? true);
     const attempt: WebhookSendAttempt = {
       id: randomUUID(),
@@ -179,6 +161,43 @@ export class WebhookDeliveryService {
       }
     }
     return { outcome, attempt };
+  }
+
+  /** Reads the delivery's send context, checks that it is still to be sent here, then signs and sends it. */
+  private async readAndSend(deliveryId: string, policy: DeliveryRunPolicy): Promise<SentAttempt | { skipped: string }> {
+    const context = await this.deliveries.getSendContext(deliveryId);
+    if (!context) return { skipped: 'delivery not found' };
+    const { delivery, event, subscription } = context;
+    if (delivery.state !== 'pending') return { skipped: `delivery is ${delivery.state}` };
+    // Handed to a job of its own (a retry, a resend, the sweeper) since this job was enqueued.
+    if (policy.queueJobId !== undefined && (delivery.queueJobId ?? delivery.id) !== policy.queueJobId) {
+      return { skipped: 'delivery is carried by another queue job' };
+    }
+    if (!subscription || !(subscription.isActive || policy.sendToInactiveSubscription)) {
+      await this.deliveries.abandon(delivery.id);
+      this.observers.notify('deliveryAbandoned', {
+        tenantId: delivery.tenantId,
+        webhookEventId: event.id,
+        subscriptionId: delivery.webhookSubscriptionId,
+        deliveryId: delivery.id,
+      });
+      return { skipped: 'subscription is inactive or deleted' };
+    }
+
+    const attemptNumber = delivery.attemptCount + 1;
+    const body = buildWebhookBody({
+      webhookEventId: event.id,
+      webhookName: event.webhookName,
+      attempt: attemptNumber,
+      dataJson: event.data,
+      creationTime: event.creationTime,
+      sendExactSameData: event.sendExactSameData,
+    });
+    const headers = this.buildHeaders(delivery.id, body, event, subscription);
+    const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
+    const sentAt = new Date();
+    const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
+    return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result };
   }
 
   /**
