@@ -32,7 +32,8 @@ export class DeliverySweeper {
       const orphans = await this.queue.withoutJob(overdue);
       if (orphans === null) break;
       // Those a shared job carried are handed to jobs of their own first: a job sends only what it carries.
-      await this.deliveries.detachFromQueueJobs(orphans.filter((d) => d.queueJobId !== null).map((d) => d.id));
+      const carried = orphans.filter((d) => d.queueJobId !== null).map((d) => d.id);
+      if (carried.length > 0) await this.deliveries.detachFromQueueJobs(carried);
       if (!(await this.queue.enqueue(orphans.map((d) => d.id)))) break;
       enqueued += orphans.length;
       if (overdue.length < SWEEP_BATCH) break;
