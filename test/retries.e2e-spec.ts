@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DefaultWebhookSender, NodeHttpWebhookSender, WebhookSender } from '@hookline/webhooks';
+import { DefaultWebhookSender, UndiciWebhookSender, WebhookSender } from '@hookline/webhooks';
 import { hooklineFixture } from './support/hookline';
 import { closedPort } from './support/receiver';
 import { waitUntil } from './support/wait';
@@ -16,14 +16,14 @@ interface AttemptRow {
 }
 
 /** Issue tests 4 and 5: retries until a 2xx, every attempt recorded; timeouts and refusals are failures with their reason. */
-// Both HTTP clients (axios by default, Node's own with WEBHOOKS_HTTP_CLIENT=node) must behave the same.
-for (const client of ['axios', 'node'])
+// Both HTTP clients (axios by default, undici directly with WEBHOOKS_HTTP_CLIENT=undici) must behave the same.
+for (const client of ['axios', 'undici'])
   describe(`retries and recorded attempts (${client} client)`, () => {
     const t = hooklineFixture({ WEBHOOKS_HTTP_CLIENT: client });
 
     it('sends with the configured client', () => {
       const sender = t.hookline.app.get(WebhookSender);
-      assert.ok(sender instanceof (client === 'node' ? NodeHttpWebhookSender : DefaultWebhookSender), sender.constructor.name);
+      assert.ok(sender instanceof (client === 'undici' ? UndiciWebhookSender : DefaultWebhookSender), sender.constructor.name);
     });
 
     const deliveryOf = async (eventId: string) =>

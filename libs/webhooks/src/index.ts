@@ -7,7 +7,7 @@ export * from './publishing/webhooks-event.handler';
 export * from './sending/webhook-sender';
 export * from './sending/http-webhook-sender';
 export * from './sending/default-webhook-sender';
-export * from './sending/node-http-webhook-sender';
+export * from './sending/undici-webhook-sender';
 export * from './sending/retry-policy';
 export * from './sending/webhook-delivery-queue';
 export * from './sending/webhook-delivery.service';

@@ -7,7 +7,7 @@ import { WebhookObservers } from './observation/webhook-observer';
 import { WebhookPublisher } from './publishing/webhook-publisher';
 import { WebhooksEventHandler } from './publishing/webhooks-event.handler';
 import { DefaultWebhookSender } from './sending/default-webhook-sender';
-import { NodeHttpWebhookSender } from './sending/node-http-webhook-sender';
+import { UndiciWebhookSender } from './sending/undici-webhook-sender';
 import { DeliverySweeper } from './sending/delivery-sweeper';
 import { RetryDeliveryLater, WEBHOOKS_QUEUE, WebhookDeliveryQueue } from './sending/webhook-delivery-queue';
 import { WebhookDeliveryService } from './sending/webhook-delivery.service';
@@ -76,7 +76,7 @@ export class WebhooksModule {
               provide: WebhookSender,
               inject: [WEBHOOKS_OPTIONS],
               useFactory: (webhooks: WebhooksOptions) =>
-                webhooks.httpClient === 'node' ? new NodeHttpWebhookSender(webhooks) : new DefaultWebhookSender(webhooks),
+                webhooks.httpClient === 'undici' ? new UndiciWebhookSender(webhooks) : new DefaultWebhookSender(webhooks),
             },
         WebhookObservers,
         WebhookPublisher,

@@ -51,8 +51,8 @@ export interface WebhooksOptions {
   secretRotationOverlapSeconds: number;
   /** Bytes of a receiver's answer kept on the attempt row. */
   responseBodyLimitBytes: number;
-  /** The HTTP client that POSTs: axios (default), or Node's own http/https clients (less CPU per request). */
-  httpClient: 'axios' | 'node';
+  /** The HTTP client that POSTs: axios (default), or undici directly (less CPU per request). */
+  httpClient: 'axios' | 'undici';
   userAgent: string;
 }
 

@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Axios, AxiosError, AxiosHeaders, AxiosResponse, InternalAxiosRequestConfig, RawAxiosHeaders } from 'axios';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
-import { HttpAnswer, HttpWebhookSender, postWithNodeHttp } from './http-webhook-sender';
+import { HttpAnswer, HttpWebhookSender, postWithUndici } from './http-webhook-sender';
 
 /** The Accept header of axios's defaults: still sent (a custom `accept` replaces it), so receivers see what they saw. */
 const AXIOS_DEFAULT_ACCEPT = 'application/json, text/plain, */*';
-/** What axios's `http` adapter strips from header values before sending (Node's client would refuse them). */
+/** What axios's `http` adapter strips from header values before sending (Node's client and undici refuse them). */
 const NOT_BYTE_STRING = /[^\t\x20-\x7e\x80-\xff]/;
 const NOT_BYTE_STRING_ALL = /[^\t\x20-\x7e\x80-\xff]+/g;
 const EDGE_BLANKS = /^[\t ]+|[\t ]+$/g;
 
 /**
  * The default transport: POSTs go through axios (its config, header normalization and error types) but reach
- * the network through a lean custom adapter (axios's public adapter API) on the transport NodeHttpWebhookSender
- * uses. Axios's own `http` adapter (follow-redirects, AbortController wiring, stream piping, progress and zlib
- * checks) and the merge of axios's full defaults into every call cost about 170 µs more CPU per POST than Node's
- * client; this way the extra is about 45 µs (micro-benchmark medians: 279 → 152 µs per POST, Node's client 108).
+ * the network through a lean custom adapter (axios's public adapter API) on the undici transport that
+ * UndiciWebhookSender uses. Axios's own `http` adapter (follow-redirects, AbortController wiring, stream piping,
+ * progress and zlib checks) and the merge of axios's full defaults into every call cost about 170 µs more CPU per
+ * POST than Node's own client; this way axios adds about 45 µs to the transport.
  * Same behaviour: no redirects, no decompression, the body as given, every status answered, the same errors.
  */
 @Injectable()
@@ -47,9 +47,9 @@ export class DefaultWebhookSender extends HttpWebhookSender {
   private async viaNodeHttp(config: InternalAxiosRequestConfig<Buffer>): Promise<AxiosResponse<Buffer>> {
     const url = new URL(config.url!);
     try {
-      const answer = await postWithNodeHttp(
+      const answer = await postWithUndici(
+        this.dispatcher,
         url,
-        this.agentFor(url),
         config.data!,
         byteStringHeaders(config.headers),
         // Axios leaves its `timeout` to the adapter.
