@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
 import { MicroBatcher } from '@hookline/webhooks-core';
+import { queryPrepared } from '../prepared-query';
 
 /** The columns of the send contexts of many deliveries, read in one query (the sender's hot path). */
 const SEND_CONTEXT_SQL = `
@@ -57,7 +58,7 @@ const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
   /** The deliveries a worker starts together are read together. */
   private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(async (ids) => {
-    const rows: Record<string, any>[] = await this.dataSource.query(SEND_CONTEXT_SQL, [ids]);
+    const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [ids]);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!) : null));
   });

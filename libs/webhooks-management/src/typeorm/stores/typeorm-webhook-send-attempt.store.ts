@@ -22,6 +22,7 @@ import {
 import { MicroBatcher } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
+import { queryPrepared } from '../prepared-query';
 
 /**
  * One statement for a batch of attempts, so one round trip and atomic: insert the attempts, move their
@@ -113,27 +114,32 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     const sorted = [...items].sort((x, y) => (x.attempt.deliveryId < y.attempt.deliveryId ? -1 : 1));
     const column = <T>(value: (item: AttemptToRecord) => T) => sorted.map(value);
     const runs = failureRuns(items.map((i) => i.attempt));
-    const rows: { id: string; consecutiveFailures: number }[] = await this.dataSource.query(RECORD_SQL, [
-      column((i) => i.attempt.id),
-      column((i) => i.attempt.deliveryId),
-      column((i) => i.attempt.webhookEventId),
-      column((i) => i.attempt.webhookSubscriptionId),
-      column((i) => i.attempt.tenantId),
-      column((i) => i.attempt.attemptNumber),
-      column((i) => i.attempt.succeeded),
-      column((i) => i.attempt.responseStatusCode),
-      column((i) => i.attempt.response),
-      column((i) => JSON.stringify(i.attempt.requestHeaders)),
-      column((i) => (i.attempt.responseHeaders === null ? null : JSON.stringify(i.attempt.responseHeaders))),
-      column((i) => i.attempt.durationMs),
-      column((i) => i.attempt.error),
-      column((i) => i.attempt.creationTime.toISOString()),
-      column((i) => i.transition.state),
-      column((i) => i.transition.nextAttemptAt?.toISOString() ?? null),
-      runs.map((r) => r.subscriptionId),
-      runs.map((r) => r.reset),
-      runs.map((r) => r.trailing),
-    ]);
+    const rows = await queryPrepared<{ id: string; consecutiveFailures: number }>(
+      this.dataSource,
+      'record_attempts',
+      RECORD_SQL,
+      [
+        column((i) => i.attempt.id),
+        column((i) => i.attempt.deliveryId),
+        column((i) => i.attempt.webhookEventId),
+        column((i) => i.attempt.webhookSubscriptionId),
+        column((i) => i.attempt.tenantId),
+        column((i) => i.attempt.attemptNumber),
+        column((i) => i.attempt.succeeded),
+        column((i) => i.attempt.responseStatusCode),
+        column((i) => i.attempt.response),
+        column((i) => JSON.stringify(i.attempt.requestHeaders)),
+        column((i) => (i.attempt.responseHeaders === null ? null : JSON.stringify(i.attempt.responseHeaders))),
+        column((i) => i.attempt.durationMs),
+        column((i) => i.attempt.error),
+        column((i) => i.attempt.creationTime.toISOString()),
+        column((i) => i.transition.state),
+        column((i) => i.transition.nextAttemptAt?.toISOString() ?? null),
+        runs.map((r) => r.subscriptionId),
+        runs.map((r) => r.reset),
+        runs.map((r) => r.trailing),
+      ],
+    );
     const counts = new Map(rows.map((r) => [r.id, r.consecutiveFailures]));
     return items.map((i) => ({ consecutiveFailures: counts.get(i.attempt.webhookSubscriptionId) ?? 0 }));
   }
