@@ -150,4 +150,15 @@ for (const client of ['axios', 'undici'])
       assert.equal(moved.succeeded, false);
       assert.equal(t.receiver.requests('/big').length, 1, 'the redirect was not followed');
     });
+
+    it('stores an answer whose body holds NUL bytes (PostgreSQL text cannot), with U+FFFD in their place', async () => {
+      t.receiver.on('/nul', () => ({ status: 200, body: 'ok\u0000done' }));
+      await t.api.subscribe({ webhookUri: t.receiver.url('/nul'), webhooks: ['order.created'] }, 'nul');
+      const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 7 } }, 'nul');
+      await waitForState(eventId, 'succeeded');
+      const attempts = await attemptsOf(eventId, 'nul');
+      assert.equal(attempts.length, 1);
+      assert.equal(attempts[0].response, 'ok\ufffddone');
+      assert.equal(t.receiver.requests('/nul').length, 1, 'sent once');
+    });
   });
