@@ -26,18 +26,19 @@ import { queryPrepared } from '../prepared-query';
 
 /**
  * One statement for a batch of attempts, so one round trip and atomic: insert the attempts, move their
- * deliveries, and keep each subscription's run of consecutive failures ($17-$19: per subscription, whether
- * the batch holds a success and how many failures follow the last one). A subscription row is only written
- * when its run changes, so parallel successful deliveries to one endpoint do not queue on its row lock.
+ * deliveries, and keep each subscription's run of consecutive failures ($2: per subscription, whether the batch
+ * holds a success and how many failures follow the last one). A subscription row is only written when its run
+ * changes, so parallel successful deliveries to one endpoint do not queue on its row lock. The batch travels as
+ * one JSON array ($1, keys named as the columns): one native JSON.stringify instead of a PostgreSQL array
+ * literal escaped in JavaScript for each of sixteen columns.
  */
 const RECORD_SQL = `
   WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::varchar[], $6::int[], $7::boolean[],
-      $8::int[], $9::text[], $10::jsonb[], $11::jsonb[], $12::int[], $13::text[], $14::timestamptz[], $15::varchar[],
-      $16::timestamptz[])
-      AS i(id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number, succeeded,
-        response_status_code, response, request_headers, response_headers, duration_ms, error, creation_time,
-        next_state, next_attempt_at)
+    SELECT * FROM json_to_recordset($1::json)
+      AS i(id uuid, delivery_id uuid, webhook_event_id uuid, webhook_subscription_id uuid, tenant_id varchar,
+        attempt_number int, succeeded boolean, response_status_code int, response text, request_headers jsonb,
+        response_headers jsonb, duration_ms int, error text, creation_time timestamptz, next_state varchar,
+        next_attempt_at timestamptz)
   ), attempt AS (
     INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
       attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms,
@@ -54,7 +55,7 @@ const RECORD_SQL = `
   ), subscription AS (
     UPDATE webhook_subscriptions s
     SET consecutive_failure_count = CASE WHEN r.had_success THEN r.failures_after ELSE s.consecutive_failure_count + r.failures_after END
-    FROM unnest($17::uuid[], $18::boolean[], $19::int[]) AS r(id, had_success, failures_after)
+    FROM json_to_recordset($2::json) AS r(id uuid, had_success boolean, failures_after int)
     WHERE s.id = r.id AND (r.failures_after <> 0 OR s.consecutive_failure_count <> r.failures_after)
     RETURNING s.id, s.consecutive_failure_count
   )
@@ -112,33 +113,31 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   private async recordTogether(items: AttemptToRecord[]): Promise<RecordedRun[]> {
     // Rows in id order, so concurrent batches lock the rows they share in the same order.
     const sorted = [...items].sort((x, y) => (x.attempt.deliveryId < y.attempt.deliveryId ? -1 : 1));
-    const column = <T>(value: (item: AttemptToRecord) => T) => sorted.map(value);
     const runs = failureRuns(items.map((i) => i.attempt));
+    const input = sorted.map(({ attempt: a, transition: t }) => ({
+      id: a.id,
+      delivery_id: a.deliveryId,
+      webhook_event_id: a.webhookEventId,
+      webhook_subscription_id: a.webhookSubscriptionId,
+      tenant_id: a.tenantId,
+      attempt_number: a.attemptNumber,
+      succeeded: a.succeeded,
+      response_status_code: a.responseStatusCode,
+      response: a.response,
+      request_headers: a.requestHeaders,
+      response_headers: a.responseHeaders,
+      duration_ms: a.durationMs,
+      error: a.error,
+      creation_time: a.creationTime,
+      next_state: t.state,
+      next_attempt_at: t.nextAttemptAt,
+    }));
+    const subscriptionRuns = runs.map((r) => ({ id: r.subscriptionId, had_success: r.reset, failures_after: r.trailing }));
     const rows = await queryPrepared<{ id: string; consecutiveFailures: number }>(
       this.dataSource,
       'record_attempts',
       RECORD_SQL,
-      [
-        column((i) => i.attempt.id),
-        column((i) => i.attempt.deliveryId),
-        column((i) => i.attempt.webhookEventId),
-        column((i) => i.attempt.webhookSubscriptionId),
-        column((i) => i.attempt.tenantId),
-        column((i) => i.attempt.attemptNumber),
-        column((i) => i.attempt.succeeded),
-        column((i) => i.attempt.responseStatusCode),
-        column((i) => i.attempt.response),
-        column((i) => JSON.stringify(i.attempt.requestHeaders)),
-        column((i) => (i.attempt.responseHeaders === null ? null : JSON.stringify(i.attempt.responseHeaders))),
-        column((i) => i.attempt.durationMs),
-        column((i) => i.attempt.error),
-        column((i) => i.attempt.creationTime.toISOString()),
-        column((i) => i.transition.state),
-        column((i) => i.transition.nextAttemptAt?.toISOString() ?? null),
-        runs.map((r) => r.subscriptionId),
-        runs.map((r) => r.reset),
-        runs.map((r) => r.trailing),
-      ],
+      [JSON.stringify(input), JSON.stringify(subscriptionRuns)],
     );
     const counts = new Map(rows.map((r) => [r.id, r.consecutiveFailures]));
     return items.map((i) => ({ consecutiveFailures: counts.get(i.attempt.webhookSubscriptionId) ?? 0 }));
