@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { DefaultWebhookSender, UndiciWebhookSender, WebhookSender } from '@hookline/webhooks';
 import { hooklineFixture } from './support/hookline';
@@ -118,6 +119,32 @@ for (const client of ['axios', 'undici'])
       assert.equal(attempt.responseStatusCode, null);
       assert.equal(attempt.error, 'Timed out after 1000 ms');
       assert.ok(attempt.durationMs >= 900 && attempt.durationMs < 2500, `duration ${attempt.durationMs}`);
+    });
+
+    it('records a timeout when the connection is never established (a TLS handshake nobody answers)', async () => {
+      const accepted: net.Socket[] = [];
+      const silent = net.createServer((socket) => accepted.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = silent.address() as net.AddressInfo;
+        await t.api.subscribe(
+          {
+            webhookUri: `https://127.0.0.1:${port}/silent`,
+            webhooks: ['customer.created'],
+            timeoutDuration: 1,
+            maxSendAttemptCount: 1,
+          },
+          'handshake',
+        );
+        const eventId = await t.api.publish({ webhookName: 'customer.created', data: { n: 8 } }, 'handshake');
+        await waitForState(eventId, 'failed');
+        const [attempt] = await attemptsOf(eventId, 'handshake');
+        assert.equal(attempt.error, 'Timed out after 1000 ms');
+        assert.ok(attempt.durationMs >= 900 && attempt.durationMs < 2500, `duration ${attempt.durationMs}`);
+      } finally {
+        accepted.forEach((socket) => socket.destroy());
+        silent.close();
+      }
     });
 
     it('records a refused connection as a failed attempt with the reason', async () => {

@@ -11,6 +11,8 @@ import { honoursRetryAfter, parseRetryAfter } from './retry-policy';
 import { WebhookSendRequest, WebhookSendResult, WebhookSender } from './webhook-sender';
 
 const TCP_KEEPALIVE_DELAY_MS = 60_000;
+/** The longest timeout a send may have (`timeoutDuration` is at most 300 s, globally and per subscription). */
+const LONGEST_SEND_TIMEOUT_MS = 300_000;
 
 /** What an HTTP client answers for one POST, before it becomes a WebhookSendResult. */
 export interface HttpAnswer {
@@ -34,9 +36,10 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
     super();
     const lookup = options.allowPrivateNetworks ? undefined : publicOnlyLookup;
     this.dispatcher = new Agent({
-      // No connect timeout of undici's own (10 s): a send's timeout covers connecting too.
-      connect: { lookup, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, timeout: 0 },
-      // Nor its header and body timeouts (300 s): postWithUndici times the whole exchange itself.
+      // A send's own timer covers connecting too, and answers on time; undici's connect timeout (10 s by default)
+      // only cleans up a connection attempt that outlives every send's timeout.
+      connect: { lookup, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, timeout: LONGEST_SEND_TIMEOUT_MS },
+      // Its header and body timeouts (300 s) are off: postWithUndici times the whole exchange itself.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
@@ -83,7 +86,10 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
   }
 }
 
-/** PostgreSQL text cannot hold NUL: without this, an attempt answered with one could never be recorded, and its delivery never settled. */
+/**
+ * PostgreSQL text cannot hold NUL: without this, an attempt answered with one could never be recorded, and its
+ * delivery never settled.
+ */
 const storableText = (text: string): string => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
 const failed = (error: string, durationMs = 0): WebhookSendResult => ({
@@ -138,6 +144,9 @@ export function postWithUndici(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
+      // Until its socket is connected (TLS included) undici gives no way to abort a request: answer now, and
+      // onConnect aborts it should the connection ever come.
+      settle(() => reject(new SendTimeoutError(timeoutMs)));
       abort?.(new SendTimeoutError(timeoutMs));
     }, timeoutMs);
     const settle = (answer: () => void) => {
