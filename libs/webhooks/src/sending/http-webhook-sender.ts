@@ -69,7 +69,7 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
       );
       return {
         statusCode: answer.statusCode,
-        responseBody: storableText(answer.body.subarray(0, this.options.responseBodyLimitBytes).toString('utf8')),
+        responseBody: answer.body.subarray(0, this.options.responseBodyLimitBytes).toString('utf8'),
         responseHeaders,
         durationMs: elapsed(),
         error: null,
@@ -85,12 +85,6 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
     await this.dispatcher.destroy();
   }
 }
-
-/**
- * PostgreSQL text cannot hold NUL: without this, an attempt answered with one could never be recorded, and its
- * delivery never settled.
- */
-const storableText = (text: string): string => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
 const failed = (error: string, durationMs = 0): WebhookSendResult => ({
   statusCode: null,

@@ -61,6 +61,13 @@ const RECORD_SQL = `
   )
   SELECT id, consecutive_failure_count AS "consecutiveFailures" FROM subscription`;
 
+/**
+ * PostgreSQL text cannot hold NUL: a receiver's answer with one is stored with U+FFFD in its place. Without this
+ * its attempt could never be recorded, and the delivery never settled.
+ */
+const storableText = (text: string | null): string | null =>
+  text !== null && text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+
 interface AttemptToRecord {
   attempt: WebhookSendAttempt;
   transition: DeliveryTransition;
@@ -123,11 +130,11 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
       attempt_number: a.attemptNumber,
       succeeded: a.succeeded,
       response_status_code: a.responseStatusCode,
-      response: a.response,
+      response: storableText(a.response),
       request_headers: a.requestHeaders,
       response_headers: a.responseHeaders,
       duration_ms: a.durationMs,
-      error: a.error,
+      error: storableText(a.error),
       creation_time: a.creationTime,
       next_state: t.state,
       next_attempt_at: t.nextAttemptAt,
