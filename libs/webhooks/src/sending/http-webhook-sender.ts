@@ -135,11 +135,9 @@ export function postWithUndici(
     let responseHeaders: HttpAnswer['headers'] = {};
     let abort: ((reason?: Error) => void) | null = null;
     let settled = false;
-    let timedOut = false;
+    // Answered at once: until its socket is connected (TLS included) undici gives no way to abort a request, so
+    // onConnect aborts it should the connection ever come. Whatever error aborting raises is then ignored.
     const timer = setTimeout(() => {
-      timedOut = true;
-      // Until its socket is connected (TLS included) undici gives no way to abort a request: answer now, and
-      // onConnect aborts it should the connection ever come.
       settle(() => reject(new SendTimeoutError(timeoutMs)));
       abort?.(new SendTimeoutError(timeoutMs));
     }, timeoutMs);
@@ -162,7 +160,8 @@ export function postWithUndici(
       {
         onConnect: (abortRequest) => {
           abort = abortRequest;
-          if (timedOut) abortRequest(new SendTimeoutError(timeoutMs));
+          // Only the timeout can have answered before the connection.
+          if (settled) abortRequest(new SendTimeoutError(timeoutMs));
         },
         onHeaders: (status, rawHeaders, _resume, statusText) => {
           // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
@@ -183,8 +182,7 @@ export function postWithUndici(
           return true;
         },
         onComplete: answered,
-        // Whatever error aborting the request raises, a timeout is reported as one.
-        onError: (e) => settle(() => reject(timedOut ? new SendTimeoutError(timeoutMs) : e)),
+        onError: (e) => settle(() => reject(e)),
       },
     );
   });
