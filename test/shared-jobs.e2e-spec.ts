@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Job } from 'bull';
 import { DeliverySweeper, WebhookDeliveryQueue, WebhookSenderJob, WebhookSenderJobData } from '@hookline/webhooks';
 import { hooklineFixture } from './support/hookline';
+import { waitUntil } from './support/wait';
 
 interface DeliveryRow {
   id: string;
@@ -153,5 +154,39 @@ describe('shared queue jobs with one send slot', () => {
       const signedAgo = r.receivedAt / 1000 - Number(r.headers['webhook-timestamp']);
       assert.ok(signedAgo < 1.5, `${r.path} was signed ${signedAgo.toFixed(1)} s before it arrived`);
     }
+  });
+
+  it('reads a delivery that waited over a second for its slot again, so it is not sent once its subscription is off', async () => {
+    const subscriptionOf = new Map<string, string>();
+    for (const path of ['/stale/a', '/stale/b']) {
+      t.receiver.on(path, () => ({ status: 200, delayMs: 2000 }));
+      const { id } = await t.api.subscribe({ webhookUri: t.receiver.url(path), webhooks: ['order.created'] }, 'stale');
+      subscriptionOf.set(path, id);
+    }
+    await t.api.publish({ webhookName: 'order.created', data: { stale: true } }, 'stale');
+    const [{ queue_job_id: jobId }] = await t.env.query<{ queue_job_id: string }>(
+      `SELECT DISTINCT queue_job_id FROM webhook_deliveries WHERE tenant_id = 'stale'`,
+    );
+    const job = (await t.hookline.app.get(WebhookDeliveryQueue).queue.getJob(jobId))!;
+    const ran = t.hookline.app.get(WebhookSenderJob).execute(job);
+
+    // One delivery is being sent; the other has read its context ahead and waits for the only slot.
+    const stale = () => t.receiver.requests().filter((r) => r.path.startsWith('/stale/'));
+    await waitUntil(() => stale().length === 1);
+    const waiting = stale()[0].path === '/stale/a' ? '/stale/b' : '/stale/a';
+    const { status } = await t.api.post(`/api/webhooks/subscriptions/${subscriptionOf.get(waiting)}/deactivate`, {}, 'stale');
+    assert.equal(status, 200);
+
+    assert.equal(await ran, 'skipped 1, succeeded 1');
+    assert.deepEqual(
+      stale().map((r) => r.path),
+      [stale()[0].path],
+      'the delivery of the subscription switched off was not sent',
+    );
+    const states = await t.env.query<{ state: string }>(
+      `SELECT d.state FROM webhook_deliveries d WHERE d.webhook_subscription_id = $1`,
+      [subscriptionOf.get(waiting)],
+    );
+    assert.deepEqual(states, [{ state: 'abandoned' }]);
   });
 });

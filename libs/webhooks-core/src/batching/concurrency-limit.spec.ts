@@ -36,4 +36,22 @@ describe('ConcurrencyLimit', () => {
       [0, 'task 1 failed', 2, 3, 4],
     );
   });
+
+  it('hands a slot over with acquire; giving it back twice frees it once', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const release = await limit.acquire();
+    const holders: string[] = [];
+    const second = limit.acquire().then((r) => (holders.push('second'), r));
+    void limit.acquire().then(() => holders.push('third'));
+    await tick();
+    assert.deepEqual(holders, []);
+    release();
+    release();
+    const releaseSecond = await second;
+    await tick();
+    assert.deepEqual(holders, ['second'], 'the second release freed nothing more');
+    releaseSecond();
+    await tick();
+    assert.deepEqual(holders, ['second', 'third']);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * At most `limit` tasks running at once; the others wait their turn, first come first served. The worker
- * shares one across all its queue jobs, so a job carrying many deliveries cannot open more sends than allowed.
+ * At most `limit` holders at once; the others wait their turn, first come first served. The worker shares
+ * one across all its queue jobs, so a job carrying many deliveries cannot open more sends than allowed.
  */
 export class ConcurrencyLimit {
   private running = 0;
@@ -8,16 +8,27 @@ export class ConcurrencyLimit {
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /** Waits for a slot; the answer gives it back (once, however often it is called). */
+  async acquire(): Promise<() => void> {
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
-    try {
-      return await task();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       // The slot passes straight to the next waiter, so `running` never drops below what is really running.
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
+    };
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await task();
+    } finally {
+      release();
     }
   }
 }

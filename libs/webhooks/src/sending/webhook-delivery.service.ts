@@ -26,6 +26,9 @@ import { DeactivationReasonKind, WebhookObservers } from '../observation/webhook
 import { isSuccessStatus, retryDelayMs } from './retry-policy';
 import { WebhookSendResult, WebhookSender } from './webhook-sender';
 
+/** A send context read ahead is read again when its delivery waited longer than this for a send slot. */
+const CONTEXT_MAX_AGE_MS = 1_000;
+
 /** What became of one run of a delivery. */
 export type DeliveryRunOutcome =
   | { kind: 'skipped'; reason: string }
@@ -39,8 +42,8 @@ export interface DeliveryRunPolicy {
   /** A failure leaves the delivery pending for a retry while its attempt budget lasts (false: one try only). */
   retryOnFailure?: boolean;
   /**
-   * The queue job running it: the delivery is only sent while that job carries it, and reading, signing and
-   * sending it take one of the worker's `workerConcurrency` slots, which all its jobs share.
+   * The queue job running it: the delivery is only sent while that job carries it, and signing and sending it
+   * take one of the worker's `workerConcurrency` send slots, which all its jobs share.
    */
   queueJobId?: string;
 }
@@ -69,6 +72,7 @@ interface SentAttempt {
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly sendSlots: ConcurrencyLimit;
+  private readonly readAheadSlots: ConcurrencyLimit;
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
@@ -80,13 +84,13 @@ export class WebhookDeliveryService {
     private readonly observers: WebhookObservers,
   ) {
     this.sendSlots = new ConcurrencyLimit(options.workerConcurrency);
+    this.readAheadSlots = new ConcurrencyLimit(options.workerConcurrency);
   }
 
   /**
    * A queue job's run: one attempt of each delivery the job still carries. Settles one outcome per delivery,
-   * in order; a rejection is an infrastructure failure (nothing recorded). Each delivery waits for one of the
-   * worker's slots before its send context is read and signed, so what it sends is fresh however long it
-   * waited; the deliveries that get slots together have their contexts read in one query.
+   * in order; a rejection is an infrastructure failure (nothing recorded). See `readAheadAndSend` for how the
+   * deliveries of all running jobs take turns.
    */
   runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
     return Promise.allSettled(deliveryIds.map(async (id) => (await this.attempt(id, { queueJobId })).outcome));
@@ -98,9 +102,10 @@ export class WebhookDeliveryService {
   }
 
   private async attempt(deliveryId: string, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
-    const sendNow = () => this.readAndSend(deliveryId, policy);
-    // The slot is released before the attempt is recorded: recording is batched and needs no slot.
-    const sent = policy.queueJobId === undefined ? await sendNow() : await this.sendSlots.run(sendNow);
+    const sent =
+      policy.queueJobId === undefined
+        ? await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy)
+        : await this.readAheadAndSend(deliveryId, policy);
     if ('skipped' in sent) return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null };
     const { context, attemptNumber, headers, sentAt, result } = sent;
     const { delivery, event, subscription } = context;
@@ -163,9 +168,32 @@ export class WebhookDeliveryService {
     return { outcome, attempt };
   }
 
-  /** Reads the delivery's send context, checks that it is still to be sent here, then signs and sends it. */
-  private async readAndSend(deliveryId: string, policy: DeliveryRunPolicy): Promise<SentAttempt | { skipped: string }> {
-    const context = await this.deliveries.getSendContext(deliveryId);
+  /**
+   * A queue job's delivery reads its send context while up to `workerConcurrency` others are being sent (one of
+   * as many read-ahead slots), then waits for a send slot: the sends never wait on PostgreSQL, and the deliveries
+   * that read together have their contexts read in one query. One that waited longer than CONTEXT_MAX_AGE_MS for
+   * its slot (behind slow receivers) is read again, so it is never sent on an old state; it is signed only once
+   * it has its slot. The slot is released before the attempt is recorded: recording is batched and needs none.
+   */
+  private async readAheadAndSend(deliveryId: string, policy: DeliveryRunPolicy): Promise<SentAttempt | { skipped: string }> {
+    const { context, readAt, releaseSendSlot } = await this.readAheadSlots.run(async () => {
+      const context = await this.deliveries.getSendContext(deliveryId);
+      const readAt = performance.now();
+      return { context, readAt, releaseSendSlot: await this.sendSlots.acquire() };
+    });
+    try {
+      const stale = performance.now() - readAt > CONTEXT_MAX_AGE_MS;
+      return await this.checkAndSend(stale ? await this.deliveries.getSendContext(deliveryId) : context, policy);
+    } finally {
+      releaseSendSlot();
+    }
+  }
+
+  /** Checks that the delivery is still to be sent here, then signs and sends it. */
+  private async checkAndSend(
+    context: DeliverySendContext | null,
+    policy: DeliveryRunPolicy,
+  ): Promise<SentAttempt | { skipped: string }> {
     if (!context) return { skipped: 'delivery not found' };
     const { delivery, event, subscription } = context;
     if (delivery.state !== 'pending') return { skipped: `delivery is ${delivery.state}` };
