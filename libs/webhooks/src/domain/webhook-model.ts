@@ -32,7 +32,10 @@ export interface WebhookSubscription {
 }
 
 /** The replaced secret while its overlap lasts, else null. */
-export function previousSecretInForce(s: WebhookSubscription, now: Date): string | null {
+export function previousSecretInForce(
+  s: Pick<WebhookSubscription, 'previousSecret' | 'previousSecretExpiresAt'>,
+  now: Date,
+): string | null {
   return s.previousSecret !== null && s.previousSecretExpiresAt !== null && s.previousSecretExpiresAt > now
     ? s.previousSecret
     : null;

@@ -145,11 +145,31 @@ export abstract class WebhookEventStore {
 }
 
 /** Everything one send needs, read in one round trip. */
+/**
+ * What sending a delivery reads, and no more (the worker reads one per delivery): the delivery's state, its
+ * event, and the subscription's sending settings (null when the subscription is gone).
+ */
 export interface DeliverySendContext {
-  delivery: WebhookDelivery;
+  delivery: Pick<
+    WebhookDelivery,
+    'id' | 'webhookSubscriptionId' | 'tenantId' | 'state' | 'attemptCount' | 'attemptBase' | 'queueJobId'
+  >;
   event: WebhookEvent;
-  subscription: WebhookSubscription | null;
+  subscription: SubscriptionSendSettings | null;
 }
+
+export type SubscriptionSendSettings = Pick<
+  WebhookSubscription,
+  | 'id'
+  | 'webhookUri'
+  | 'secret'
+  | 'previousSecret'
+  | 'previousSecretExpiresAt'
+  | 'headers'
+  | 'isActive'
+  | 'timeoutDuration'
+  | 'maxSendAttemptCount'
+>;
 
 export abstract class WebhookDeliveryStore {
   abstract getSendContext(deliveryId: string): Promise<DeliverySendContext | null>;

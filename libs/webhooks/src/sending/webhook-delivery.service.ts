@@ -8,16 +8,11 @@ import {
   buildWebhookBody,
   redactHeaders,
 } from '@hookline/webhooks-core';
-import {
-  type WebhookDelivery,
-  type WebhookEvent,
-  type WebhookSendAttempt,
-  type WebhookSubscription,
-  previousSecretInForce,
-} from '../domain/webhook-model';
+import { type WebhookEvent, type WebhookSendAttempt, previousSecretInForce } from '../domain/webhook-model';
 import {
   DeliverySendContext,
   DeliveryTransition,
+  SubscriptionSendSettings,
   WebhookDeliveryStore,
   WebhookSendAttemptStore,
   WebhookSubscriptionStore,
@@ -56,7 +51,7 @@ export interface DeliveryRunResult {
 
 /** A delivery signed and sent, its answer not yet recorded. */
 interface SentAttempt {
-  context: DeliverySendContext & { subscription: WebhookSubscription };
+  context: DeliverySendContext & { subscription: SubscriptionSendSettings };
   attemptNumber: number;
   headers: Record<string, string>;
   sentAt: Date;
@@ -157,7 +152,7 @@ export class WebhookDeliveryService {
           reason: deactivation.reason,
         });
         this.observers.notify('subscriptionDeactivated', {
-          tenantId: subscription.tenantId,
+          tenantId: delivery.tenantId,
           subscriptionId: subscription.id,
           reasonKind: deactivation.kind,
           reason: deactivation.reason,
@@ -236,7 +231,7 @@ export class WebhookDeliveryService {
     deliveryId: string,
     body: string,
     event: WebhookEvent,
-    subscription: WebhookSubscription,
+    subscription: SubscriptionSendSettings,
   ): Record<string, string> {
     const custom = event.useOnlyGivenHeaders
       ? lowerCaseNames(event.headers)
@@ -256,8 +251,8 @@ export class WebhookDeliveryService {
 
   private decide(
     result: WebhookSendResult,
-    delivery: WebhookDelivery,
-    subscription: WebhookSubscription,
+    delivery: DeliverySendContext['delivery'],
+    subscription: SubscriptionSendSettings,
     retryOnFailure: boolean,
   ): DeliveryRunOutcome {
     const attempt = delivery.attemptCount + 1;
@@ -305,7 +300,7 @@ export class WebhookDeliveryService {
 }
 
 /** The current secret, and the one a rotation replaced while its overlap lasts (current first). */
-function signingSecrets(subscription: WebhookSubscription, now: Date): string[] {
+function signingSecrets(subscription: SubscriptionSendSettings, now: Date): string[] {
   const previous = previousSecretInForce(subscription, now);
   return previous === null ? [subscription.secret] : [subscription.secret, previous];
 }
