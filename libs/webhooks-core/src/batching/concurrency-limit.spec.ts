@@ -54,4 +54,43 @@ describe('ConcurrencyLimit', () => {
     await tick();
     assert.deepEqual(holders, ['second', 'third']);
   });
+
+  it('runs lists item by item, first list first, creating a task only once a slot is its; a task can give its slot back early', async () => {
+    const limit = new ConcurrencyLimit(2);
+    const started: string[] = [];
+    const gates = new Map<string, () => void>();
+    const task = (item: string, release: () => void) => {
+      started.push(item);
+      return new Promise<string>((resolve, reject) => {
+        gates.set(item, () => (item === 'a2' ? reject(new Error('a2 failed')) : resolve(item.toUpperCase())));
+        if (item === 'b1') gates.set('b1 releases', release); // gives its slot back and runs on
+      });
+    };
+    const a = limit.runEach(['a1', 'a2', 'a3'], task);
+    const b = limit.runEach(['b1', 'b2'], task);
+    await tick();
+    assert.deepEqual(started, ['a1', 'a2'], 'two slots; nothing else created yet');
+    gates.get('a1')!();
+    await tick();
+    assert.deepEqual(started, ['a1', 'a2', 'a3'], 'the first list keeps its place until its last item started');
+    gates.get('a2')!();
+    await tick();
+    assert.deepEqual(started, ['a1', 'a2', 'a3', 'b1']);
+    gates.get('b1 releases')!();
+    await tick();
+    assert.deepEqual(started, ['a1', 'a2', 'a3', 'b1', 'b2'], "b1's early release let b2 start");
+    gates.get('b1')!();
+    gates.get('a3')!();
+    gates.get('b2')!();
+    const [aResults, bResults] = await Promise.all([a, b]);
+    assert.deepEqual(
+      aResults.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+      ['A1', 'a2 failed', 'A3'],
+    );
+    assert.deepEqual(
+      bResults.map((r) => (r.status === 'fulfilled' ? r.value : null)),
+      ['B1', 'B2'],
+    );
+    assert.deepEqual(await limit.runEach([], task), []);
+  });
 });

@@ -10,17 +10,8 @@ export class ConcurrencyLimit {
 
   /** Waits for a slot; the answer gives it back (once, however often it is called). */
   async acquire(): Promise<() => void> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      // The slot passes straight to the next waiter, so `running` never drops below what is really running.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    };
+    await new Promise<void>((resolve) => this.claim(resolve, false));
+    return this.releaser();
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -30,5 +21,58 @@ export class ConcurrencyLimit {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Runs `task` for each item, each holding a slot, and settles like Promise.allSettled in the items' order.
+   * Lists are served first come first served, item by item, and an item's task is only created once a slot is
+   * its: a long list waiting costs one place in the line, not one pending task per item. A task may give its
+   * slot back early with `release`; it is given back when the task settles at the latest.
+   */
+  runEach<T, R>(items: readonly T[], task: (item: T, release: () => void) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+    const results: PromiseSettledResult<R>[] = new Array(items.length);
+    if (items.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let next = 0;
+      let settled = 0;
+      const startNext = (): void => {
+        const i = next++;
+        const release = this.releaser();
+        void Promise.resolve(items[i])
+          .then((item) => task(item, release))
+          .then(
+            (value) => (results[i] = { status: 'fulfilled', value }),
+            (reason: unknown) => (results[i] = { status: 'rejected', reason }),
+          )
+          .finally(() => {
+            release();
+            if (++settled === items.length) resolve(results);
+          });
+        // The list keeps its place at the head of the line until its last item has started.
+        if (next < items.length) this.claim(startNext, true);
+      };
+      this.claim(startNext, false);
+    });
+  }
+
+  /** Calls `onSlot` holding a slot: now if one is free, else when one is handed over. */
+  private claim(onSlot: () => void, first: boolean): void {
+    if (this.running < this.limit) {
+      this.running++;
+      onSlot();
+    } else if (first) this.waiting.unshift(onSlot);
+    else this.waiting.push(onSlot);
+  }
+
+  /** Gives a held slot back, once: it passes straight to the next in line, so `running` stays what really runs. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    };
   }
 }

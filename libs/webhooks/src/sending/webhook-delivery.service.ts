@@ -88,19 +88,23 @@ export class WebhookDeliveryService {
    * deliveries of all running jobs take turns.
    */
   runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
-    return Promise.allSettled(deliveryIds.map(async (id) => (await this.attempt(id, { queueJobId })).outcome));
+    const policy = { queueJobId };
+    return this.readAheadSlots.runEach(deliveryIds, async (deliveryId, releaseReadAhead) => {
+      const run = await this.attempt(policy, () => this.readAheadAndSend(deliveryId, policy, releaseReadAhead));
+      return run.outcome;
+    });
   }
 
   /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
   attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
-    return this.attempt(deliveryId, policy);
+    return this.attempt(policy, async () => this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy));
   }
 
-  private async attempt(deliveryId: string, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
-    const sent =
-      policy.queueJobId === undefined
-        ? await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy)
-        : await this.readAheadAndSend(deliveryId, policy);
+  private async attempt(
+    policy: DeliveryRunPolicy,
+    send: () => Promise<SentAttempt | { skipped: string }>,
+  ): Promise<DeliveryRunResult> {
+    const sent = await send();
     if ('skipped' in sent) return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null };
     const { context, attemptNumber, headers, sentAt, result } = sent;
     const { delivery, event, subscription } = context;
@@ -170,12 +174,15 @@ export class WebhookDeliveryService {
    * its slot (behind slow receivers) is read again, so it is never sent on an old state; it is signed only once
    * it has its slot. The slot is released before the attempt is recorded: recording is batched and needs none.
    */
-  private async readAheadAndSend(deliveryId: string, policy: DeliveryRunPolicy): Promise<SentAttempt | { skipped: string }> {
-    const { context, readAt, releaseSendSlot } = await this.readAheadSlots.run(async () => {
-      const context = await this.deliveries.getSendContext(deliveryId);
-      const readAt = performance.now();
-      return { context, readAt, releaseSendSlot: await this.sendSlots.acquire() };
-    });
+  private async readAheadAndSend(
+    deliveryId: string,
+    policy: DeliveryRunPolicy,
+    releaseReadAhead: () => void,
+  ): Promise<SentAttempt | { skipped: string }> {
+    const context = await this.deliveries.getSendContext(deliveryId);
+    const readAt = performance.now();
+    const releaseSendSlot = await this.sendSlots.acquire();
+    releaseReadAhead();
     try {
       const stale = performance.now() - readAt > CONTEXT_MAX_AGE_MS;
       return await this.checkAndSend(stale ? await this.deliveries.getSendContext(deliveryId) : context, policy);
