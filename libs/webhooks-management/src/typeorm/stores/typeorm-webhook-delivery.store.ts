@@ -55,12 +55,19 @@ const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
 
 @Injectable()
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
-  /** The deliveries a worker starts together are read together. */
-  private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(async (ids) => {
-    const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [ids]);
-    const byId = new Map(rows.map((r) => [r.id as string, r]));
-    return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!) : null));
-  });
+  /**
+   * The deliveries a worker starts together are read together, one query at a time: the next one takes all
+   * that queued meanwhile (fewer, larger queries under load).
+   */
+  private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(
+    async (ids) => {
+      const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [ids]);
+      const byId = new Map(rows.map((r) => [r.id as string, r]));
+      return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!) : null));
+    },
+    100,
+    1,
+  );
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
