@@ -38,8 +38,8 @@ export class ConcurrencyLimit {
       const startNext = (): void => {
         const i = next++;
         const release = this.releaser();
-        void Promise.resolve(items[i])
-          .then((item) => task(item, release))
+        void Promise.resolve()
+          .then(() => task(items[i], release))
           .then(
             (value) => (results[i] = { status: 'fulfilled', value }),
             (reason: unknown) => (results[i] = { status: 'rejected', reason }),

@@ -84,8 +84,9 @@ export class WebhookDeliveryService {
 
   /**
    * A queue job's run: one attempt of each delivery the job still carries. Settles one outcome per delivery,
-   * in order; a rejection is an infrastructure failure (nothing recorded). See `readAheadAndSend` for how the
-   * deliveries of all running jobs take turns.
+   * in order; a rejection is an infrastructure failure (nothing recorded). The deliveries of all running jobs
+   * come forward into the read-ahead places one at a time, first job first: a delivery still waiting its turn
+   * costs nothing but its id (see `readAheadAndSend` for what happens then).
    */
   runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
     const policy = { queueJobId };
@@ -168,11 +169,12 @@ export class WebhookDeliveryService {
   }
 
   /**
-   * A queue job's delivery reads its send context while up to `workerConcurrency` others are being sent (one of
-   * as many read-ahead slots), then waits for a send slot: the sends never wait on PostgreSQL, and the deliveries
-   * that read together have their contexts read in one query. One that waited longer than CONTEXT_MAX_AGE_MS for
-   * its slot (behind slow receivers) is read again, so it is never sent on an old state; it is signed only once
-   * it has its slot. The slot is released before the attempt is recorded: recording is batched and needs none.
+   * A queue job's delivery, holding one of `workerConcurrency` read-ahead places (see runJob), reads its send
+   * context while others are being sent, then waits for a send slot and gives its place up: the sends never wait
+   * on PostgreSQL, and the deliveries that read together have their contexts read in one query. One that waited
+   * longer than CONTEXT_MAX_AGE_MS for its slot (behind slow receivers) is read again, so it is never sent on an
+   * old state; it is signed only once it has its slot. The slot is released before the attempt is recorded:
+   * recording is batched and needs none.
    */
   private async readAheadAndSend(
     deliveryId: string,

@@ -87,7 +87,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   /**
    * Attempts recorded by concurrent deliveries go to PostgreSQL together, one statement at a time: the next
    * takes every attempt made meanwhile, so a busy worker plans, executes and commits fewer, larger statements
-   * (up to 200 attempts; throughput stages +5–10%). Recording is off the send path: a send slot is free before it.
+   * (up to 200 attempts). Recording is off the send path: a send slot is free before it.
    */
   private readonly batches = new MicroBatcher<AttemptToRecord, PromiseSettledResult<RecordedRun>>(
     (items) => this.recordBatch(items),
