@@ -5,14 +5,14 @@ import { ConcurrencyLimit } from './concurrency-limit';
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('ConcurrencyLimit', () => {
-  it('never runs more than its limit at once, runs every task in arrival order, and frees a slot on failure', async () => {
+  it('never runs more than its limit at once, runs every list in arrival order, and frees a slot on failure', async () => {
     const limit = new ConcurrencyLimit(2);
     let running = 0;
     let peak = 0;
     const started: number[] = [];
     const gates: (() => void)[] = [];
     const tasks = [0, 1, 2, 3, 4].map((n) =>
-      limit.run(async () => {
+      limit.runEach([n], async () => {
         started.push(n);
         peak = Math.max(peak, ++running);
         await new Promise<void>((r) => gates.push(r));
@@ -21,7 +21,7 @@ describe('ConcurrencyLimit', () => {
         return n;
       }),
     );
-    const settled = Promise.allSettled(tasks);
+    const settled = Promise.all(tasks).then((lists) => lists.map(([result]) => result));
     await tick();
     assert.deepEqual(started, [0, 1], 'two run, three wait');
     while (gates.length > 0 || started.length < 5) {

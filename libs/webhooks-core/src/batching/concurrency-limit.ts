@@ -14,15 +14,6 @@ export class ConcurrencyLimit {
     return this.releaser();
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-
   /**
    * Runs `task` for each item, each holding a slot, and settles like Promise.allSettled in the items' order.
    * Lists are served first come first served, item by item, and an item's task is only created once a slot is
