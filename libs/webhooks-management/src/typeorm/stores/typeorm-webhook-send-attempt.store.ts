@@ -30,7 +30,9 @@ import { queryPrepared } from '../prepared-query';
  * holds a success and how many failures follow the last one). A subscription row is only written when its run
  * changes, so parallel successful deliveries to one endpoint do not queue on its row lock. The batch travels as
  * one JSON array ($1, keys named as the columns): one native JSON.stringify instead of a PostgreSQL array
- * literal escaped in JavaScript for each of sixteen columns.
+ * literal escaped in JavaScript for each of sixteen columns. The ids come again as arrays ($3, $4), which the
+ * planner can count: it guesses 100 rows for any JSON set, so a batch of a few attempts scanned the whole
+ * deliveries table while that table was small (tens of thousands of rows) instead of looking its rows up by key.
  */
 const RECORD_SQL = `
   WITH input AS (
@@ -51,12 +53,12 @@ const RECORD_SQL = `
     SET state = i.next_state, next_attempt_at = i.next_attempt_at, attempt_count = i.attempt_number,
         last_attempt_at = i.creation_time, queue_job_id = NULL
     FROM input i
-    WHERE d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
+    WHERE d.id = ANY($3::uuid[]) AND d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
   ), subscription AS (
     UPDATE webhook_subscriptions s
     SET consecutive_failure_count = CASE WHEN r.had_success THEN r.failures_after ELSE s.consecutive_failure_count + r.failures_after END
     FROM json_to_recordset($2::json) AS r(id uuid, had_success boolean, failures_after int)
-    WHERE s.id = r.id AND (r.failures_after <> 0 OR s.consecutive_failure_count <> r.failures_after)
+    WHERE s.id = ANY($4::uuid[]) AND s.id = r.id AND (r.failures_after <> 0 OR s.consecutive_failure_count <> r.failures_after)
     RETURNING s.id, s.consecutive_failure_count
   )
   SELECT id, consecutive_failure_count AS "consecutiveFailures" FROM subscription`;
@@ -150,7 +152,12 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
       this.dataSource,
       'record_attempts',
       RECORD_SQL,
-      [JSON.stringify(input), JSON.stringify(subscriptionRuns)],
+      [
+        JSON.stringify(input),
+        JSON.stringify(subscriptionRuns),
+        sorted.map((i) => i.attempt.deliveryId),
+        runs.map((r) => r.subscriptionId),
+      ],
     );
     const counts = new Map(rows.map((r) => [r.id, r.consecutiveFailures]));
     return items.map((i) => ({ consecutiveFailures: counts.get(i.attempt.webhookSubscriptionId) ?? 0 }));
