@@ -63,7 +63,12 @@ describe('signed deliveries', () => {
       {
         webhookUri: t.receiver.url('/exact'),
         webhooks: ['customer.created'],
-        headers: { 'X-Subscription': 'sub', 'X-Shared': 'from-sub', 'User-Agent': 'Acme-Relay/2' },
+        headers: {
+          'X-Subscription': 'sub',
+          'X-Shared': 'from-sub',
+          'User-Agent': 'Acme-Relay/2',
+          Accept: 'application/vnd.acme+json',
+        },
       },
       't2',
     );
@@ -84,6 +89,8 @@ describe('signed deliveries', () => {
     assert.equal(merged.headers['x-shared'], 'from-publish');
     assert.equal(merged.headers['x-publish'], 'pub');
     assert.equal(merged.headers['user-agent'], 'Acme-Relay/2');
+    assert.equal(merged.headers.accept, 'application/vnd.acme+json', "a custom Accept replaces axios's default");
+    assert.equal(merged.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'accept').length, 1);
     const sharedHeaderLines = merged.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-shared');
     assert.equal(sharedHeaderLines.length, 1, 'one x-shared header on the wire, not two');
     await waitUntil(
@@ -101,6 +108,7 @@ describe('signed deliveries', () => {
     const [, replaced] = await t.receiver.waitForRequests('/exact', 2);
     assert.equal(replaced.headers['x-subscription'], undefined);
     assert.equal(replaced.headers['x-publish'], 'only');
+    assert.equal(replaced.headers.accept, 'application/json, text/plain, */*', "axios's default Accept when none is given");
     assert.deepEqual(JSON.parse(replaced.body).data, data);
   });
 });

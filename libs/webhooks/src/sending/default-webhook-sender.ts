@@ -24,12 +24,11 @@ export class DefaultWebhookSender extends HttpWebhookSender {
 
   constructor(@Inject(WEBHOOKS_OPTIONS) options: WebhooksOptions) {
     super(options);
-    // A bare Axios rather than axios.create(): nothing but these two defaults is merged into each call, and no
-    // request or response transform runs (the body is a Buffer both ways).
-    this.client = new Axios({
-      adapter: (config) => this.viaNodeHttp(config),
-      headers: { Accept: AXIOS_DEFAULT_ACCEPT },
-    });
+    // A bare Axios rather than axios.create(): no defaults are merged into each call but the adapter, and no
+    // request or response transform runs (the body is a Buffer both ways). axios's default Accept goes with each
+    // request's own headers instead (their names are lower-case), which spares axios a case-blind merge of the
+    // headers on every call.
+    this.client = new Axios({ adapter: (config) => this.viaNodeHttp(config) });
   }
 
   protected async post(url: URL, payload: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
@@ -37,7 +36,7 @@ export class DefaultWebhookSender extends HttpWebhookSender {
       url: url.href,
       method: 'post',
       data: payload,
-      headers,
+      headers: 'accept' in headers ? headers : { accept: AXIOS_DEFAULT_ACCEPT, ...headers },
       timeout: timeoutMs,
     });
     return { statusCode: response.status, headers: response.headers as HttpAnswer['headers'], body: response.data };
