@@ -144,10 +144,9 @@ export abstract class WebhookEventStore {
   abstract findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null>;
 }
 
-/** Everything one send needs, read in one round trip. */
 /**
- * What sending a delivery reads, and no more (the worker reads one per delivery): the delivery's state, its
- * event, and the subscription's sending settings (null when the subscription is gone).
+ * What sending a delivery reads, in one round trip and no more (the worker reads one per delivery): the
+ * delivery's state, its event, and the subscription's sending settings (null when the subscription is gone).
  */
 export interface DeliverySendContext {
   delivery: Pick<
@@ -158,6 +157,7 @@ export interface DeliverySendContext {
   subscription: SubscriptionSendSettings | null;
 }
 
+/** The subscription's columns a send uses: where, how it is signed and timed, and whether it is still active. */
 export type SubscriptionSendSettings = Pick<
   WebhookSubscription,
   | 'id'
