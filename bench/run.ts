@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ChildHandle } from './bench-ipc';
 import { BenchContext } from './bench-support';
 import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, scaleStage, throughputStage } from './stages';
+import { referenceStage } from './reference-stage';
 
 /**
  * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile]`: runs every stage of the benchmark
@@ -13,6 +14,7 @@ import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, sc
  */
 const STAGES: Stage[] = [
   limitStage,
+  referenceStage,
   throughputStage(1),
   throughputStage(10),
   latencyStage,

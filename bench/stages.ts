@@ -130,12 +130,15 @@ export function throughputStage(fanOut: number): Stage {
         const { attempts } = await context.verifyStored(stage.env, deliveries);
         const rate = deliveries / ((doneAt - firstAt!) / 1000);
         const raw = Number(shared['raw POST/s']);
+        const reference = Number(shared['Bull + POST + insert jobs/s']);
         return {
           deliveries,
           'publish HTTP events/s': Math.round(httpRate),
           'publish in-process events/s': Math.round((events - httpEvents) / (inProcess.elapsedMs / 1000)),
           'deliveries/s': Math.round(rate),
           'share of raw POST rate %': raw ? round((100 * rate) / raw) : 'n/a',
+          // Against bare Bull jobs each making one POST and one insert (the reference stage), same machine and run.
+          'share of Bull + POST + insert %': reference ? round((100 * rate) / reference) : 'n/a',
           // Less noisy than deliveries/s on a shared machine; start-up is left out.
           'worker CPU µs/delivery': Math.round((1000 * (after.cpuMs - before.cpuMs)) / (deliveries - deliveredBefore)),
           attempts,

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import Bull from 'bull';
+import { Client, Pool } from 'pg';
+import { POSTGRES_URL, REDIS_URL, ScratchEnvironment } from '../test/support/hookline';
+import { BenchContext, round, signedEnvelope } from './bench-support';
+import type { Figures, Stage } from './stages';
+
+/** The worker's default concurrency and PostgreSQL pool size, so the reference runs as wide as the service. */
+const CONCURRENCY = 50;
+const POOL_SIZE = 20;
+
+/**
+ * The issue's calibration, measured on this machine in this run: Bull jobs that each make one plain POST
+ * (Node's `http`, keep-alive) to the same receiver, then the same with one PostgreSQL insert per job. No
+ * signing per send, no delivery state, no attempt worth reading, no retries: what a job and a POST cost on
+ * their own, against which the throughput stages' full spine can be read. Runs in the benchmark's own process.
+ */
+export const referenceStage: Stage = {
+  name: 'reference',
+  async run(context, shared) {
+    const jobs = context.quick ? 500 : 20_000;
+    const env = new ScratchEnvironment();
+    const admin = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${env.databaseName}"`).finally(() => admin.end());
+    const pool = new Pool({ connectionString: env.databaseUrl(), max: POOL_SIZE });
+    const post = plainPoster(context);
+    try {
+      await pool.query(`CREATE TABLE reference_attempts (id uuid PRIMARY KEY, job_id text NOT NULL, status_code int NOT NULL,
+                        creation_time timestamptz NOT NULL DEFAULT now())`);
+      // JIT, sockets and pool connections warm first, not measured.
+      await drainJobs(env, 'warm-up', jobs / 10, async () => void (await post.send()));
+      await context.resetReceiver();
+      const plain = await drainJobs(env, 'plain', jobs, async () => void (await post.send()));
+      await context.resetReceiver();
+      const withInsert = await drainJobs(env, 'insert', jobs, async (jobId) => {
+        const status = await post.send();
+        await pool.query('INSERT INTO reference_attempts (id, job_id, status_code) VALUES ($1, $2, $3)', [
+          randomUUID(),
+          jobId,
+          status,
+        ]);
+      });
+      const [{ count }] = (await pool.query('SELECT count(*)::int AS count FROM reference_attempts')).rows;
+      if (count !== jobs) throw new Error(`${count} rows inserted for ${jobs} jobs`);
+      const raw = Number(shared['raw POST/s']);
+      const share = (rate: number) => (raw ? round((100 * rate) / raw) : 'n/a');
+      return {
+        'reference jobs': jobs,
+        'Bull + POST jobs/s': Math.round(plain.rate),
+        'Bull + POST share of raw %': share(plain.rate),
+        'Bull + POST CPU µs/job': Math.round(plain.cpuMicros),
+        'Bull + POST + insert jobs/s': Math.round(withInsert.rate),
+        'Bull + POST + insert share of raw %': share(withInsert.rate),
+        'Bull + POST + insert CPU µs/job': Math.round(withInsert.cpuMicros),
+      } satisfies Figures;
+    } finally {
+      post.close();
+      await pool.end();
+      await env.drop();
+    }
+  },
+};
+
+/** POSTs the signed envelope to the receiver over one keep-alive agent; resolves its status, rejects unless 200. */
+function plainPoster(context: BenchContext): { send(): Promise<number>; close(): void } {
+  const { body, headers } = signedEnvelope();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const options = { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } };
+  return {
+    send: () =>
+      new Promise((resolve, reject) => {
+        const request = http.request(context.receiverUrl, options, (response) => {
+          response.resume();
+          response.on('end', () =>
+            response.statusCode === 200 ? resolve(200) : reject(new Error(`receiver answered ${response.statusCode}`)),
+          );
+        });
+        request.on('error', reject);
+        request.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * Adds `jobs` jobs to a fresh Bull queue (removed when complete, as the service's are), then processes them
+ * `CONCURRENCY` at a time with `work`: jobs per second from the first fetch to the last completion, and this
+ * process's CPU per job over the same span.
+ */
+async function drainJobs(
+  env: ScratchEnvironment,
+  name: string,
+  jobs: number,
+  work: (jobId: string) => Promise<void>,
+): Promise<{ rate: number; cpuMicros: number }> {
+  const queue = new Bull(`reference-${name}`, REDIS_URL, {
+    prefix: env.queuePrefix,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  });
+  try {
+    for (let added = 0; added < jobs; added += 1_000) {
+      await queue.addBulk(Array.from({ length: Math.min(1_000, jobs - added) }, (_, i) => ({ data: { n: added + i } })));
+    }
+    let completed = 0;
+    const finished = new Promise<void>((resolve, reject) => {
+      queue.on('completed', () => ++completed === jobs && resolve());
+      queue.on('failed', (_job, e) => reject(e));
+    });
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    void queue.process(CONCURRENCY, (job) => work(String(job.id)));
+    await finished;
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    return { rate: jobs / seconds, cpuMicros: (cpu.user + cpu.system) / jobs };
+  } finally {
+    await queue.close();
+  }
+}
