@@ -29,7 +29,7 @@ export const referenceStage: Stage = {
     try {
       await pool.query(`CREATE TABLE reference_attempts (id uuid PRIMARY KEY, job_id text NOT NULL, status_code int NOT NULL,
                         creation_time timestamptz NOT NULL DEFAULT now())`);
-      // JIT, sockets and pool connections warm first, not measured.
+      // The JIT and the keep-alive sockets warm up first, not measured.
       await drainJobs(env, 'warm-up', jobs / 10, async () => void (await post.send()));
       await context.resetReceiver();
       const plain = await drainJobs(env, 'plain', jobs, async () => void (await post.send()));
