@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Bull from 'bull';
-import { Client, Pool } from 'pg';
-import { POSTGRES_URL, REDIS_URL, ScratchEnvironment } from '../test/support/hookline';
+import { Pool } from 'pg';
+import { ensureDatabaseExists } from '@hookline/webhooks-management';
+import { REDIS_URL, ScratchEnvironment } from '../test/support/hookline';
 import { BenchContext, round, signedEnvelope } from './bench-support';
 import type { Figures, Stage } from './stages';
 
@@ -21,9 +22,7 @@ export const referenceStage: Stage = {
   async run(context, shared) {
     const jobs = context.quick ? 500 : 20_000;
     const env = new ScratchEnvironment();
-    const admin = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${env.databaseName}"`).finally(() => admin.end());
+    await ensureDatabaseExists(env.databaseUrl());
     const pool = new Pool({ connectionString: env.databaseUrl(), max: POOL_SIZE });
     const post = plainPoster(context);
     try {
