@@ -5,10 +5,9 @@ import { Pool } from 'pg';
 import { ensureDatabaseExists } from '@hookline/webhooks-management';
 import { REDIS_URL, ScratchEnvironment } from '../test/support/hookline';
 import { BenchContext, round, signedEnvelope } from './bench-support';
-import type { Figures, Stage } from './stages';
+import { type Figures, type Stage, WORKER_CONCURRENCY } from './stages';
 
-/** The worker's default concurrency and PostgreSQL pool size, so the reference runs as wide as the service. */
-const CONCURRENCY = 50;
+/** The service's default PostgreSQL pool size (DATABASE_POOL_SIZE), so the reference runs as wide as the service. */
 const POOL_SIZE = 20;
 
 /**
@@ -65,7 +64,7 @@ export const referenceStage: Stage = {
 /** POSTs the signed envelope to the receiver over one keep-alive agent; resolves its status, rejects unless 200. */
 function plainPoster(context: BenchContext): { send(): Promise<number>; close(): void } {
   const { body, headers } = signedEnvelope();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WORKER_CONCURRENCY });
   const options = { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } };
   return {
     send: () =>
@@ -85,7 +84,7 @@ function plainPoster(context: BenchContext): { send(): Promise<number>; close():
 
 /**
  * Adds `jobs` jobs to a fresh Bull queue (removed when complete, as the service's are), then processes them
- * `CONCURRENCY` at a time with `work`: jobs per second from the first fetch to the last completion, and this
+ * `WORKER_CONCURRENCY` at a time with `work`: jobs per second from the first fetch to the last completion, and this
  * process's CPU per job over the same span.
  */
 async function drainJobs(
@@ -109,7 +108,7 @@ async function drainJobs(
     });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    void queue.process(CONCURRENCY, (job) => work(String(job.id)));
+    void queue.process(WORKER_CONCURRENCY, (job) => work(String(job.id)));
     await finished;
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);

@@ -19,7 +19,7 @@ export interface Stage {
 }
 
 /** The concurrency the worker sends with (the service's default), used for the raw rate too. */
-const WORKER_CONCURRENCY = 50;
+export const WORKER_CONCURRENCY = 50;
 
 const publishCommand = (p: Omit<PublishCommand, 'type' | 'webhookName' | 'data'>): PublishCommand => ({
   type: 'publish',
