@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { hooklineFixture } from './support/hookline';
-import { sleep } from './support/wait';
 
 /** Issue test 1: a published event reaches each matching subscription exactly once, and nothing else. */
 describe('tenant-scoped matching', () => {
@@ -24,7 +23,7 @@ describe('tenant-scoped matching', () => {
   it("delivers a tenant's event to each of its matching subscriptions exactly once", async () => {
     const eventId = await t.api.publish({ webhookName: 'order.created', data: { orderId: 'o-1' } }, 'tenant-a');
     for (const path of ['/a-exact', '/a-prefix', '/a-all', '/a-twice']) await t.receiver.waitForRequests(path, 1);
-    await sleep(500); // room for a duplicate or a stray delivery to show up
+    await t.env.deliveriesSettled();
     for (const path of ['/a-exact', '/a-prefix', '/a-all', '/a-twice']) {
       const requests = t.receiver.requests(path);
       assert.equal(requests.length, 1, `${path} got ${requests.length} requests`);
@@ -45,14 +44,14 @@ describe('tenant-scoped matching', () => {
     await t.api.publish({ webhookName: 'order.created', data: { orderId: 'o-2' } });
     await t.receiver.waitForRequests('/host-exact', 1);
     await t.receiver.waitForRequests('/host-all', 1);
-    await sleep(500);
+    await t.env.deliveriesSettled();
     assert.equal(t.receiver.requests().length, before + 2);
   });
 
   it('delivers nothing for a webhook no subscription names, but records the event', async () => {
     const before = t.receiver.requests().length;
     const eventId = await t.api.publish({ webhookName: 'invoice.finalized', data: { invoiceId: 'i-1' } }, 'tenant-b');
-    await sleep(500);
+    await t.env.deliveriesSettled();
     assert.equal(t.receiver.requests().length, before);
     const events = await t.env.query('SELECT id FROM webhook_events WHERE id = $1', [eventId]);
     assert.equal(events.length, 1);

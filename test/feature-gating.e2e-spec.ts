@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hooklineFixture } from './support/hookline';
-import { sleep } from './support/wait';
 
 /**
  * Issue test 3: `invoice.payment_failed` requires Billing.Advanced (config/webhooks.definitions.yaml). Only
@@ -44,7 +43,7 @@ describe('feature gating', () => {
     assert.equal(JSON.parse(finalized.body).webhookEvent, 'invoice.finalized');
     const [premium] = await t.receiver.waitForRequests('/premium', 1);
     assert.equal(JSON.parse(premium.body).data.invoiceId, 'i-3');
-    await sleep(500);
+    await t.env.deliveriesSettled();
     assert.equal(t.receiver.requests('/basic-wildcard').length, 1);
     const deliveries = await t.env.query('SELECT id FROM webhook_deliveries WHERE webhook_event_id = $1', [gated]);
     assert.equal(deliveries.length, 0);

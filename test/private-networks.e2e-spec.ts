@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hooklineFixture } from './support/hookline';
-import { sleep, waitUntil } from './support/wait';
+import { waitUntil } from './support/wait';
 
 /** SSRF guard, on by default: a tenant's webhook cannot reach loopback or private addresses. */
 describe('private networks refused (the default)', () => {
@@ -32,7 +32,7 @@ describe('private networks refused (the default)', () => {
     assert.equal(attempt.succeeded, false);
     assert.equal(attempt.responseStatusCode, null);
     assert.match(attempt.error, /localhost is (127\.0\.0\.1|::1), a private or reserved address/);
-    await sleep(200);
+    await t.env.deliveriesSettled();
     assert.equal(t.receiver.requests().length, 0, 'nothing reached the private receiver');
   });
 

@@ -201,7 +201,7 @@ describe('subscriptions API', () => {
     assert.equal(manual.body.deactivationReason, 'manual');
     assert.ok(manual.body.deactivatedAt);
     await t.api.publish({ webhookName: 'customer.created', data: { i: 4 } }, 'flaky');
-    await sleep(300);
+    await t.env.deliveriesSettled();
     assert.equal(t.receiver.requests('/flaky').length, 3, 'an inactive subscription receives nothing');
   });
 

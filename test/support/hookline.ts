@@ -8,6 +8,7 @@ import { after, before } from 'node:test';
 import { createHooklineApp } from '../../apps/webhooks-host/src/bootstrap';
 import { loadHooklineConfig } from '../../apps/webhooks-host/src/config/hookline.config';
 import { TestReceiver } from './receiver';
+import { waitUntil } from './wait';
 
 /** The services every machine (and CI) runs; override for elsewhere. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -44,6 +45,17 @@ export class ScratchEnvironment {
       SELECT (SELECT count(*) FROM webhook_subscriptions) AS subscriptions, (SELECT count(*) FROM webhook_events) AS events,
              (SELECT count(*) FROM webhook_deliveries) AS deliveries, (SELECT count(*) FROM webhook_send_attempts) AS attempts`);
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /**
+   * Waits until no delivery is pending: each one has been sent and its attempt recorded, so a receiver has had
+   * every request it is going to get. What did not arrive can then be asserted without sleeping.
+   */
+  async deliveriesSettled(timeoutMs = 15_000): Promise<void> {
+    const pending = async () =>
+      Number((await this.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending'`))[0].n);
+    let left = 0;
+    await waitUntil(async () => (left = await pending()) === 0, { timeoutMs, message: () => `${left} deliveries still pending` });
   }
 
   async redisKeys(): Promise<string[]> {
