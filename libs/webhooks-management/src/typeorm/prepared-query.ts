@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 
 /**
  * Runs one of the worker's hot statements as a named prepared statement: each pooled connection parses it
- * once, not on every call (parsing and planning were about a fifth of PostgreSQL's CPU while a worker drained a
+ * once, not on every call (parsing and planning are a large share of PostgreSQL's CPU while a worker drains a
  * backlog). It is still planned per call (`plan_cache_mode` in webhooksDataSourceOptions). Errors are
  * PostgreSQL's own (`code` as in `isDeadlock`), not wrapped by TypeORM.
  */

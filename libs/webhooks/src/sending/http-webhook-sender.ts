@@ -116,8 +116,8 @@ export class SendTimeoutError extends Error {
  * the body sent as given, no redirect followed, nothing decompressed, at most `limit` bytes of the answer read
  * (the rest is dropped, and the socket with it if more was coming). Rejects on a transport failure, or with a
  * SendTimeoutError when the whole exchange (connecting included) takes longer than `timeoutMs`. The bare
- * dispatch handler rather than `request()` or Node's `http.request`: no stream per request, and about half the
- * CPU per POST of Node's client (see the README's Performance section).
+ * dispatch handler rather than `request()` or Node's `http.request`: no stream per request, and less CPU per POST
+ * than Node's client.
  */
 export function postWithUndici(
   dispatcher: Dispatcher,
