@@ -18,6 +18,7 @@ export class AppModule {
           options: config.webhooks,
           definitionsFile: config.definitionsFile,
           featureGrants: config.featureGrants,
+          encryptionKeys: config.encryptionKeys,
         }),
         BullModule.forRoot({ redis: config.redis.url, prefix: config.redis.prefix }),
         WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker', auth: config.auth }),

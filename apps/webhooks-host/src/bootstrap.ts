@@ -24,6 +24,9 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
   if (!config.auth.adminApiKey && !config.auth.jwt) {
     logger.warn('No WEBHOOKS_ADMIN_API_KEY and no JWT settings: only existing API keys can call the API.', 'Hookline');
   }
+  if (!config.encryptionKeys.length) {
+    logger.warn('No WEBHOOKS_ENCRYPTION_KEY: subscription secrets are stored in plain text.', 'Hookline');
+  }
   return app;
 }
 

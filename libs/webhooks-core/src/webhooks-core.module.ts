@@ -8,6 +8,7 @@ import {
   WebhookFeatureChecker,
 } from './features/webhook-feature-checker';
 import { DEFAULT_WEBHOOKS_OPTIONS, WEBHOOKS_OPTIONS, WebhooksOptions } from './options/webhooks-options';
+import { EncryptionKey, SecretCipher } from './secrets/secret-cipher';
 import { DefaultWebhookSigner, WebhookSigner } from './signing/webhook-signer';
 
 export interface WebhooksCoreModuleOptions {
@@ -16,12 +17,14 @@ export interface WebhooksCoreModuleOptions {
   definitionsFile?: string | null;
   /** Grants read by the default feature checker; none means every feature is granted. */
   featureGrants?: FeatureGrants | null;
+  /** Keys that encrypt secrets at rest, newest first; none: secrets are stored as given. */
+  encryptionKeys?: readonly EncryptionKey[];
   /** Replaceable parts (ABP style): swap one without forking the module. */
   featureChecker?: Type<WebhookFeatureChecker>;
   signer?: Type<WebhookSigner>;
 }
 
-/** Definitions, options, features and signing: what every other webhooks module builds on. */
+/** Definitions, options, features, signing and secret encryption: what every other webhooks module builds on. */
 @Global()
 @Module({})
 export class WebhooksCoreModule {
@@ -35,9 +38,10 @@ export class WebhooksCoreModule {
         { provide: WEBHOOKS_FEATURE_GRANTS, useValue: config.featureGrants ?? null },
         { provide: WebhookFeatureChecker, useClass: config.featureChecker ?? ConfigWebhookFeatureChecker },
         { provide: WebhookSigner, useClass: config.signer ?? DefaultWebhookSigner },
+        { provide: SecretCipher, useValue: new SecretCipher(config.encryptionKeys ?? []) },
         WebhookDefinitionManager,
       ],
-      exports: [WEBHOOKS_OPTIONS, WebhookFeatureChecker, WebhookSigner, WebhookDefinitionManager],
+      exports: [WEBHOOKS_OPTIONS, WebhookFeatureChecker, WebhookSigner, SecretCipher, WebhookDefinitionManager],
     };
   }
 }

@@ -1,6 +1,7 @@
 export * from './typeorm/entities';
 export * from './typeorm/migrations';
 export * from './typeorm/webhooks-database';
+export * from './typeorm/subscription-secret-encryption';
 export * from './application/webhook-subscription.app-service';
 export * from './application/webhook-definition.app-service';
 export * from './application/webhook-stats.store';

@@ -30,6 +30,7 @@ import { TypeOrmWebhookEventStore } from './typeorm/stores/typeorm-webhook-event
 import { TypeOrmWebhookSendAttemptStore } from './typeorm/stores/typeorm-webhook-send-attempt.store';
 import { TypeOrmWebhookStatsStore } from './typeorm/stores/typeorm-webhook-stats.store';
 import { TypeOrmWebhookSubscriptionStore } from './typeorm/stores/typeorm-webhook-subscription.store';
+import { SubscriptionSecretEncryption } from './typeorm/subscription-secret-encryption';
 import { WebhooksDatabaseOptions, createWebhooksDataSource, webhooksDataSourceOptions } from './typeorm/webhooks-database';
 
 export interface WebhooksManagementModuleOptions {
@@ -95,6 +96,7 @@ export class WebhooksManagementModule {
         { provide: WebhookSendAttemptStore, useClass: options.stores?.sendAttempts ?? TypeOrmWebhookSendAttemptStore },
         { provide: WebhookApiKeyStore, useClass: options.stores?.apiKeys ?? TypeOrmWebhookApiKeyStore },
         { provide: WebhookDefinitionStore, useClass: options.stores?.definitions ?? TypeOrmWebhookDefinitionStore },
+        SubscriptionSecretEncryption,
         WebhookSubscriptionAppService,
         WebhookDefinitionAppService,
         { provide: WebhookStatsStore, useClass: options.stores?.stats ?? TypeOrmWebhookStatsStore },

@@ -77,4 +77,21 @@ describe('loadHooklineConfig', () => {
       },
     );
   });
+
+  it('reads the encryption keys, and refuses to run in production without one', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    assert.deepEqual(loadHooklineConfig({}).encryptionKeys, []);
+    assert.deepEqual(loadHooklineConfig({ WEBHOOKS_ENCRYPTION_KEY: key }).encryptionKeys, [
+      { id: 'default', key: Buffer.alloc(32, 7) },
+    ]);
+    assert.throws(
+      () => loadHooklineConfig({ NODE_ENV: 'production' }),
+      /WEBHOOKS_ENCRYPTION_KEY: required when NODE_ENV=production/,
+    );
+    assert.equal(
+      loadHooklineConfig({ NODE_ENV: 'production', WEBHOOKS_ENCRYPTION_KEYS: `k1:${key}` }).encryptionKeys[0].id,
+      'k1',
+    );
+    assert.throws(() => loadHooklineConfig({ WEBHOOKS_ENCRYPTION_KEY: 'c2hvcnQ=' }), ConfigurationError);
+  });
 });

@@ -1,7 +1,7 @@
 import { Transform, plainToInstance } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
-import type { FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
-import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS } from '@hookline/webhooks-core';
+import type { EncryptionKey, FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
+import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, parseEncryptionKeys } from '@hookline/webhooks-core';
 import type { WebhooksAuthOptions } from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
@@ -84,6 +84,10 @@ export class HooklineEnvironment {
   @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_ADMIN_API_KEY !== '')
   @MinLength(24, { message: 'must be at least 24 characters' })
   WEBHOOKS_ADMIN_API_KEY = '';
+  /** The key that encrypts subscription secrets at rest: 32 bytes in base64. Required when NODE_ENV=production. */
+  @IsString() WEBHOOKS_ENCRYPTION_KEY = '';
+  /** Several keys for rotation instead: `id:base64,id:base64`, newest first (it encrypts; all decrypt). */
+  @IsString() WEBHOOKS_ENCRYPTION_KEYS = '';
   /** JWT bearer tokens from an identity server: an HS256 shared secret, or a JWKS address. Both empty: off. */
   @IsString() WEBHOOKS_JWT_SECRET = '';
   @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_JWT_JWKS_URL !== '')
@@ -121,6 +125,8 @@ export interface HooklineConfig {
   auth: WebhooksAuthOptions;
   /** Null when RABBITMQ_URL is unset. */
   rabbitmq: WebhooksRabbitMqOptions | null;
+  /** Keys that encrypt secrets at rest, newest first; empty: secrets are stored in plain text (not in production). */
+  encryptionKeys: EncryptionKey[];
 }
 
 export class ConfigurationError extends Error {}
@@ -142,6 +148,11 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
     problems.push('WEBHOOKS_JWT_SECRET and WEBHOOKS_JWT_JWKS_URL: set one of them, not both');
   } else if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_SECRET.length < 32) {
     problems.push('WEBHOOKS_JWT_SECRET: must be at least 32 characters (an HS256 key)');
+  }
+  const encryption = parseEncryptionKeys(e.WEBHOOKS_ENCRYPTION_KEY, e.WEBHOOKS_ENCRYPTION_KEYS);
+  problems.push(...encryption.problems);
+  if (env.NODE_ENV === 'production' && !e.WEBHOOKS_ENCRYPTION_KEY && !e.WEBHOOKS_ENCRYPTION_KEYS) {
+    problems.push('WEBHOOKS_ENCRYPTION_KEY: required when NODE_ENV=production (subscription secrets are encrypted with it)');
   }
   if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
@@ -197,6 +208,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
           requeueDelayMs: e.RABBITMQ_REQUEUE_DELAY_MS,
         }
       : null,
+    encryptionKeys: encryption.keys,
   };
 }
 

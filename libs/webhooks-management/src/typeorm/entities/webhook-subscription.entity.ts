@@ -6,8 +6,9 @@ export class WebhookSubscriptionEntity implements WebhookSubscription {
   @PrimaryColumn('uuid') id: string;
   @Column({ name: 'tenant_id', type: 'varchar', length: 64, nullable: true }) tenantId: string | null;
   @Column({ name: 'webhook_uri', type: 'varchar', length: 2048 }) webhookUri: string;
-  @Column({ type: 'varchar', length: 256 }) secret: string;
-  @Column({ name: 'previous_secret', type: 'varchar', length: 256, nullable: true }) previousSecret: string | null;
+  /** Encrypted when a key is configured (SecretCipher); the stores hand it out decrypted. */
+  @Column({ type: 'text' }) secret: string;
+  @Column({ name: 'previous_secret', type: 'text', nullable: true }) previousSecret: string | null;
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column({ type: 'text', array: true }) webhooks: string[];
   @Column({ type: 'jsonb' }) headers: Record<string, string>;

@@ -5,6 +5,7 @@ import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attem
 import { SubscriptionManagement1764000000000 } from './1764000000000-subscription-management';
 import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-webhook-definitions';
 import { DeliveryQueueJob1764020000000 } from './1764020000000-delivery-queue-job';
+import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encrypted-subscription-secrets';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const WEBHOOKS_MIGRATIONS = [
   SubscriptionManagement1764000000000,
   StoredWebhookDefinitions1764010000000,
   DeliveryQueueJob1764020000000,
+  EncryptedSubscriptionSecrets1765200000000,
 ];

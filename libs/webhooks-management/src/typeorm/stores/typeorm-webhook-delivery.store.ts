@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
-import { MicroBatcher } from '@hookline/webhooks-core';
+import { MicroBatcher, SecretCipher } from '@hookline/webhooks-core';
 import { queryPrepared } from '../prepared-query';
 
 /**
@@ -63,13 +63,16 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
     async (ids) => {
       const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [ids]);
       const byId = new Map(rows.map((r) => [r.id as string, r]));
-      return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!) : null));
+      return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!, this.cipher) : null));
     },
     100,
     1,
   );
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: SecretCipher,
+  ) {
     super();
   }
 
@@ -121,7 +124,8 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
   }
 }
 
-function toSendContext(r: Record<string, any>): DeliverySendContext {
+/** A row of SEND_CONTEXT_SQL as a send context; the secrets decrypted (from the cipher's cache after the first time). */
+function toSendContext(r: Record<string, any>, cipher: SecretCipher): DeliverySendContext {
   return {
     delivery: {
       id: r.id,
@@ -146,8 +150,8 @@ function toSendContext(r: Record<string, any>): DeliverySendContext {
       ? {
           id: r.s_id,
           webhookUri: r.s_webhook_uri,
-          secret: r.s_secret,
-          previousSecret: r.s_previous_secret,
+          secret: cipher.decrypt(r.s_secret, r.s_id),
+          previousSecret: r.s_previous_secret === null ? null : cipher.decrypt(r.s_previous_secret, r.s_id),
           previousSecretExpiresAt: r.s_previous_secret_expires_at,
           headers: r.s_headers,
           isActive: r.s_is_active,

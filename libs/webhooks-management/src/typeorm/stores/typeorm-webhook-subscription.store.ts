@@ -9,6 +9,7 @@ import {
   WebhookSubscription,
   WebhookSubscriptionStore,
 } from '@hookline/webhooks';
+import { SecretCipher } from '@hookline/webhooks-core';
 import { WebhookSubscriptionEntity } from '../entities';
 import { tenantCondition } from '../tenant-condition';
 import { retryOnDeadlock } from '../deadlock';
@@ -27,13 +28,15 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
   constructor(
     @InjectRepository(WebhookSubscriptionEntity) private readonly repository: Repository<WebhookSubscriptionEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: SecretCipher,
   ) {
     super();
     this.returning = repository.metadata.columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(', ');
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSubscription | null> {
-    return this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+    const row = await this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+    return row && this.decrypted(row);
   }
 
   async findActiveIdsByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<string[]> {
@@ -102,7 +105,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       .skip(query.skipCount)
       .take(query.maxResultCount)
       .getManyAndCount();
-    return { totalCount, items };
+    return { totalCount, items: items.map((s) => this.decrypted(s)) };
   }
 
   async save(s: WebhookSubscription, expectedStamp?: string): Promise<SaveSubscriptionOutcome> {
@@ -123,7 +126,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       const existing = await this.findDuplicate(m, s);
       if (existing) return { kind: 'duplicate', existing };
       if (expectedStamp === undefined) {
-        await m.insert(WebhookSubscriptionEntity, s);
+        await m.insert(WebhookSubscriptionEntity, this.encrypted(s));
       } else {
         // Only what an update may change: the failure count and activity belong to the sender and activate/deactivate.
         const { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp } = s;
@@ -190,7 +193,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       id,
       `previous_secret = CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE secret END,
        previous_secret_expires_at = $4::timestamptz, secret = $3`,
-      [secret, previousSecretExpiresAt],
+      [this.cipher.encrypt(secret, id), previousSecretExpiresAt],
     );
   }
 
@@ -208,6 +211,23 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
        WHERE id = $1 AND ${tenantCondition('tenant_id', tenantId, params)} RETURNING ${this.returning}`,
       params,
     );
-    return rows[0] ?? null;
+    return rows[0] ? this.decrypted(rows[0]) : null;
+  }
+
+  /** The secrets as stored: encrypted when a key is configured. */
+  private encrypted(s: WebhookSubscription): WebhookSubscription {
+    return {
+      ...s,
+      secret: this.cipher.encrypt(s.secret, s.id),
+      previousSecret: s.previousSecret === null ? null : this.cipher.encrypt(s.previousSecret, s.id),
+    };
+  }
+
+  private decrypted(s: WebhookSubscription): WebhookSubscription {
+    return {
+      ...s,
+      secret: this.cipher.decrypt(s.secret, s.id),
+      previousSecret: s.previousSecret === null ? null : this.cipher.decrypt(s.previousSecret, s.id),
+    };
   }
 }
