@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { hooklineFixture } from './support/hookline';
 import { ReceivedRequest } from './support/receiver';
+import { standardHeaders } from './support/signatures';
 import { waitUntil } from './support/wait';
 
 /** What a receiver does with the ABP header: recompute the HMAC of the raw body with the whole secret. */
@@ -12,12 +13,6 @@ function abpSignatureValid(request: ReceivedRequest, body: string, secret: strin
   const given = Buffer.from(String(request.headers['abp-webhook-signature']));
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
-
-const standardHeaders = (r: ReceivedRequest) => ({
-  'webhook-id': String(r.headers['webhook-id']),
-  'webhook-timestamp': String(r.headers['webhook-timestamp']),
-  'webhook-signature': String(r.headers['webhook-signature']),
-});
 
 /** Issue test 2: both signatures verify on what arrives, and neither survives tampering. */
 describe('signed deliveries', () => {
