@@ -1,5 +1,5 @@
 import http, { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { waitUntil } from './wait';
 
 export interface ReceivedRequest {
@@ -18,6 +18,15 @@ export interface ReceiverAnswer {
   body?: string;
   /** Wait this long before answering (to provoke timeouts). */
   delayMs?: number;
+  /** Send the status, headers and body, but never end the answer. */
+  unended?: boolean;
+}
+
+/** One TCP connection a receiver accepted. */
+export interface ReceiverConnection {
+  open: boolean;
+  /** Requests that came on it. */
+  requests: number;
 }
 
 /** Decides the answer to the n-th request (0-based) on a path. */
@@ -31,12 +40,24 @@ export class TestReceiver {
   private readonly received: ReceivedRequest[] = [];
   private readonly responders = new Map<string, Responder>();
   private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  /** Every connection accepted, in order. */
+  readonly connections: ReceiverConnection[] = [];
+  private readonly connectionBySocket = new WeakMap<Socket, ReceiverConnection>();
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<TestReceiver> {
     const server = http.createServer();
     const receiver = new TestReceiver(server);
-    server.on('request', (req, res) => receiver.handle(req, res));
+    server.on('connection', (socket) => {
+      const connection: ReceiverConnection = { open: true, requests: 0 };
+      receiver.connections.push(connection);
+      receiver.connectionBySocket.set(socket, connection);
+      socket.on('close', () => (connection.open = false));
+    });
+    server.on('request', (req, res) => {
+      receiver.connectionBySocket.get(req.socket)!.requests++;
+      receiver.handle(req, res);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
@@ -94,7 +115,8 @@ export class TestReceiver {
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-        res.end(answer.body ?? `answered ${answer.status}`);
+        if (answer.unended) res.write(answer.body ?? '');
+        else res.end(answer.body ?? `answered ${answer.status}`);
       };
       if (!answer.delayMs) return send();
       const timer = setTimeout(() => {

@@ -13,6 +13,8 @@ import { WebhookSendRequest, WebhookSendResult, WebhookSender } from './webhook-
 const TCP_KEEPALIVE_DELAY_MS = 60_000;
 /** The longest timeout a send may have (`timeoutDuration` is at most 300 s, globally and per subscription). */
 const LONGEST_SEND_TIMEOUT_MS = 300_000;
+/** The most one socket read hands over: the chunk that crosses the body limit is still read whole. */
+const LARGEST_CHUNK_BYTES = 64 * 1024;
 
 /** What an HTTP client answers for one POST, before it becomes a WebhookSendResult. */
 export interface HttpAnswer {
@@ -39,9 +41,11 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
       // A send's own timer covers connecting too, and answers on time; undici's connect timeout (10 s by default)
       // only cleans up a connection attempt that outlives every send's timeout.
       connect: { lookup, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, timeout: LONGEST_SEND_TIMEOUT_MS },
-      // Its header and body timeouts (300 s) are off: postWithUndici times the whole exchange itself.
+      // Its header and body timeouts are set per request by postWithUndici.
       headersTimeout: 0,
       bodyTimeout: 0,
+      // Past the kept part of an answer, undici closes the connection itself (see postWithUndici).
+      maxResponseSize: options.responseBodyLimitBytes + LARGEST_CHUNK_BYTES,
     });
   }
 
@@ -113,11 +117,18 @@ export class SendTimeoutError extends Error {
 
 /**
  * One POST through undici's dispatcher API, the transport both senders share (axios through its adapter API):
- * the body sent as given, no redirect followed, nothing decompressed, at most `limit` bytes of the answer read
- * (the rest is dropped, and the socket with it if more was coming). Rejects on a transport failure, or with a
- * SendTimeoutError when the whole exchange (connecting included) takes longer than `timeoutMs`. The bare
- * dispatch handler rather than `request()` or Node's `http.request`: no stream per request, and less CPU per POST
- * than Node's client.
+ * the body sent as given, no redirect followed, nothing decompressed, at most `limit` bytes of the answer kept.
+ * Rejects on a transport failure, or with a SendTimeoutError when the whole exchange (connecting included) takes
+ * longer than `timeoutMs`. The bare dispatch handler rather than `request()` or Node's `http.request`: no stream
+ * per request, and less CPU per POST than Node's client.
+ *
+ * An exchange that is answered (or timed out) early is not aborted through undici's abort callback: undici 6
+ * queues an aborted request again when it closes the socket, and opens a new, empty connection for it that idles
+ * until its keep-alive timeout. Undici ends such exchanges itself instead, failing the request for good: its
+ * headers and body timeouts (set to the send's) close a connection whose answer is late, and its
+ * `maxResponseSize` (set on the Agent) one whose answer runs past what is kept; an answer that ends before either
+ * leaves its connection open for the next send. Only an answer still trickling in a whole timeout after its
+ * deadline, or a connection that comes after the deadline, is aborted.
  */
 export function postWithUndici(
   dispatcher: Dispatcher,
@@ -135,12 +146,9 @@ export function postWithUndici(
     let responseHeaders: HttpAnswer['headers'] = {};
     let abort: ((reason?: Error) => void) | null = null;
     let settled = false;
-    // Answered at once: until its socket is connected (TLS included) undici gives no way to abort a request, so
-    // onConnect aborts it should the connection ever come. Whatever error aborting raises is then ignored.
-    const timer = setTimeout(() => {
-      settle(() => reject(new SendTimeoutError(timeoutMs)));
-      abort?.(new SendTimeoutError(timeoutMs));
-    }, timeoutMs);
+    const giveUpAt = Date.now() + 2 * timeoutMs;
+    // Answered at once; undici closes the connection when its own timeouts pass.
+    const timer = setTimeout(() => settle(() => reject(new SendTimeoutError(timeoutMs))), timeoutMs);
     const settle = (answer: () => void) => {
       if (settled) return;
       settled = true;
@@ -156,29 +164,33 @@ export function postWithUndici(
         method: 'POST',
         headers,
         body: payload,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       },
       {
         onConnect: (abortRequest) => {
+          // Timed out before the connection came: throwing drops the request before it is written, and the
+          // connection stays in the pool.
+          if (settled) throw new SendTimeoutError(timeoutMs);
           abort = abortRequest;
-          // Only the timeout can have answered before the connection.
-          if (settled) abortRequest(new SendTimeoutError(timeoutMs));
         },
         onHeaders: (status, rawHeaders, _resume, statusText) => {
           // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
-          if (status < 200) return true;
+          if (status < 200 || settled) return true;
           statusCode = status;
           statusMessage = statusText;
           responseHeaders = undiciUtil.parseHeaders(rawHeaders as unknown as Buffer[]);
           return true;
         },
         onData: (chunk) => {
+          if (settled) {
+            // The rest of an answer already given (or too late) is read and dropped, within bounds (see above).
+            if (Date.now() > giveUpAt) abort?.(new SendTimeoutError(timeoutMs));
+            return true;
+          }
           chunks.push(chunk);
           size += chunk.length;
-          if (size >= limit) {
-            // Answered first, so the error that aborting the rest raises is ignored.
-            answered();
-            abort?.(new Error('response body limit reached'));
-          }
+          if (size >= limit) answered();
           return true;
         },
         onComplete: answered,
