@@ -83,7 +83,7 @@ export class BenchContext {
   /** The service as a child process with this role on this environment (a new database is created and migrated). */
   async startService(
     env: ScratchEnvironment,
-    role: 'api' | 'worker',
+    role: 'all' | 'api' | 'worker',
     settings: Record<string, string> = {},
   ): Promise<{ service: ChildHandle; baseUrl: string }> {
     // The heap cap the start scripts and the Dockerfile run the service with.
@@ -176,7 +176,7 @@ export class StageEnvironment {
 
   constructor(private readonly context: BenchContext) {}
 
-  async start(role: 'api' | 'worker', settings: Record<string, string> = {}) {
+  async start(role: 'all' | 'api' | 'worker', settings: Record<string, string> = {}) {
     const started = await this.context.startService(this.env, role, settings);
     this.services.push(started.service);
     return started;

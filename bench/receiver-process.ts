@@ -19,6 +19,8 @@ let firstAt: number | null = null;
 let lastAt: number | null = null;
 
 const CREATION_TIME_FIELD = '"creationTimeUtc":"';
+/** Set in `data` by a load process that stamps each publish as it sends it (the ingest stage). */
+const SENT_AT_FIELD = '"benchSentAtMs":';
 
 const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const chunks: Buffer[] = [];
@@ -35,16 +37,20 @@ const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     // The envelope is {"id":..,"webhookEvent":..,"attempt":N,"data":..,"creationTimeUtc":".."}: read it without parsing.
     if (body.includes('"attempt":1,"data"')) {
       firstAttempts++;
-      if (recordLatency) {
-        const at = body.lastIndexOf(CREATION_TIME_FIELD);
-        const created = Date.parse(body.slice(at + CREATION_TIME_FIELD.length, body.length - 2));
-        latenciesMs.push(now - created);
-      }
+      if (recordLatency) latenciesMs.push(now - publishedAt(body));
     }
     res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain', 'content-length': '2' });
     res.end('ok');
   });
 });
+
+/** When the event was published: the load process's stamp if it set one, else the envelope's creation time. */
+function publishedAt(body: string): number {
+  const sent = body.indexOf(SENT_AT_FIELD);
+  if (sent >= 0) return parseInt(body.slice(sent + SENT_AT_FIELD.length, sent + SENT_AT_FIELD.length + 20), 10);
+  const at = body.lastIndexOf(CREATION_TIME_FIELD);
+  return Date.parse(body.slice(at + CREATION_TIME_FIELD.length, body.length - 2));
+}
 
 function stats(): ReceiverStats {
   return { requests, failed, firstAttempts, succeededIds: succeededIds.size, latenciesMs, firstAt, lastAt };

@@ -1,0 +1,171 @@
+import autocannon from 'autocannon';
+import { BENCH_ADMIN_API_KEY, BenchContext, ORDER_DATA, StageEnvironment, percentile, round } from './bench-support';
+import type { Figures, Stage } from './stages';
+
+/** Connections of the saturation runs (as many as the worker's concurrency elsewhere in the benchmark). */
+const CONNECTIONS = 50;
+/** The rate of the latency runs, as in the in-process latency stage. */
+const LATENCY_RATE = 500;
+
+const PUBLISH_PATH = '/api/webhooks/publish';
+const publishBody = (data: object = ORDER_DATA) => JSON.stringify({ webhookName: 'order.created', data });
+const authorization = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/**
+ * Runs autocannon against the service; returns requests/s of 2xx answers over the run's wall time. Anything
+ * but 2xx breaks the stage: a rate of failures is not a rate.
+ */
+async function cannon(label: string, options: Record<string, unknown>): Promise<{ rate: number; accepted: number }> {
+  const started = performance.now();
+  const result = await autocannon({ connections: CONNECTIONS, ...options });
+  const seconds = (performance.now() - started) / 1000;
+  const accepted = Number(result['2xx']);
+  if (result.non2xx || result.errors || result.timeouts || accepted === 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rate: accepted / seconds, accepted };
+}
+
+/** A tenant API key with the publish permission, created through the API as an operator would. */
+async function createTenantKey(baseUrl: string, tenant: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/webhooks/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authorization(BENCH_ADMIN_API_KEY), __tenant: tenant },
+    body: JSON.stringify({ name: 'bench', permissions: ['Webhooks.Publish'] }),
+  });
+  const answer = (await response.json()) as { key?: string };
+  if (response.status !== 201 || !answer.key) throw new Error(`creating an API key answered ${response.status}`);
+  return answer.key;
+}
+
+async function countEvents(stage: StageEnvironment, tenant: string): Promise<number> {
+  const [{ count }] = await stage.env.query<{ count: string }>('SELECT count(*) FROM webhook_events WHERE tenant_id = $1', [
+    tenant,
+  ]);
+  return Number(count);
+}
+
+/**
+ * Publishes/s at saturation over HTTP (autocannon in the benchmark's process, the service in its own), with the
+ * host admin key and with a tenant API key, against a trivial route of the same process in the same run. Each
+ * publish stores an event and one delivery and enqueues it (no worker runs); every 202 is checked to be stored.
+ */
+async function saturation(context: BenchContext): Promise<Figures> {
+  const seconds = context.quick ? 1 : 10;
+  const stage = new StageEnvironment(context);
+  try {
+    const { baseUrl } = await stage.start('api');
+    await context.insertSubscriptions(stage.env, 'ia', 0, 1, 1);
+    await context.insertSubscriptions(stage.env, 'it', 0, 1, 1);
+    const tenantKey = await createTenantKey(baseUrl, 'it00000');
+    const publish = (key: string, extra: Record<string, string> = {}) => ({
+      url: baseUrl + PUBLISH_PATH,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorization(key), ...extra },
+      body: publishBody(),
+    });
+    const trivial = { url: `${baseUrl}/health/live` };
+    // The JIT and the connection pools warm up first (to a tenant without subscriptions), not measured.
+    await cannon('warm-up', { ...publish(BENCH_ADMIN_API_KEY, { __tenant: 'warm-up' }), duration: context.quick ? 1 : 3 });
+    await cannon('warm-up', { ...trivial, duration: 1 });
+    // The trivial route before and after the publishes: their mean is the reference, so a drift in the
+    // machine's load during the stage does not favour one side.
+    const trivialBefore = await cannon('trivial route', { ...trivial, duration: seconds });
+    const admin = await cannon('publish (admin key)', {
+      ...publish(BENCH_ADMIN_API_KEY, { __tenant: 'ia00000' }),
+      duration: seconds,
+    });
+    const tenant = await cannon('publish (tenant key)', { ...publish(tenantKey), duration: seconds });
+    const trivialAfter = await cannon('trivial route', { ...trivial, duration: seconds });
+    for (const [tenantId, run] of [
+      ['ia00000', admin],
+      ['it00000', tenant],
+    ] as const) {
+      // A run stops with up to one request per connection in flight, not counted but possibly stored.
+      const stored = await countEvents(stage, tenantId);
+      if (stored < run.accepted || stored > run.accepted + CONNECTIONS)
+        throw new Error(`${stored} events stored for ${run.accepted} publishes accepted`);
+    }
+    const reference = (trivialBefore.rate + trivialAfter.rate) / 2;
+    return {
+      'trivial route req/s (GET /health/live)': Math.round(reference),
+      'trivial route req/s before / after': `${Math.round(trivialBefore.rate)} / ${Math.round(trivialAfter.rate)}`,
+      'publish/s admin key': Math.round(admin.rate),
+      'publish/s tenant key': Math.round(tenant.rate),
+      'tenant-key publish % of trivial': round((100 * tenant.rate) / reference),
+    };
+  } finally {
+    await stage.close();
+  }
+}
+
+/**
+ * Publish-to-first-attempt over HTTP at a steady rate, with the service as `npm start` runs it (one process
+ * of ROLE=all) or as an api and a worker process. Each publish carries the time the load process sent it; the
+ * receiver measures from that, so the figure includes the HTTP request and the publish itself.
+ */
+async function latencyOverHttp(context: BenchContext, roles: 'all' | 'split'): Promise<Figures> {
+  const rate = context.quick ? 100 : LATENCY_RATE;
+  const seconds = context.quick ? 2 : 30;
+  const warmUpSeconds = context.quick ? 1 : 5;
+  const stage = new StageEnvironment(context);
+  try {
+    const { baseUrl } = await stage.start(roles === 'all' ? 'all' : 'api');
+    if (roles === 'split') await stage.start('worker');
+    await context.insertSubscriptions(stage.env, 'hl', 0, 1, 1);
+    await context.insertSubscriptions(stage.env, 'hw', 0, 1, 1);
+    const atRate = (tenant: string, amount: number) =>
+      cannon(`publish at ${rate}/s`, {
+        url: baseUrl + PUBLISH_PATH,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authorization(BENCH_ADMIN_API_KEY), __tenant: tenant },
+        overallRate: rate,
+        amount,
+        // Each request is stamped as it leaves, for the receiver to measure from.
+        requests: [
+          {
+            setupRequest: (request: object) => ({
+              ...request,
+              body: publishBody({ ...ORDER_DATA, benchSentAtMs: Date.now() }),
+            }),
+          },
+        ],
+      });
+    await context.resetReceiver();
+    const warmUp = await atRate('hw00000', rate * warmUpSeconds);
+    await context.waitForDelivered(stage.env, warmUp.accepted, 120_000);
+    await context.verifyStored(stage.env, warmUp.accepted, 'hw00000');
+    await context.resetReceiver(0, true);
+    const events = rate * seconds;
+    const run = await atRate('hl00000', events);
+    await context.waitForDelivered(stage.env, events, 120_000 + events * 10);
+    const { latenciesMs } = await context.receiverStats();
+    await context.verifyStored(stage.env, events, 'hl00000');
+    const prefix = roles === 'all' ? 'one process (npm start)' : 'api + worker';
+    return {
+      [`${prefix}: achieved events/s`]: Math.round(run.rate),
+      [`${prefix}: first attempt p50 ms`]: percentile(latenciesMs, 0.5),
+      [`${prefix}: first attempt p95 ms`]: percentile(latenciesMs, 0.95),
+      [`${prefix}: first attempt p99 ms`]: percentile(latenciesMs, 0.99),
+    };
+  } finally {
+    await stage.close();
+  }
+}
+
+/**
+ * Ingest: the service's main entrance, `POST /api/webhooks/publish`, measured from outside: the publish rate
+ * at saturation against a trivial route's, then publish-to-first-attempt at a steady rate over HTTP.
+ */
+export const ingestStage: Stage = {
+  name: 'ingest',
+  async run(context) {
+    const figures: Figures = { 'offered events/s (latency)': context.quick ? 100 : LATENCY_RATE };
+    Object.assign(figures, await saturation(context));
+    context.step('saturation measured');
+    Object.assign(figures, await latencyOverHttp(context, 'all'));
+    context.step('latency with one process measured');
+    Object.assign(figures, await latencyOverHttp(context, 'split'));
+    return figures;
+  },
+};
