@@ -2,7 +2,7 @@ import { Transform, plainToInstance } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { EncryptionKey, FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, parseEncryptionKeys } from '@hookline/webhooks-core';
-import type { WebhooksAuthOptions } from '@hookline/webhooks-management';
+import { DEFAULT_API_KEY_CACHE_MS, WebhooksAuthOptions } from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -88,6 +88,8 @@ export class HooklineEnvironment {
   @IsString() WEBHOOKS_ENCRYPTION_KEY = '';
   /** Several keys for rotation instead: `id:base64,id:base64`, newest first (it encrypts; all decrypt). */
   @IsString() WEBHOOKS_ENCRYPTION_KEYS = '';
+  /** How long a verified API key is trusted without reading it again: a revocation reaches every process within this. */
+  @Transform(toInt) @Min(0) @Max(60_000) @IsInt() WEBHOOKS_API_KEY_CACHE_MS = DEFAULT_API_KEY_CACHE_MS;
   /** JWT bearer tokens from an identity server: an HS256 shared secret, or a JWKS address. Both empty: off. */
   @IsString() WEBHOOKS_JWT_SECRET = '';
   @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_JWT_JWKS_URL !== '')
@@ -187,6 +189,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
     log: { json: e.LOG_FORMAT === 'json', level: e.LOG_LEVEL },
     auth: {
       adminApiKey: e.WEBHOOKS_ADMIN_API_KEY || null,
+      apiKeyCacheMs: e.WEBHOOKS_API_KEY_CACHE_MS,
       jwt:
         e.WEBHOOKS_JWT_SECRET || e.WEBHOOKS_JWT_JWKS_URL
           ? {

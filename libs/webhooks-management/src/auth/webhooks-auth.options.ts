@@ -17,6 +17,13 @@ export interface WebhooksAuthOptions {
   adminApiKey: string | null;
   /** Null: JWTs are not accepted. */
   jwt: JwtAuthOptions | null;
+  /**
+   * How long a verified API key is trusted without reading it again (0: read on every request). A key revoked
+   * in another process stops working within this; in the process that revoked it, at once.
+   */
+  apiKeyCacheMs?: number;
 }
+
+export const DEFAULT_API_KEY_CACHE_MS = 5_000;
 
 export const WEBHOOKS_AUTH_OPTIONS = Symbol('WEBHOOKS_AUTH_OPTIONS');

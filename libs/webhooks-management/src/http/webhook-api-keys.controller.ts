@@ -33,7 +33,7 @@ export class WebhookApiKeysController {
     return toApiKeyDto(await this.apiKeys.get(tenantId, id));
   }
 
-  /** Revokes the key at once; it answers 401 from then on. */
+  /** Revokes the key: 401 from then on in this process, in every other within the API key cache's lifetime. */
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string): Promise<void> {

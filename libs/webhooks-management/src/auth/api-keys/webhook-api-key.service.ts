@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { WebhookNotFoundError, WebhookValidationError } from '@hookline/webhooks-core';
+import { DEFAULT_API_KEY_CACHE_MS, WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from '../webhooks-auth.options';
 import type { WebhooksPrincipal } from '../webhooks-principal';
 import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from './webhook-api-key';
 
@@ -14,6 +16,9 @@ const KEY_FORMAT = /^hlk_[A-Za-z0-9_-]{43}$/;
  */
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** Most verified keys one process remembers; the least recently used go first. */
+const MAX_CACHED_KEYS = 10_000;
+
 export interface CreateApiKeyInput {
   name: string;
   permissions: string[];
@@ -22,7 +27,20 @@ export interface CreateApiKeyInput {
 
 @Injectable()
 export class WebhookApiKeyService {
-  constructor(private readonly keys: WebhookApiKeyStore) {}
+  /**
+   * Keys found valid lately, by hash, so a busy caller does not cost a database read per request. An entry
+   * lives `apiKeyCacheMs` from its read (a hit does not extend it): that bounds how long a revocation made
+   * by another process goes unseen. Unknown keys are never cached.
+   */
+  private readonly verified: LRUCache<string, WebhookApiKey> | null;
+
+  constructor(
+    private readonly keys: WebhookApiKeyStore,
+    @Inject(WEBHOOKS_AUTH_OPTIONS) auth: WebhooksAuthOptions,
+  ) {
+    const ttl = auth.apiKeyCacheMs ?? DEFAULT_API_KEY_CACHE_MS;
+    this.verified = ttl > 0 ? new LRUCache({ max: MAX_CACHED_KEYS, ttl }) : null;
+  }
 
   /** Creates a key for the caller's acting tenant; answers the key itself, shown this once only. */
   async create(caller: WebhooksPrincipal, input: CreateApiKeyInput): Promise<{ apiKey: WebhookApiKey; key: string }> {
@@ -60,15 +78,24 @@ export class WebhookApiKeyService {
     return apiKey;
   }
 
+  /** Revoked at once in this process; other processes stop accepting the key within `apiKeyCacheMs`. */
   async revoke(tenantId: string | null, id: string): Promise<void> {
     if (!(await this.keys.revoke(tenantId, id, new Date()))) throw new WebhookNotFoundError('API key', id);
+    for (const [hash, cached] of this.verified?.entries() ?? []) if (cached.id === id) this.verified!.delete(hash);
   }
 
   /** The key's record if it is well-formed, known, not revoked and not expired; otherwise null. */
   async authenticate(key: string): Promise<WebhookApiKey | null> {
     if (!KEY_FORMAT.test(key)) return null;
-    const apiKey = await this.keys.findByHash(hashKey(key));
-    if (!apiKey || apiKey.revokedAt) return null;
+    const hash = hashKey(key);
+    let apiKey = this.verified?.get(hash);
+    if (!apiKey) {
+      const stored = await this.keys.findByHash(hash);
+      if (!stored || stored.revokedAt) return null;
+      this.verified?.set(hash, stored);
+      apiKey = stored;
+    }
+    // Checked on every use, cached or not: a key expires to the millisecond.
     if (apiKey.expiresAt && apiKey.expiresAt.getTime() <= Date.now()) return null;
     return apiKey;
   }
