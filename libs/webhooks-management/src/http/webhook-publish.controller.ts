@@ -1,10 +1,11 @@
 import { Body, Controller, ForbiddenException, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { WebhookPublisher } from '@hookline/webhooks';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
+import { PublishBatchDto, PublishedBatchDto, readBatchEvents, toPublishedBatchDto } from './dto/publish-batch.dto';
 import { PublishWebhookDto, toPublishedDto, toPublishedToTenantsDto } from './dto/publish-webhook.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.decorator';
 import { WebhooksApi } from './webhooks-api.decorator';
@@ -43,5 +44,22 @@ export class WebhookPublishController {
     const result = await this.publisher.publishToTenants({ ...input, tenantIds, idempotencyKey });
     if (result.replayed) response.setHeader(REPLAYED_HEADER, 'true');
     return toPublishedToTenantsDto(result);
+  }
+
+  /**
+   * 200 with each event's id or error, in order: every event is published on its own (atomic, with its own
+   * idempotency key), so a refused one stores nothing and never affects the others.
+   */
+  @Post('publish/batch')
+  @RequirePermissions(WebhooksPermissions.Publish)
+  @HttpCode(200)
+  @ApiBody({ type: PublishBatchDto })
+  @ApiOkResponse({ type: PublishedBatchDto })
+  async publishBatch(@CurrentTenant() tenantId: string | null, @Body() body: unknown): Promise<PublishedBatchDto> {
+    // The body is read event by event (not by the validation pipe), so one bad event refuses only itself.
+    const events = readBatchEvents(body, tenantId);
+    const published = await this.publisher.publishEach(events.flatMap((e) => (e.status === 'fulfilled' ? [e.value] : [])));
+    let next = 0;
+    return toPublishedBatchDto(events.map((e) => (e.status === 'fulfilled' ? published[next++] : e)));
   }
 }

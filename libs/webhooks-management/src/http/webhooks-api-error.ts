@@ -11,8 +11,11 @@ export class RequestValidationError extends HttpException {
     super(details.map((d) => `${d.field}: ${d.message}`).join('; '), HttpStatus.BAD_REQUEST);
   }
 
-  /** Flattens class-validator's tree into one detail per broken rule, with a path such as `headers.x` or `webhooks.0`. */
-  static fromValidationErrors(errors: ValidationError[]): RequestValidationError {
+  /**
+   * Flattens class-validator's tree into one detail per broken rule, with a path such as `headers.x` or
+   * `webhooks.0` (under `prefix` when given).
+   */
+  static fromValidationErrors(errors: ValidationError[], prefix = ''): RequestValidationError {
     const details: ApiErrorDetail[] = [];
     const walk = (list: ValidationError[], prefix: string) => {
       for (const error of list) {
@@ -21,7 +24,7 @@ export class RequestValidationError extends HttpException {
         if (error.children?.length) walk(error.children, field);
       }
     };
-    walk(errors, '');
+    walk(errors, prefix);
     return new RequestValidationError(details);
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@hookline/webhooks-core';
 import { ApiErrorDetail, RequestValidationError } from './webhooks-api-error';
 
-interface ApiError {
+export interface ApiError {
   status: number;
   code: string;
   message: string;
@@ -38,45 +38,46 @@ const statusCode = (status: number): string =>
  */
 @Catch()
 export class WebhooksExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger(WebhooksExceptionFilter.name);
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, code, message, details } = this.toApiError(exception);
+    const { status, code, message, details } = toApiError(exception);
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(status).json({ error: { code, message, details } });
   }
+}
 
-  private toApiError(e: unknown): ApiError {
-    if (e instanceof WebhookValidationError) {
-      return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
-    }
-    if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
-    if (e instanceof WebhookConflictError) return { status: 409, code: e.code, message: e.message, details: e.details };
-    if (e instanceof WebhookPayloadTooLargeError) {
-      return { status: 413, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
-    }
-    if (e instanceof RequestValidationError) {
-      return { status: 400, code: 'ValidationFailed', message: e.message, details: e.details };
-    }
-    if (e instanceof HttpException) {
-      const status = e.getStatus();
-      const body = e.getResponse();
-      const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? e.message);
-      // Nest wraps body-parser's errors (malformed JSON, body too large); they concern the request body.
-      const details = isBodyParserError(e.cause) ? [{ field: 'body', message }] : [];
-      return { status, code: statusCode(status), message, details };
-    }
-    if (isDatabaseUnavailable(e)) {
-      this.logger.error(`Database unavailable: ${(e as Error).message}`);
-      return {
-        status: 503,
-        code: 'ServiceUnavailable',
-        message: 'The database is unavailable, so nothing was stored. Retry later.',
-        details: [],
-      };
-    }
-    this.logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    return { status: 500, code: 'InternalError', message: 'An unexpected error occurred.', details: [] };
+const logger = new Logger(WebhooksExceptionFilter.name);
+
+/** The status and error body an error is answered with (also each failed event of a batch publish). */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof WebhookValidationError) {
+    return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
   }
+  if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
+  if (e instanceof WebhookConflictError) return { status: 409, code: e.code, message: e.message, details: e.details };
+  if (e instanceof WebhookPayloadTooLargeError) {
+    return { status: 413, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
+  }
+  if (e instanceof RequestValidationError) {
+    return { status: 400, code: 'ValidationFailed', message: e.message, details: e.details };
+  }
+  if (e instanceof HttpException) {
+    const status = e.getStatus();
+    const body = e.getResponse();
+    const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? e.message);
+    // Nest wraps body-parser's errors (malformed JSON, body too large); they concern the request body.
+    const details = isBodyParserError(e.cause) ? [{ field: 'body', message }] : [];
+    return { status, code: statusCode(status), message, details };
+  }
+  if (isDatabaseUnavailable(e)) {
+    logger.error(`Database unavailable: ${(e as Error).message}`);
+    return {
+      status: 503,
+      code: 'ServiceUnavailable',
+      message: 'The database is unavailable, so nothing was stored. Retry later.',
+      details: [],
+    };
+  }
+  logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  return { status: 500, code: 'InternalError', message: 'An unexpected error occurred.', details: [] };
 }

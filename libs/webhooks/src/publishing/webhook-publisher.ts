@@ -111,6 +111,15 @@ export class WebhookPublisher {
     return { webhookEventId: events[0].webhookEventId, deliveryCount: events[0].deliveryCount, replayed };
   }
 
+  /**
+   * Each input published on its own, as publish() does: its own tenant, idempotency key and atomic store. They
+   * are handed over together, so those without a key share statements; one refused or failed never affects
+   * another. The outcomes come in the inputs' order.
+   */
+  publishEach(inputs: PublishWebhookInput[]): Promise<PromiseSettledResult<PublishWebhookResult>[]> {
+    return Promise.allSettled(inputs.map((input) => this.publish(input)));
+  }
+
   /** One event per tenant, all stored in one transaction. */
   async publishToTenants(input: PublishToTenantsInput): Promise<PublishToTenantsResult> {
     const { tenantIds } = input;
