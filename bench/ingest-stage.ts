@@ -6,8 +6,12 @@ import type { Figures, Stage } from './stages';
 const CONNECTIONS = 50;
 /** The rate of the latency runs, as in the in-process latency stage. */
 const LATENCY_RATE = 500;
+/** Events per batch publish, and the batch runs' connections (each carries this many events at once). */
+const BATCH_SIZE = 100;
+const BATCH_CONNECTIONS = 10;
 
 const PUBLISH_PATH = '/api/webhooks/publish';
+const BATCH_PATH = '/api/webhooks/publish/batch';
 const publishBody = (data: object = ORDER_DATA) => JSON.stringify({ webhookName: 'order.created', data });
 const authorization = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -47,8 +51,9 @@ async function countEvents(stage: StageEnvironment, tenant: string): Promise<num
 
 /**
  * Publishes/s at saturation over HTTP (autocannon in the benchmark's process, the service in its own), with the
- * host admin key and with a tenant API key, against a trivial route of the same process in the same run. Each
- * publish stores an event and one delivery and enqueues it (no worker runs); every 202 is checked to be stored.
+ * host admin key and with a tenant API key, one event a request and then batches of BATCH_SIZE, against a
+ * trivial route of the same process in the same run. Each event stores one delivery and enqueues it (no
+ * worker runs); every accepted event is checked to be stored.
  */
 async function saturation(context: BenchContext): Promise<Figures> {
   const seconds = context.quick ? 1 : 10;
@@ -76,16 +81,23 @@ async function saturation(context: BenchContext): Promise<Figures> {
       duration: seconds,
     });
     const tenant = await cannon('publish (tenant key)', { ...publish(tenantKey), duration: seconds });
+    const batches = await cannon('batch publish (tenant key)', {
+      ...publish(tenantKey),
+      url: baseUrl + BATCH_PATH,
+      body: JSON.stringify({
+        events: Array.from({ length: BATCH_SIZE }, () => ({ webhookName: 'order.created', data: ORDER_DATA })),
+      }),
+      connections: BATCH_CONNECTIONS,
+      duration: seconds,
+    });
     const trivialAfter = await cannon('trivial route', { ...trivial, duration: seconds });
-    for (const [tenantId, run] of [
-      ['ia00000', admin],
-      ['it00000', tenant],
-    ] as const) {
-      // A run stops with up to one request per connection in flight, not counted but possibly stored.
+    // A run stops with up to one request per connection in flight, not counted but possibly stored.
+    const expect = async (tenantId: string, accepted: number, inFlight: number) => {
       const stored = await countEvents(stage, tenantId);
-      if (stored < run.accepted || stored > run.accepted + CONNECTIONS)
-        throw new Error(`${stored} events stored for ${run.accepted} publishes accepted`);
-    }
+      if (stored < accepted || stored > accepted + inFlight) throw new Error(`${stored} events stored for ${accepted} accepted`);
+    };
+    await expect('ia00000', admin.accepted, CONNECTIONS);
+    await expect('it00000', tenant.accepted + BATCH_SIZE * batches.accepted, CONNECTIONS + BATCH_SIZE * BATCH_CONNECTIONS);
     const reference = (trivialBefore.rate + trivialAfter.rate) / 2;
     return {
       'trivial route req/s (GET /health/live)': Math.round(reference),
@@ -93,6 +105,7 @@ async function saturation(context: BenchContext): Promise<Figures> {
       'publish/s admin key': Math.round(admin.rate),
       'publish/s tenant key': Math.round(tenant.rate),
       'tenant-key publish % of trivial': round((100 * tenant.rate) / reference),
+      [`batch publish events/s (${BATCH_SIZE} per request)`]: Math.round(BATCH_SIZE * batches.rate),
     };
   } finally {
     await stage.close();
