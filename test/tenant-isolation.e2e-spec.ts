@@ -53,6 +53,7 @@ const MATRIX: Record<string, Case> = {
   'GET /api/webhooks/stats': { expect: 'nothing-of-a' },
   'POST /api/webhooks/subscriptions': { expect: 'own-data' },
   'POST /api/webhooks/publish': { expect: 'own-data' },
+  'POST /api/webhooks/publish/batch': { expect: 'own-data' },
   'GET /api/webhooks/events': { expect: 'nothing-of-a' },
   'GET /api/webhooks/events/:id': { id: (a) => a.eventId, expect: 'not-found' },
   'GET /api/webhooks/send-attempts': { expect: 'nothing-of-a' },
