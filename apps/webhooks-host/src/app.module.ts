@@ -21,7 +21,12 @@ export class AppModule {
           encryptionKeys: config.encryptionKeys,
         }),
         BullModule.forRoot({ redis: config.redis.url, prefix: config.redis.prefix }),
-        WebhooksManagementModule.forRoot({ database: config.database, http: config.role !== 'worker', auth: config.auth }),
+        WebhooksManagementModule.forRoot({
+          database: config.database,
+          http: config.role !== 'worker',
+          auth: config.auth,
+          portal: config.portal,
+        }),
         WebhooksModule.forRoot({ worker: config.role !== 'api' }),
         OperationsModule.forRoot({ adminApiKey: config.auth.adminApiKey }),
         ...(config.rabbitmq ? [WebhooksRabbitMqModule.forRoot(config.rabbitmq)] : []),

@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { WebhooksExceptionFilter } from '@hookline/webhooks-management';
 import { AppModule } from './app.module';
 import type { HooklineConfig } from './config/hookline.config';
+import { servePortal } from './portal/portal-assets';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -20,7 +21,10 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
   // Errors raised before a controller (malformed JSON, body too large) get the API's error shape too.
   app.useGlobalFilters(new WebhooksExceptionFilter());
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain and exit 0 (Nest re-raises the signal).
-  if (config.role !== 'worker') serveApiDocs(app);
+  if (config.role !== 'worker') {
+    serveApiDocs(app);
+    servePortal(app, config.portal.allowedOrigins);
+  }
   if (!config.auth.adminApiKey && !config.auth.jwt) {
     logger.warn('No WEBHOOKS_ADMIN_API_KEY and no JWT settings: only existing API keys can call the API.', 'Hookline');
   }

@@ -11,18 +11,30 @@ import { WebhookSubscriptionAppService } from './application/webhook-subscriptio
 import { WebhookApiKeyStore } from './auth/api-keys/webhook-api-key';
 import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
 import { JwtCredentialVerifier } from './auth/jwt-credential.verifier';
+import { PortalSessionStore } from './auth/portal-sessions/portal-session';
+import {
+  DEFAULT_PORTAL_SESSION_OPTIONS,
+  PORTAL_SESSION_OPTIONS,
+  PortalSessionOptions,
+} from './auth/portal-sessions/portal-session.options';
+import { PortalSessionService } from './auth/portal-sessions/portal-session.service';
 import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './auth/webhooks-auth.options';
 import { WebhooksAuthGuard } from './auth/webhooks-auth.guard';
 import { WebhooksCredentialService } from './auth/webhooks-credential.service';
 import { WebhookApiKeysController } from './http/webhook-api-keys.controller';
 import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
 import { WebhookEventsController } from './http/webhook-events.controller';
+import {
+  WebhookPortalSessionExchangeController,
+  WebhookPortalSessionsController,
+} from './http/webhook-portal-sessions.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
 import { WebhookSubscriptionSendsController } from './http/webhook-subscription-sends.controller';
 import { WebhookStatsController } from './http/webhook-stats.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
+import { TypeOrmPortalSessionStore } from './typeorm/stores/typeorm-portal-session.store';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
 import { TypeOrmWebhookDefinitionStore } from './typeorm/stores/typeorm-webhook-definition.store';
 import { TypeOrmWebhookDeliveryStore } from './typeorm/stores/typeorm-webhook-delivery.store';
@@ -43,6 +55,8 @@ export interface WebhooksManagementModuleOptions {
   http: boolean;
   /** Who may call the HTTP API. Default: nobody but API keys (there is no admin key to create the first). */
   auth?: WebhooksAuthOptions;
+  /** How portal sessions are handed out (the portal's URL, the cookie's SameSite). */
+  portal?: PortalSessionOptions;
   /** Replaceable stores (ABP style): a host swaps one without forking the module. */
   stores?: {
     subscriptions?: Type<WebhookSubscriptionStore>;
@@ -52,6 +66,7 @@ export interface WebhooksManagementModuleOptions {
     apiKeys?: Type<WebhookApiKeyStore>;
     definitions?: Type<WebhookDefinitionStore>;
     stats?: Type<WebhookStatsStore>;
+    portalSessions?: Type<PortalSessionStore>;
   };
 }
 
@@ -87,6 +102,8 @@ export class WebhooksManagementModule {
             WebhookApiKeysController,
             WebhookEventsController,
             WebhookStatsController,
+            WebhookPortalSessionsController,
+            WebhookPortalSessionExchangeController,
           ]
         : [],
       providers: [
@@ -103,6 +120,9 @@ export class WebhooksManagementModule {
         WebhookStatsAppService,
         { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
         WebhookApiKeyService,
+        { provide: PortalSessionStore, useClass: options.stores?.portalSessions ?? TypeOrmPortalSessionStore },
+        { provide: PORTAL_SESSION_OPTIONS, useValue: options.portal ?? DEFAULT_PORTAL_SESSION_OPTIONS },
+        PortalSessionService,
         JwtCredentialVerifier,
         WebhooksCredentialService,
         WebhooksAuthGuard,

@@ -94,4 +94,27 @@ describe('loadHooklineConfig', () => {
     );
     assert.throws(() => loadHooklineConfig({ WEBHOOKS_ENCRYPTION_KEY: 'c2hvcnQ=' }), ConfigurationError);
   });
+
+  it('reads the portal settings: framing origins, public origin, cookie SameSite; refuses anything else', () => {
+    assert.deepEqual(loadHooklineConfig({}).portal, { allowedOrigins: [], publicUrl: null, cookieSameSite: 'strict' });
+    const portal = loadHooklineConfig({
+      WEBHOOKS_PORTAL_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:8080',
+      WEBHOOKS_PORTAL_PUBLIC_URL: 'https://hooks.example.com/',
+      WEBHOOKS_PORTAL_COOKIE_SAMESITE: 'none',
+    }).portal;
+    assert.deepEqual(portal, {
+      allowedOrigins: ['https://app.example.com', 'http://localhost:8080'],
+      publicUrl: 'https://hooks.example.com',
+      cookieSameSite: 'none',
+    });
+    assert.throws(
+      () =>
+        loadHooklineConfig({
+          WEBHOOKS_PORTAL_ALLOWED_ORIGINS: "https://ok.example.com, https://app.example.com/path, 'unsafe-inline'",
+          WEBHOOKS_PORTAL_PUBLIC_URL: 'https://hooks.example.com/sub/path',
+          WEBHOOKS_PORTAL_COOKIE_SAMESITE: 'loose',
+        }),
+      /WEBHOOKS_PORTAL_PUBLIC_URL:[\s\S]*WEBHOOKS_PORTAL_COOKIE_SAMESITE:[\s\S]*WEBHOOKS_PORTAL_ALLOWED_ORIGINS:.*app\.example\.com\/path', ''unsafe-inline''/,
+    );
+  });
 });

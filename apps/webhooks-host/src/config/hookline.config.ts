@@ -2,7 +2,7 @@ import { Transform, plainToInstance } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { EncryptionKey, FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
 import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, parseEncryptionKeys } from '@hookline/webhooks-core';
-import { DEFAULT_API_KEY_CACHE_MS, WebhooksAuthOptions } from '@hookline/webhooks-management';
+import { DEFAULT_API_KEY_CACHE_MS, PortalSessionOptions, WebhooksAuthOptions } from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -111,6 +111,14 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() RABBITMQ_PREFETCH = 20;
   /** Wait before a message goes back to the queue after an infrastructure failure (PostgreSQL down). */
   @Transform(toInt) @Min(0) @Max(600_000) @IsInt() RABBITMQ_REQUEUE_DELAY_MS = 1000;
+  /** Comma-separated origins (`https://app.example.com`) whose pages may show the portal in an iframe. */
+  @IsString() WEBHOOKS_PORTAL_ALLOWED_ORIGINS = '';
+  /** The origin browsers reach this service at, for the portal URLs it hands out; empty: the request's own. */
+  @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_PORTAL_PUBLIC_URL !== '')
+  @Matches(/^https?:\/\/[^/?#\s]+\/?$/, { message: 'must be an origin like https://hooks.example.com' })
+  WEBHOOKS_PORTAL_PUBLIC_URL = '';
+  /** SameSite of the portal's session cookie; `none` lets a page on another site embed it (HTTPS only). */
+  @IsIn(['strict', 'lax', 'none']) WEBHOOKS_PORTAL_COOKIE_SAMESITE: PortalSessionOptions['cookieSameSite'] = 'strict';
   @IsIn(['json', 'text']) LOG_FORMAT: 'json' | 'text' = 'json';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -125,6 +133,7 @@ export interface HooklineConfig {
   webhooks: WebhooksOptions;
   log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
   auth: WebhooksAuthOptions;
+  portal: PortalSessionOptions & { allowedOrigins: string[] };
   /** Null when RABBITMQ_URL is unset. */
   rabbitmq: WebhooksRabbitMqOptions | null;
   /** Keys that encrypt secrets at rest, newest first; empty: secrets are stored in plain text (not in production). */
@@ -146,6 +155,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
     Object.values(v.constraints ?? {}).map((m) => `${v.property}: ${m} (got '${env[v.property]}')`),
   );
   const featureGrants = parseFeatureGrants(e.WEBHOOKS_FEATURE_GRANTS, problems);
+  const portalOrigins = parseOrigins(e.WEBHOOKS_PORTAL_ALLOWED_ORIGINS, problems);
   if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_JWKS_URL) {
     problems.push('WEBHOOKS_JWT_SECRET and WEBHOOKS_JWT_JWKS_URL: set one of them, not both');
   } else if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_SECRET.length < 32) {
@@ -202,6 +212,11 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
             }
           : null,
     },
+    portal: {
+      allowedOrigins: portalOrigins,
+      publicUrl: e.WEBHOOKS_PORTAL_PUBLIC_URL.replace(/\/+$/, '') || null,
+      cookieSameSite: e.WEBHOOKS_PORTAL_COOKIE_SAMESITE,
+    },
     rabbitmq: e.RABBITMQ_URL
       ? {
           url: e.RABBITMQ_URL,
@@ -230,4 +245,19 @@ function parseFeatureGrants(raw: string, problems: string[]): FeatureGrants | nu
   }
   problems.push(`WEBHOOKS_FEATURE_GRANTS: must be JSON like {"tenant-1":["Feature.A"],"*":["Feature.B"]} (got '${raw}')`);
   return null;
+}
+
+/** `https://a.example.com, http://localhost:8080` → the origins; anything that is not a bare origin is reported. */
+function parseOrigins(raw: string, problems: string[]): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const bad = origins.filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+  if (bad.length) {
+    problems.push(
+      `WEBHOOKS_PORTAL_ALLOWED_ORIGINS: each must be an origin like https://app.example.com (got '${bad.join("', '")}')`,
+    );
+  }
+  return origins;
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
 import { RequestValidationError } from '../http/webhooks-api-error';
+import { PORTAL_CSRF_HEADER, readPortalCookie } from './portal-sessions/portal-cookie';
 import { WebhooksCredentialService } from './webhooks-credential.service';
 import { withParents } from './webhooks-permissions';
 import { HOST_ONLY, PRINCIPAL_KEY, REQUIRED_PERMISSIONS, WebhooksPrincipal } from './webhooks-principal';
@@ -23,7 +24,7 @@ export class WebhooksAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: WebhooksPrincipal }>();
-    const principal = await this.credentials.authenticate(bearerToken(request.headers.authorization));
+    const principal = await this.authenticate(request);
     if (!principal) throw new UnauthorizedException('The credential is unknown, revoked or expired.');
     principal.tenantId = actingTenant(principal, request.headers[TENANT_HEADER]);
 
@@ -37,10 +38,26 @@ export class WebhooksAuthGuard implements CanActivate {
     request[PRINCIPAL_KEY] = principal;
     return true;
   }
+
+  /** The Authorization header if there is one, otherwise a portal session's cookie. */
+  private authenticate(request: Request): Promise<WebhooksPrincipal | null> {
+    const sessionToken = request.headers.authorization ? null : readPortalCookie(request.headers.cookie);
+    if (sessionToken === null) return this.credentials.authenticate(bearerToken(request.headers.authorization));
+    if (!SAFE_METHODS.has(request.method) && request.headers[PORTAL_CSRF_HEADER] === undefined) {
+      throw new ForbiddenException(`A portal session's changes need the ${PORTAL_CSRF_HEADER} header.`);
+    }
+    return this.credentials.authenticatePortalSession(sessionToken);
+  }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 function bearerToken(header: string | undefined): string {
-  if (!header) throw new UnauthorizedException('Missing credential: send Authorization: Bearer <API key or token>.');
+  if (!header) {
+    throw new UnauthorizedException(
+      'Missing credential: send Authorization: Bearer <API key or token>, or open a portal session.',
+    );
+  }
   const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header.trim());
   if (!match) throw new UnauthorizedException('Malformed credential: expected Authorization: Bearer <API key or token>.');
   return match[1];

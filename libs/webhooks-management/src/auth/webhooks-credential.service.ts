@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { WebhookApiKeyService } from './api-keys/webhook-api-key.service';
 import { JwtCredentialVerifier } from './jwt-credential.verifier';
+import { PortalSessionService } from './portal-sessions/portal-session.service';
 import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './webhooks-auth.options';
 import { ALL_WEBHOOKS_PERMISSIONS } from './webhooks-permissions';
 import type { WebhooksPrincipal } from './webhooks-principal';
@@ -17,6 +18,7 @@ export class WebhooksCredentialService {
     @Inject(WEBHOOKS_AUTH_OPTIONS) options: WebhooksAuthOptions,
     private readonly apiKeys: WebhookApiKeyService,
     private readonly jwt: JwtCredentialVerifier,
+    private readonly portalSessions: PortalSessionService,
   ) {
     this.adminKeyDigest = options.adminApiKey ? digest(options.adminApiKey) : null;
   }
@@ -36,6 +38,12 @@ export class WebhooksCredentialService {
       return identity && principal('jwt', identity.subject, identity.tenantId, identity.permissions);
     }
     return null;
+  }
+
+  /** The principal of a portal session's cookie, or null. */
+  async authenticatePortalSession(sessionToken: string): Promise<WebhooksPrincipal | null> {
+    const session = await this.portalSessions.authenticate(sessionToken);
+    return session && principal('portal-session', session.id, session.tenantId, session.permissions);
   }
 }
 

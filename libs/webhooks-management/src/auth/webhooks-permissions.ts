@@ -21,6 +21,8 @@ export const WebhooksPermissions = {
     Manage: 'Webhooks.Definitions.Manage',
   },
   ApiKeys: 'Webhooks.ApiKeys',
+  /** Open portal sessions (the embeddable portal, the admin console). */
+  PortalSessions: 'Webhooks.PortalSessions',
 } as const;
 
 /** Every permission there is, parents before children. */

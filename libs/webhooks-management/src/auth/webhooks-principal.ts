@@ -3,8 +3,8 @@ import { ExecutionContext, SetMetadata, createParamDecorator } from '@nestjs/com
 /** Who is calling, as established by WebhooksAuthGuard from the request's credential. */
 export interface WebhooksPrincipal {
   /** How the caller proved who it is. */
-  kind: 'admin-key' | 'api-key' | 'jwt';
-  /** The API key's id (api-key) or the token's subject (jwt); null for the configured admin key. */
+  kind: 'admin-key' | 'api-key' | 'jwt' | 'portal-session';
+  /** The API key's id (api-key), the token's subject (jwt) or the session's id; null for the configured admin key. */
   id: string | null;
   /** The tenant the credential belongs to; null: a host credential. */
   credentialTenantId: string | null;

@@ -13,8 +13,14 @@ export const WebhooksApi = () =>
   applyDecorators(
     UseGuards(WebhooksAuthGuard),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, revoked or expired credential' }),
     ApiForbiddenResponse({ description: 'The credential lacks a permission, or acts for a tenant it may not' }),
+    UnauthenticatedWebhooksApi(),
+  );
+
+/** Validation and error rendering without the guard: for the one route whose body is the credential. */
+export const UnauthenticatedWebhooksApi = () =>
+  applyDecorators(
+    ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, revoked or expired credential' }),
     UsePipes(
       new ValidationPipe({
         whitelist: true,

@@ -6,6 +6,7 @@ import { SubscriptionManagement1764000000000 } from './1764000000000-subscriptio
 import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-webhook-definitions';
 import { DeliveryQueueJob1764020000000 } from './1764020000000-delivery-queue-job';
 import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encrypted-subscription-secrets';
+import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const WEBHOOKS_MIGRATIONS = [
   StoredWebhookDefinitions1764010000000,
   DeliveryQueueJob1764020000000,
   EncryptedSubscriptionSecrets1765200000000,
+  PortalSessions1765400000000,
 ];
