@@ -116,6 +116,10 @@ export type SaveEventsOutcome =
 export interface EventQuery {
   tenantId: string | null;
   webhookName?: string;
+  /** Events with a delivery to this subscription (and in `state`, when both are given: the same delivery). */
+  subscriptionId?: string;
+  /** Events with a delivery in this state. */
+  state?: DeliveryState;
   creationTimeFrom?: Date;
   creationTimeTo?: Date;
   /** Newest first unless 'asc'. */

@@ -1,11 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { redactHeaders } from '@hookline/webhooks-core';
-import type { WebhookDelivery, WebhookEventSummary, WebhookEventWithDeliveries } from '@hookline/webhooks';
+import type { DeliveryState, WebhookDelivery, WebhookEventSummary, WebhookEventWithDeliveries } from '@hookline/webhooks';
 import { PagedQueryDto } from './paged-query.dto';
 
 export const EVENT_SORTINGS = ['creationTime desc', 'creationTime asc'] as const;
+const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'succeeded', 'failed', 'abandoned'];
 
 export class ListWebhookEventsQueryDto extends PagedQueryDto {
   @ApiPropertyOptional({ example: 'order.created' })
@@ -13,6 +14,16 @@ export class ListWebhookEventsQueryDto extends PagedQueryDto {
   @IsString()
   @MaxLength(128)
   webhookName?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Events with a delivery to this subscription.' })
+  @IsOptional()
+  @IsUUID()
+  subscriptionId?: string;
+
+  @ApiPropertyOptional({ enum: DELIVERY_STATES, description: 'Events with a delivery in this state (to that subscription, if given).' })
+  @IsOptional()
+  @IsIn(DELIVERY_STATES)
+  state?: DeliveryState;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Events created at or after this time.' })
   @IsOptional()

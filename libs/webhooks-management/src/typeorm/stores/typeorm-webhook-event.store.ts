@@ -136,6 +136,12 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
     if (q.webhookName !== undefined) add('e.webhook_name = ?', q.webhookName);
     if (q.creationTimeFrom !== undefined) add('e.creation_time >= ?', q.creationTimeFrom);
     if (q.creationTimeTo !== undefined) add('e.creation_time <= ?', q.creationTimeTo);
+    if (q.subscriptionId !== undefined || q.state !== undefined) {
+      const ofDelivery: string[] = [];
+      if (q.subscriptionId !== undefined) ofDelivery.push(`d.webhook_subscription_id = $${params.push(q.subscriptionId)}`);
+      if (q.state !== undefined) ofDelivery.push(`d.state = $${params.push(q.state)}`);
+      where.push(`EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_event_id = e.id AND ${ofDelivery.join(' AND ')})`);
+    }
     const filter = where.join(' AND ');
     const order = q.order === 'asc' ? 'ASC' : 'DESC';
     const [rows, [{ count }]] = await Promise.all([
