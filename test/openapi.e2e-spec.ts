@@ -23,7 +23,7 @@ describe('OpenAPI', () => {
     assert.equal((await fetch(`${f.api.baseUrl}/api/docs-json`)).status, 200);
   });
 
-  it('documents every webhooks route, each with bearer security, and every request body with its fields', async () => {
+  it('documents every webhooks route, each authenticated one with bearer security, and every request body with its fields', async () => {
     const doc = (await (await fetch(`${f.api.baseUrl}/api/docs-json`)).json()) as OpenApiDocument;
     for (const route of webhooksApiRoutes(f.hookline.app)) {
       // OpenAPI writes parameters as {id}; the route helper filled them with a UUID.
@@ -32,7 +32,7 @@ describe('OpenAPI', () => {
       );
       assert.ok(template, `${route.method} ${route.path} is not in the OpenAPI document`);
       const operation = doc.paths[template][route.method.toLowerCase()];
-      assert.ok(operation.security?.length, `${route.method} ${template} has no security`);
+      if (route.authenticated) assert.ok(operation.security?.length, `${route.method} ${template} has no security`);
       const ref = operation.requestBody?.content['application/json']?.schema.$ref;
       if (ref) {
         const schema = doc.components.schemas[ref.split('/').pop()!];

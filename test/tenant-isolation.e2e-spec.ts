@@ -48,6 +48,7 @@ const MATRIX: Record<string, Case> = {
   'POST /api/webhooks/subscriptions/:id/rotate-secret': sub(() => ({})),
   'GET /api/webhooks/subscriptions/:id/diagnose': sub(),
   'GET /api/webhooks/subscriptions/:id/stats': sub(),
+  'GET /api/webhooks/subscriptions/:id/timeline': sub(),
   'POST /api/webhooks/subscriptions/:id/replay': sub(() => ({ since: hourAgo() })),
   'POST /api/webhooks/subscriptions/:id/test': sub(() => ({})),
   'GET /api/webhooks/stats': { expect: 'nothing-of-a' },
@@ -79,6 +80,14 @@ const MATRIX: Record<string, Case> = {
   'POST /api/webhooks/definitions/groups': { body: () => ({ name: 'b-group' }), expect: 'host-only' },
   'PUT /api/webhooks/definitions/groups/:name': { id: () => 'orders', body: () => ({}), expect: 'host-only' },
   'DELETE /api/webhooks/definitions/groups/:name': { id: () => 'orders', expect: 'host-only' },
+  // A tenant credential opens portal sessions for its own tenant only.
+  'POST /api/webhooks/portal-sessions': { body: () => ({ tenantId: 'tenant-a' }), expect: 'host-only' },
+  // Needs one of A's one-time tokens, which only A's host is ever given; covered by the portal session tests.
+  'POST /api/webhooks/portal-sessions/exchange': { expect: 'own-data' },
+  'GET /api/webhooks/portal-sessions/current': { expect: 'nothing-of-a' },
+  'DELETE /api/webhooks/portal-sessions/current': { expect: 'own-data' },
+  'GET /api/webhooks/tenants': { expect: 'host-only' },
+  'GET /api/webhooks/queue': { expect: 'host-only' },
 };
 
 describe('tenant isolation', () => {

@@ -68,6 +68,34 @@ describe('events API', () => {
     );
   });
 
+  it('filters by subscription and by delivery state (of one same delivery when both are given)', async () => {
+    const failing = await t.api.subscribe({ webhookUri: t.receiver.url('/failing'), webhooks: ['customer.created'] }, 'acme');
+    t.receiver.on('/failing', [500]);
+    const { body: settings } = await t.api.get(`/api/webhooks/subscriptions/${failing.id}`, 'acme');
+    await t.api.put(`/api/webhooks/subscriptions/${failing.id}`, { ...pick(settings), maxSendAttemptCount: 1 }, 'acme');
+    const failed = await t.api.publish({ webhookName: 'customer.created', data: { n: 5 } }, 'acme');
+    await waitUntil(async () => (await list(`?state=failed`)).totalCount === 1);
+    assert.deepEqual(
+      (await list(`?subscriptionId=${failing.id}`)).items.map((e) => e.id),
+      [failed],
+    );
+    assert.deepEqual(
+      (await list(`?state=failed`)).items.map((e) => e.id),
+      [failed],
+    );
+    await waitUntil(async () => (await list(`?subscriptionId=${subscriptionId}&state=succeeded`)).totalCount === 2);
+    assert.deepEqual(
+      (await list(`?subscriptionId=${subscriptionId}&state=succeeded`)).items.map((e) => e.id),
+      [ids.paid, ids.created],
+    );
+    assert.equal((await list(`?subscriptionId=${subscriptionId}&state=failed`)).totalCount, 0);
+    assert.equal(
+      (await list(`?subscriptionId=${failing.id}`, 'beta')).totalCount,
+      0,
+      "another tenant's subscription finds nothing",
+    );
+  });
+
   it('gets one event with its data and its deliveries', async () => {
     await t.receiver.waitForRequests('/acme', 2);
     let body: any;
@@ -109,7 +137,9 @@ describe('events API', () => {
     { name: 'unknown sorting', path: `${EVENTS}?sorting=data`, field: 'sorting' },
     { name: 'maxResultCount too large', path: `${EVENTS}?maxResultCount=1001`, field: 'maxResultCount' },
     { name: 'skipCount negative', path: `${EVENTS}?skipCount=-1`, field: 'skipCount' },
-    { name: 'unknown filter', path: `${EVENTS}?state=failed`, field: 'state' },
+    { name: 'unknown filter', path: `${EVENTS}?color=red`, field: 'color' },
+    { name: 'unknown delivery state', path: `${EVENTS}?state=lost`, field: 'state' },
+    { name: 'subscriptionId not a UUID', path: `${EVENTS}?subscriptionId=42`, field: 'subscriptionId' },
   ];
   for (const c of BAD) {
     it(`${c.name} → 400 naming ${c.field}`, async () => {
@@ -121,4 +151,11 @@ describe('events API', () => {
       );
     });
   }
+});
+
+/** The settings of a subscription as an update sends them back. */
+const pick = (s: { webhookUri: string; webhooks: string[]; concurrencyStamp: string }) => ({
+  webhookUri: s.webhookUri,
+  webhooks: s.webhooks,
+  concurrencyStamp: s.concurrencyStamp,
 });

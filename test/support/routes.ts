@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { HOST_ONLY, REQUIRED_PERMISSIONS } from '@hookline/webhooks-management';
+import { HOST_ONLY, REQUIRED_PERMISSIONS, WebhooksAuthGuard } from '@hookline/webhooks-management';
 
 export interface ApiRoute {
   method: string;
@@ -12,6 +12,8 @@ export interface ApiRoute {
   path: string;
   permissions: string[];
   hostOnly: boolean;
+  /** Behind WebhooksAuthGuard (a bearer credential or a portal session); false for the portal token exchange. */
+  authenticated: boolean;
 }
 
 /** Every route of the webhooks API as the running application registered it, with its permissions. */
@@ -25,6 +27,7 @@ export function webhooksApiRoutes(app: INestApplication): ApiRoute[] {
     if (!controller) continue;
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
     if (!base.startsWith('api/webhooks')) continue;
+    const authenticated = ((Reflect.getMetadata(GUARDS_METADATA, controller) ?? []) as unknown[]).includes(WebhooksAuthGuard);
     for (const name of scanner.getAllMethodNames(controller.prototype)) {
       const handler = (controller.prototype as Record<string, () => unknown>)[name];
       const method: RequestMethod | undefined = Reflect.getMetadata(METHOD_METADATA, handler);
@@ -37,6 +40,7 @@ export function webhooksApiRoutes(app: INestApplication): ApiRoute[] {
         path: path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000'),
         permissions: reflector.getAllAndMerge<string[]>(REQUIRED_PERMISSIONS, [handler, controller]) ?? [],
         hostOnly: reflector.getAllAndOverride<boolean>(HOST_ONLY, [handler, controller]) ?? false,
+        authenticated,
       });
     }
   }

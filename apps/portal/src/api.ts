@@ -149,6 +149,7 @@ export interface Delivery {
 
 export interface EventDetail extends EventSummary {
   data: unknown;
+  sendExactSameData: boolean;
   headers: Record<string, string> | null;
   deliveries: Delivery[];
 }

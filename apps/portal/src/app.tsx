@@ -2,12 +2,20 @@ import type { ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { Permissions } from './api';
 import { TenantSwitcher } from './components/tenant-switcher';
+import { ApiKeys } from './pages/api-keys';
+import { Catalog } from './pages/catalog';
 import { EndpointDetail } from './pages/endpoint-detail';
 import { EndpointForm } from './pages/endpoint-form';
 import { Endpoints } from './pages/endpoints';
+import { MessageDetail } from './pages/message-detail';
+import { Messages } from './pages/messages';
+import { Queue } from './pages/queue';
+import { Recovery } from './pages/recovery';
+import { Tenants } from './pages/tenants';
 import { usePortal } from './session';
 
 export function App() {
+  const { isHost } = usePortal();
   return (
     <Router base="/portal">
       <Shell>
@@ -16,6 +24,13 @@ export function App() {
           <Route path="/endpoints/new">{() => <EndpointForm />}</Route>
           <Route path="/endpoints/:id/edit">{(p) => <EndpointForm id={p.id} />}</Route>
           <Route path="/endpoints/:id">{(p) => <EndpointDetail id={p.id} />}</Route>
+          <Route path="/messages" component={Messages} />
+          <Route path="/messages/:id">{(p) => <MessageDetail id={p.id} />}</Route>
+          <Route path="/recovery" component={Recovery} />
+          <Route path="/catalog" component={Catalog} />
+          {isHost && <Route path="/tenants" component={Tenants} />}
+          {isHost && <Route path="/api-keys" component={ApiKeys} />}
+          {isHost && <Route path="/queue" component={Queue} />}
           <Route>
             <Redirect to="/endpoints" replace />
           </Route>
@@ -43,6 +58,7 @@ function Shell({ children }: { children: ReactNode }) {
         <nav className="sidenav" aria-label="Sections">
           <NavLink href="/endpoints">Endpoints</NavLink>
           {can(Permissions.SendAttempts) && <NavLink href="/messages">Message log</NavLink>}
+          {can(Permissions.SendAttempts) && <NavLink href="/recovery">Recovery</NavLink>}
           {can(Permissions.Definitions) && <NavLink href="/catalog">Event catalog</NavLink>}
           {isHost && (
             <>

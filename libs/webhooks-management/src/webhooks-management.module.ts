@@ -33,6 +33,7 @@ import { WebhookSendAttemptsController } from './http/webhook-send-attempts.cont
 import { WebhookSubscriptionSendsController } from './http/webhook-subscription-sends.controller';
 import { WebhookStatsController } from './http/webhook-stats.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
+import { WebhookTenantsController } from './http/webhook-tenants.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
 import { TypeOrmPortalSessionStore } from './typeorm/stores/typeorm-portal-session.store';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
@@ -104,6 +105,7 @@ export class WebhooksManagementModule {
             WebhookStatsController,
             WebhookPortalSessionsController,
             WebhookPortalSessionExchangeController,
+            WebhookTenantsController,
           ]
         : [],
       providers: [

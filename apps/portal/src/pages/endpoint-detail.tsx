@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { Permissions, Subscription, TestSendResult, api } from '../api';
 import { ConfirmButton } from '../components/confirm-button';
+import { EndpointHealth } from '../components/endpoint-health';
 import { CodeBlock, DateTime, ErrorNotice, Loading, PageHeader } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { usePortal } from '../session';
@@ -82,11 +83,18 @@ export function EndpointDetail({ id }: { id: string }) {
               <dt>Messages</dt>
               <dd>
                 <Link href={`/messages?endpoint=${id}`}>See this endpoint’s messages</Link>
+                {can(Permissions.Resend) && (
+                  <>
+                    {' · '}
+                    <Link href={`/recovery?endpoint=${id}`}>Resend or replay</Link>
+                  </>
+                )}
               </dd>
             </>
           )}
         </dl>
       </section>
+      <EndpointHealth id={id} />
       {canUpdate && <SigningSecret subscription={s} />}
       {canUpdate && <TestSend id={id} />}
     </>

@@ -143,7 +143,8 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
     this.deactivations.inc({ reason: reasonKind });
   }
 
-  private async queueJobCounts(): Promise<Record<string, number> | null> {
+  /** Jobs of the delivery queue by Bull state; null when Redis does not answer in time. */
+  async queueJobCounts(): Promise<Record<string, number> | null> {
     const queue = this.queue.queue;
     if (queue.client.status !== 'ready') return null;
     return this.withTimeout(queue.getJobCounts() as Promise<unknown> as Promise<Record<string, number>>, 'queue job counts');

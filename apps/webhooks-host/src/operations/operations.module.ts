@@ -10,6 +10,7 @@ import { adminCredentialMiddleware } from './admin-credential.middleware';
 import { HealthController } from './health.controller';
 import { HooklineMetrics } from './hookline-metrics';
 import { MetricsController } from './metrics.controller';
+import { QUEUE_DASHBOARD_PATH, QueueController } from './queue.controller';
 import { PostgresReadinessCheck, ReadinessChecks, RedisReadinessCheck } from './readiness-checks';
 
 export interface OperationsModuleOptions {
@@ -53,10 +54,16 @@ export class OperationsModule {
           controller: MetricsController,
           useFactory: () => ({ defaultMetrics: { enabled: false } }),
         }),
+        HooklineMetricsModule,
         ...dashboard,
       ],
-      controllers: [HealthController],
-      providers: [PostgresReadinessCheck, RedisReadinessCheck, ReadinessChecks],
+      controllers: [HealthController, QueueController],
+      providers: [
+        PostgresReadinessCheck,
+        RedisReadinessCheck,
+        ReadinessChecks,
+        { provide: QUEUE_DASHBOARD_PATH, useValue: adminApiKey ? QUEUE_DASHBOARD_ROUTE : null },
+      ],
     };
   }
 }

@@ -3,7 +3,7 @@ import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { WebhookSubscription } from '@hookline/webhooks';
 import { Reachability, checkReachability } from './endpoint-reachability';
 import { MANUAL_DEACTIVATION_REASON, WebhookSubscriptionAppService } from './webhook-subscription.app-service';
-import { LastFailedAttempt, WebhookStats, WebhookStatsStore } from './webhook-stats.store';
+import { LastFailedAttempt, WebhookStats, WebhookStatsBucket, WebhookStatsStore } from './webhook-stats.store';
 
 /** The reachability check gives up after this long (or the subscription's timeout, when shorter). */
 const REACHABILITY_TIMEOUT_MS = 5000;
@@ -17,6 +17,17 @@ export interface WebhookStatsReport extends WebhookStats {
   hours: number;
   since: Date;
 }
+
+/** Attempts over a window, bucket by bucket (every bucket present, empty ones with zero attempts). */
+export interface WebhookStatsTimeline {
+  hours: number;
+  since: Date;
+  bucketSeconds: number;
+  buckets: WebhookStatsBucket[];
+}
+
+/** Hourly buckets up to two days, then six-hourly (a week: 28 points). */
+const bucketSecondsFor = (hours: number) => (hours <= 48 ? 3600 : 6 * 3600);
 
 export interface WebhookSubscriptionDiagnosis {
   subscriptionId: string;
@@ -55,6 +66,28 @@ export class WebhookStatsAppService {
     await this.subscriptions.get(tenantId, id);
     const since = hoursAgo(hours);
     return { hours, since, ...(await this.stats.stats({ tenantId, subscriptionId: id, since })) };
+  }
+
+  /** The host's view of its tenants: subscriptions, and traffic over the last `hours`. */
+  tenants(hours: number, skipCount: number, maxResultCount: number) {
+    return this.stats.tenants(hoursAgo(hours), skipCount, maxResultCount);
+  }
+
+  /** The subscription's attempts over the last `hours`: count, successes and latency percentiles per bucket. */
+  async subscriptionTimeline(tenantId: string | null, id: string, hours: number): Promise<WebhookStatsTimeline> {
+    await this.subscriptions.get(tenantId, id);
+    const bucketSeconds = bucketSecondsFor(hours);
+    // Buckets start on a whole bucket so that consecutive calls line up.
+    const since = new Date(Math.floor(hoursAgo(hours).getTime() / (bucketSeconds * 1000)) * bucketSeconds * 1000);
+    const found = await this.stats.timeline({ tenantId, subscriptionId: id, since }, bucketSeconds);
+    const byStart = new Map(found.map((b) => [new Date(b.start).getTime(), b]));
+    const buckets: WebhookStatsBucket[] = [];
+    for (let t = since.getTime(); t <= Date.now(); t += bucketSeconds * 1000) {
+      buckets.push(
+        byStart.get(t) ?? { start: new Date(t), attempts: 0, succeeded: 0, p50ResponseTimeMs: null, p95ResponseTimeMs: null },
+      );
+    }
+    return { hours, since, bucketSeconds, buckets };
   }
 
   async diagnose(tenantId: string | null, id: string): Promise<WebhookSubscriptionDiagnosis> {

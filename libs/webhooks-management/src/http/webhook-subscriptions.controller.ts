@@ -138,6 +138,17 @@ export class WebhookSubscriptionsController {
     return this.stats.subscriptionStats(tenantId, id, query.hours);
   }
 
+  /** Attempts per hour (per six hours beyond two days) over the last `hours`: count, successes, p50 and p95 latency. */
+  @Get(':id/timeline')
+  @RequirePermissions(Subscriptions.Default)
+  async subscriptionTimeline(
+    @CurrentTenant() tenantId: string | null,
+    @Param('id', ParseId()) id: string,
+    @Query() query: StatsQueryDto,
+  ) {
+    return this.stats.subscriptionTimeline(tenantId, id, query.hours);
+  }
+
   /** Reachability (a connect, no POST), the last 24 h of attempts, the failure run and plain advice. */
   @Get(':id/diagnose')
   @RequirePermissions(Subscriptions.Default)

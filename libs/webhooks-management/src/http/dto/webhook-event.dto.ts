@@ -20,7 +20,10 @@ export class ListWebhookEventsQueryDto extends PagedQueryDto {
   @IsUUID()
   subscriptionId?: string;
 
-  @ApiPropertyOptional({ enum: DELIVERY_STATES, description: 'Events with a delivery in this state (to that subscription, if given).' })
+  @ApiPropertyOptional({
+    enum: DELIVERY_STATES,
+    description: 'Events with a delivery in this state (to that subscription, if given).',
+  })
   @IsOptional()
   @IsIn(DELIVERY_STATES)
   state?: DeliveryState;

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LastFailedAttempt, WebhookStats, WebhookStatsStore, WebhookStatsWindow } from '../../application/webhook-stats.store';
+import {
+  LastFailedAttempt,
+  TenantOverview,
+  WebhookStats,
+  WebhookStatsBucket,
+  WebhookStatsStore,
+  WebhookStatsWindow,
+} from '../../application/webhook-stats.store';
 import { tenantCondition } from '../tenant-condition';
 
 @Injectable()
@@ -44,6 +51,47 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
       params,
     );
     return row;
+  }
+
+  async timeline({ tenantId, subscriptionId, since }: WebhookStatsWindow, bucketSeconds: number): Promise<WebhookStatsBucket[]> {
+    const params: unknown[] = [since, bucketSeconds];
+    const ofTenant = tenantCondition('tenant_id', tenantId, params);
+    const ofSubscription = subscriptionId ? `AND webhook_subscription_id = $${params.push(subscriptionId)}` : '';
+    return this.dataSource.query(
+      `SELECT date_bin(make_interval(secs => $2), creation_time, $1) AS start,
+              count(*)::int AS attempts,
+              (count(*) FILTER (WHERE succeeded))::int AS succeeded,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS "p50ResponseTimeMs",
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS "p95ResponseTimeMs"
+       FROM webhook_send_attempts WHERE ${ofTenant} AND creation_time >= $1 ${ofSubscription}
+       GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+  }
+
+  async tenants(
+    since: Date,
+    skipCount: number,
+    maxResultCount: number,
+  ): Promise<{ totalCount: number; items: TenantOverview[] }> {
+    const rows: (TenantOverview & { totalCount: number })[] = await this.dataSource.query(
+      `WITH s AS (SELECT tenant_id, count(*)::int AS subscriptions, (count(*) FILTER (WHERE is_active))::int AS active
+                  FROM webhook_subscriptions WHERE tenant_id IS NOT NULL GROUP BY tenant_id),
+            e AS (SELECT tenant_id, count(*)::int AS events
+                  FROM webhook_events WHERE tenant_id IS NOT NULL AND creation_time >= $1 GROUP BY tenant_id),
+            d AS (SELECT tenant_id, (count(*) FILTER (WHERE state IN ('failed', 'abandoned')))::int AS failed,
+                         (count(*) FILTER (WHERE state = 'pending'))::int AS pending
+                  FROM webhook_deliveries WHERE tenant_id IS NOT NULL AND creation_time >= $1 GROUP BY tenant_id)
+       SELECT t.tenant_id AS "tenantId", coalesce(s.subscriptions, 0) AS subscriptions,
+              coalesce(s.active, 0) AS "activeSubscriptions", coalesce(e.events, 0) AS events,
+              coalesce(d.failed, 0) AS "failedDeliveries", coalesce(d.pending, 0) AS "pendingDeliveries",
+              (count(*) OVER ())::int AS "totalCount"
+       FROM (SELECT tenant_id FROM s UNION SELECT tenant_id FROM e) t
+       LEFT JOIN s USING (tenant_id) LEFT JOIN e USING (tenant_id) LEFT JOIN d USING (tenant_id)
+       ORDER BY t.tenant_id LIMIT $2 OFFSET $3`,
+      [since, maxResultCount, skipCount],
+    );
+    return { totalCount: rows[0]?.totalCount ?? 0, items: rows.map(({ totalCount: _, ...tenant }) => tenant) };
   }
 
   async lastFailedAttempt(tenantId: string | null, subscriptionId: string): Promise<LastFailedAttempt | null> {

@@ -1,0 +1,25 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HostOnly, RequirePermissions, WebhooksPermissions, WebhooksApi } from '@hookline/webhooks-management';
+import { HooklineMetrics } from './hookline-metrics';
+
+export const QUEUE_DASHBOARD_PATH = Symbol('QUEUE_DASHBOARD_PATH');
+
+/** The delivery queue's depth, for the admin console (the host only). */
+@ApiTags('Operations')
+@Controller('api/webhooks/queue')
+@WebhooksApi()
+export class QueueController {
+  constructor(
+    private readonly metrics: HooklineMetrics,
+    @Inject(QUEUE_DASHBOARD_PATH) private readonly dashboardPath: string | null,
+  ) {}
+
+  /** Jobs by Bull state (null when Redis does not answer), and where the queue dashboard is (null: not served). */
+  @Get()
+  @HostOnly()
+  @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
+  async depth() {
+    return { jobCounts: await this.metrics.queueJobCounts(), dashboardPath: this.dashboardPath };
+  }
+}
