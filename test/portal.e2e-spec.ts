@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Webhook } from 'standardwebhooks';
 import { collectPageProblems, launchChromium, screenshot } from './support/browser';
-import { ApiClient, hooklineFixture } from './support/hookline';
-import type { ReceivedRequest } from './support/receiver';
+import { ApiClient, TEST_ADMIN_API_KEY, hooklineFixture } from './support/hookline';
+import { verifiesWithSecret } from './support/signatures';
+import { waitUntil } from './support/wait';
 
 const TENANT_A = 'portal-tenant-a';
+const TENANT_B = 'portal-tenant-b';
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const standardHeaders = (r: ReceivedRequest) => ({
-  'webhook-id': String(r.headers['webhook-id']),
-  'webhook-timestamp': String(r.headers['webhook-timestamp']),
-  'webhook-signature': String(r.headers['webhook-signature']),
-});
+/** Hostile text a publisher or a receiver could send: rendered as HTML, each would run or load something. */
+const HOSTILE = '<script>window.__xss = "script"</script><img src=x onerror="window.__xss = \'img\'">';
 
 /** Opens a portal session through the API, as the host's backend does; answers its URL. */
 async function portalUrl(api: ApiClient, body: Record<string, unknown>): Promise<string> {
@@ -21,43 +23,101 @@ async function portalUrl(api: ApiClient, body: Record<string, unknown>): Promise
   return created.url;
 }
 
+/** A page of "the SaaS product" on its own origin, showing the portal in an iframe. */
+async function startEmbedder(): Promise<{ origin: string; show: (url: string) => void; close: () => Promise<void> }> {
+  let portal = '';
+  const server = http.createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(
+      `<!doctype html><html lang="en"><title>Settings</title><h1>Acme settings</h1><iframe title="Webhooks" src="${portal}" width="1200" height="700"></iframe>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    show: (url) => (portal = url),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The serious and critical accessibility violations axe-core finds on the page. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run({ resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}
+
 /** The tenant portal and the admin console in Debian's Chromium, against the real service and a receiver. */
 describe('portal in a browser', () => {
   // Rotation without overlap: after a rotation only the new secret signs, so a delivery proves which one it used.
-  const f = hooklineFixture({ WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS: '0' });
+  const settings: Record<string, string> = { WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS: '0' };
+  let embedder: Awaited<ReturnType<typeof startEmbedder>>;
+  before(async () => {
+    embedder = await startEmbedder();
+    settings.WEBHOOKS_PORTAL_ALLOWED_ORIGINS = embedder.origin;
+  });
+  const f = hooklineFixture(settings);
   let browser: Browser;
-  let context: BrowserContext;
+  let context: BrowserContext | undefined;
   let page: Page;
   let problems: string[];
+  /** Every page visited, for the accessibility scan. */
+  const scanned = new Map<string, string[]>();
 
   before(async () => {
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
+    await embedder?.close();
   });
 
-  /** A fresh browser profile (no cookies) on the portal of `tenantId`. */
-  async function openPortal(body: Record<string, unknown>): Promise<Page> {
+  /** A fresh browser profile (no cookies). */
+  async function freshPage(): Promise<Page> {
     await context?.close();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     problems = collectPageProblems(page);
+    return page;
+  }
+
+  async function openPortal(body: Record<string, unknown>): Promise<Page> {
+    await freshPage();
     await page.goto(await portalUrl(f.api, body));
     return page;
   }
+
+  /** Screenshot and accessibility scan of the page as it stands. */
+  async function capture(name: string): Promise<void> {
+    await screenshot(page, name);
+    scanned.set(name, await axeViolations(page));
+  }
+
+  let endpointId: string;
+  let newSecret: string;
 
   it('creates an endpoint through the UI, test-sends it, rotates its secret; the next delivery verifies with the new secret only', async () => {
     await openPortal({ tenantId: TENANT_A });
     await page.getByRole('heading', { name: 'No endpoints yet' }).waitFor();
     assert.doesNotMatch(page.url(), /token/, 'the one-time token left the address bar');
-    await screenshot(page, 'endpoints-empty');
+    await capture('endpoints-empty');
 
     await page.getByRole('link', { name: 'Add endpoint' }).first().click();
     await page.getByLabel('Endpoint URL').fill(f.receiver.url('/portal-a'));
     await page.getByRole('checkbox', { name: /order\.created/ }).check();
     await page.getByLabel('Description (optional)').fill('Orders to the warehouse');
-    await screenshot(page, 'endpoint-form');
+    await capture('endpoint-form');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByRole('heading', { name: f.receiver.url('/portal-a') }).waitFor();
 
@@ -65,6 +125,7 @@ describe('portal in a browser', () => {
     assert.equal(list.totalCount, 1);
     assert.deepEqual(list.items[0].webhooks, ['order.created']);
     assert.equal(list.items[0].description, 'Orders to the warehouse');
+    endpointId = list.items[0].id;
 
     f.receiver.on('/portal-a', () => ({ status: 202, body: 'queued for the warehouse' }));
     await page.getByRole('button', { name: 'Send test message' }).click();
@@ -80,15 +141,233 @@ describe('portal in a browser', () => {
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByRole('button', { name: 'Rotate', exact: true }).click();
     await page.getByText('New secret in use.').waitFor();
-    const newSecret = await secretText.innerText();
+    newSecret = await secretText.innerText();
     assert.notEqual(newSecret, oldSecret);
     assert.match(newSecret, /^whsec_/);
-    await screenshot(page, 'endpoint-detail');
+    await capture('endpoint-detail');
 
     await f.api.publish({ webhookName: 'order.created', data: { orderId: 'o-1' } }, TENANT_A);
     const [, delivered] = await f.receiver.waitForRequests('/portal-a', 2);
-    assert.doesNotThrow(() => new Webhook(newSecret).verify(delivered.body, standardHeaders(delivered)));
-    assert.throws(() => new Webhook(oldSecret).verify(delivered.body, standardHeaders(delivered)));
+    assert.ok(verifiesWithSecret(newSecret, delivered), 'the delivery verifies with the new secret');
+    assert.ok(!verifiesWithSecret(oldSecret, delivered), 'and not with the old one');
     assert.deepEqual(problems, []);
+  });
+
+  it('shows the delivery and its attempt in the message log, hostile text inert; Resend reaches the receiver', async () => {
+    f.receiver.on('/portal-a', () => ({ status: 500, headers: { 'x-receiver-note': HOSTILE }, body: `<h1>down</h1>${HOSTILE}` }));
+    const eventId = await f.api.publish({ webhookName: 'order.created', data: { note: HOSTILE } }, TENANT_A);
+    await f.receiver.waitForRequests('/portal-a', 3);
+    // Every retry spent: the delivery has failed for good.
+    await waitUntil(
+      async () => (await f.api.get(`/api/webhooks/events/${eventId}`, TENANT_A)).body.deliveries[0].state === 'failed',
+    );
+
+    await page.getByRole('link', { name: 'Message log' }).click();
+    await page.getByRole('link', { name: 'order.created' }).first().waitFor();
+    await capture('message-log');
+    await page.getByLabel('Endpoint').selectOption(endpointId);
+    await page.getByLabel('Delivery state').selectOption('succeeded');
+    await waitUntil(() => page.url().includes(`endpoint=${endpointId}`) && page.url().includes('state=succeeded'));
+    const { body: succeeded } = await f.api.get(`/api/webhooks/events?subscriptionId=${endpointId}&state=succeeded`, TENANT_A);
+    // The filtered list replaces the whole one once it has loaded.
+    const rows = () => page.getByRole('row').count();
+    await waitUntil(async () => (await rows()) === 1 + succeeded.totalCount, { message: () => 'the filtered list' });
+    assert.equal(await page.locator(`a[href$="/messages/${eventId}"]`).count(), 0, 'the failing event is filtered out');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+
+    await page.goto(`${f.api.baseUrl}/portal/messages/${eventId}`);
+    await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
+    const attempt = page.locator('details.attempt').first();
+    await attempt.locator('summary').click();
+    await attempt.getByLabel('Response body').waitFor();
+    assert.match(
+      await attempt.getByLabel('Response body').innerText(),
+      /<h1>down<\/h1><script>window.__xss = "script"<\/script><img src=x onerror=/,
+    );
+    assert.match(
+      await page.getByRole('region', { name: 'Event data' }).getByLabel('Event data').innerText(),
+      /"note": "<script>window.__xss/,
+    );
+    assert.match(await attempt.getByLabel('Response headers').innerText(), /<img src=x onerror=/);
+    assert.match(await attempt.getByLabel('Request headers').innerText(), /webhook-signature/);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss), undefined, 'nothing ran');
+    assert.equal(
+      await page.locator('main img, main script, main h1:text("down")').count(),
+      0,
+      'no element was made from outside text',
+    );
+    await capture('message-detail');
+
+    const attemptsBefore = await page.locator('details.attempt').count();
+    const before = f.receiver.requests('/portal-a').length;
+    f.receiver.on('/portal-a', () => ({ status: 200, body: 'back up' }));
+    await page.getByRole('button', { name: 'Resend' }).click();
+    const resent = (await f.receiver.waitForRequests('/portal-a', before + 1)).at(-1)!;
+    assert.match(resent.body, /window.__xss/);
+    await page
+      .getByRole('region', { name: /Delivery to/ })
+      .locator('.badge.succeeded', { hasText: 'succeeded' })
+      .waitFor();
+    assert.equal(await page.locator('details.attempt').count(), attemptsBefore + 1, 'the new attempt is listed');
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows the endpoint health, the recovery page and the event catalog', async () => {
+    await page.goto(`${f.api.baseUrl}/portal/endpoints/${endpointId}`);
+    await page.getByRole('heading', { name: 'Health' }).waitFor();
+    await page.getByRole('figure').first().locator('canvas').first().waitFor();
+    assert.equal(await page.getByRole('figure').count(), 2, 'success rate and latency');
+    await page.getByRole('button', { name: 'Last 7 days' }).click();
+    await page.getByRole('button', { name: 'Last 7 days', pressed: true }).waitFor();
+    await capture('endpoint-health');
+
+    await page.getByRole('link', { name: 'Recovery' }).click();
+    await page.getByLabel('Endpoint').selectOption(endpointId);
+    await capture('recovery');
+    const before = f.receiver.requests('/portal-a').length;
+    await page.getByLabel('Only messages that failed').uncheck();
+    await page.getByRole('button', { name: 'Replay window' }).click();
+    await page.getByRole('status').filter({ hasText: 'queued again' }).waitFor();
+    await f.receiver.waitForRequests('/portal-a', before + 1);
+
+    await page.getByRole('link', { name: 'Event catalog' }).click();
+    await page.getByText('A customer placed an order.').waitFor();
+    await capture('event-catalog');
+    assert.deepEqual(problems, []);
+  });
+
+  it('a session for tenant A cannot reach tenant B: not in the UI, not by editing the URL, not by calls from the page', async () => {
+    const b = await f.api.subscribe({ webhookUri: f.receiver.url('/portal-b'), webhooks: ['order.created'] }, TENANT_B);
+    const bEvent = await f.api.publish({ webhookName: 'order.created', data: { of: 'tenant b' } }, TENANT_B);
+    await openPortal({ tenantId: TENANT_A });
+    await page.getByRole('link', { name: f.receiver.url('/portal-a') }).waitFor();
+    assert.equal(await page.getByText('/portal-b').count(), 0);
+
+    await page.goto(`${f.api.baseUrl}/portal/endpoints/${b.id}`);
+    await page.getByRole('alert').filter({ hasText: 'Not found.' }).waitFor();
+    await page.goto(`${f.api.baseUrl}/portal/messages/${bEvent}`);
+    await page.getByRole('alert').filter({ hasText: 'Not found.' }).waitFor();
+
+    const answers = await page.evaluate(
+      async ({ subscriptionId, tenant }) => {
+        const call = (path: string, init: RequestInit = {}) =>
+          fetch(`/api/webhooks${path}`, { ...init, headers: { 'x-hookline-portal': '1', ...init.headers } }).then(
+            (r) => r.status,
+          );
+        return {
+          get: await call(`/subscriptions/${subscriptionId}`),
+          delete: await call(`/subscriptions/${subscriptionId}`, { method: 'DELETE' }),
+          actAsB: await call('/subscriptions', { headers: { __tenant: tenant } }),
+          openB: await call('/portal-sessions', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ tenantId: tenant }),
+          }),
+          hostTenants: await call('/tenants'),
+        };
+      },
+      { subscriptionId: b.id, tenant: TENANT_B },
+    );
+    assert.deepEqual(answers, { get: 404, delete: 404, actAsB: 403, openB: 403, hostTenants: 403 });
+    assert.equal((await f.api.get(`/api/webhooks/subscriptions/${b.id}`, TENANT_B)).status, 200, "B's endpoint is intact");
+  });
+
+  it('refuses a reused link and an expired one, and shows no data', async () => {
+    const url = await portalUrl(f.api, { tenantId: TENANT_A });
+    const expiring = await f.api.post('/api/webhooks/portal-sessions', { tenantId: TENANT_A, expiresInSeconds: 5 });
+    await freshPage();
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+
+    await freshPage();
+    await page.goto(url);
+    await page.getByRole('alert').filter({ hasText: 'already used or expired' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Endpoints' }).count(), 0);
+    await capture('link-refused');
+
+    await waitUntil(() => Date.now() > Date.parse(expiring.body.expiresAt) + 500, { timeoutMs: 10_000 });
+    await freshPage();
+    await page.goto(expiring.body.url);
+    await page.getByRole('alert').filter({ hasText: 'already used or expired' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Endpoints' }).count(), 0);
+  });
+
+  it('a read-only session shows no way to change anything', async () => {
+    await openPortal({
+      tenantId: TENANT_A,
+      permissions: ['Webhooks.Subscriptions', 'Webhooks.SendAttempts', 'Webhooks.Definitions'],
+    });
+    await page.getByRole('link', { name: f.receiver.url('/portal-a') }).click();
+    await page.getByRole('heading', { name: 'Health' }).waitFor();
+    for (const name of ['Edit', 'Disable', 'Delete', 'Rotate secret', 'Send test message', 'Add endpoint']) {
+      assert.equal(await page.getByRole('button', { name }).or(page.getByRole('link', { name })).count(), 0, name);
+    }
+  });
+
+  it('embeds in an iframe on an allowed origin, with its session cookie', async () => {
+    await freshPage();
+    embedder.show(await portalUrl(f.api, { tenantId: TENANT_A }));
+    await page.goto(embedder.origin);
+    const frame = page.frameLocator('iframe');
+    await frame.getByRole('link', { name: f.receiver.url('/portal-a') }).waitFor();
+    await screenshot(page, 'embedded');
+
+    // The same page on another origin (localhost is another site than 127.0.0.1): the browser refuses the frame.
+    embedder.show(await portalUrl(f.api, { tenantId: TENANT_A }));
+    const blocked = page.waitForEvent('console', (m) => /frame-ancestors/.test(m.text()));
+    await page.goto(embedder.origin.replace('127.0.0.1', 'localhost'));
+    await blocked;
+    assert.equal(await page.frameLocator('iframe').getByRole('heading', { name: 'Endpoints' }).count(), 0);
+  });
+
+  it('the host signs in with the admin key, switches tenants, and sees tenants, API keys and the queue', async () => {
+    await freshPage();
+    await page.goto(`${f.api.baseUrl}/portal/`);
+    await page.getByRole('heading', { name: 'Webhooks console' }).waitFor();
+    await capture('sign-in');
+    await page.getByLabel('Admin key or API key').fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Admin key or API key').fill(TEST_ADMIN_API_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.getByRole('cell', { name: TENANT_A, exact: true }).waitFor();
+    await capture('tenants');
+    await page.getByRole('button', { name: `Open ${TENANT_A}` }).click();
+    await page.getByRole('link', { name: f.receiver.url('/portal-a') }).waitFor();
+    assert.equal(await page.getByLabel('Tenant').inputValue(), TENANT_A);
+    await page.getByLabel('Tenant').fill(TENANT_B);
+    await page.getByRole('button', { name: 'Switch' }).click();
+    await page.getByRole('link', { name: f.receiver.url('/portal-b') }).waitFor();
+    assert.equal(await page.getByText('/portal-a').count(), 0);
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('billing-service');
+    await page.getByRole('checkbox', { name: 'Webhooks.Publish' }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Copy the new key now').waitFor();
+    const key = await page.locator('.notice code.secret').innerText();
+    assert.equal(
+      (await f.api.as(key).publish({ webhookName: 'order.paid', data: {} })).length,
+      36,
+      `the key works for ${TENANT_B}`,
+    );
+    await capture('api-keys');
+
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.getByRole('term').filter({ hasText: 'waiting' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Open the queue dashboard' }).getAttribute('href'), '/admin/queues');
+    await capture('queue');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Webhooks console' }).waitFor();
+    assert.deepEqual(problems, []);
+  });
+
+  it('has no serious or critical accessibility violations on any page (axe-core)', () => {
+    assert.ok(scanned.size >= 12, `only ${scanned.size} pages scanned`);
+    const found = [...scanned].filter(([, v]) => v.length).map(([name, v]) => `${name}: ${v.join('; ')}`);
+    assert.deepEqual(found, []);
   });
 });

@@ -29,12 +29,14 @@ export interface RequestOptions {
   query?: Query;
   /** A bearer credential instead of the cookie (signing in only). */
   bearer?: string;
+  /** The host's own routes (tenants, queue): never on behalf of the tenant switched to. */
+  asHost?: boolean;
 }
 
 export async function api<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { 'x-hookline-portal': '1', accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (actingTenant !== null && !options.bearer) headers.__tenant = actingTenant;
+  if (actingTenant !== null && !options.bearer && !options.asHost) headers.__tenant = actingTenant;
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   let response: Response;
   try {

@@ -7,7 +7,7 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'paused', 'completed']
 /** The delivery queue's depth by Bull state, with the way to the queue dashboard. */
 export function Queue() {
   const queue = useLoad(
-    () => api<{ jobCounts: Record<string, number> | null; dashboardPath: string | null }>('GET', '/queue'),
+    () => api<{ jobCounts: Record<string, number> | null; dashboardPath: string | null }>('GET', '/queue', { asHost: true }),
     [],
   );
   const q = queue.data;

@@ -16,7 +16,7 @@ export function Recovery() {
   const endpoint = params.get('endpoint') ?? '';
   const endpoints = useLoad(() => api<Paged<Subscription>>('GET', '/subscriptions', { query: { maxResultCount: 1000 } }), []);
   const [since, setSince] = useState(() => toLocalInput(new Date(Date.now() - DAY_MS)));
-  const [until, setUntil] = useState(() => toLocalInput(new Date()));
+  const [until, setUntil] = useState('');
   const [onlyFailed, setOnlyFailed] = useState(true);
   const [queued, setQueued] = useState<string | null>(null);
   const replay = useAction(async (body: { since: string; until?: string; onlyFailed: boolean }, what: string) => {
@@ -30,7 +30,7 @@ export function Recovery() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void replay.run(
-      { since: new Date(since).toISOString(), until: new Date(until).toISOString(), onlyFailed },
+      { since: new Date(since).toISOString(), until: until ? new Date(until).toISOString() : undefined, onlyFailed },
       onlyFailed ? 'failed messages in the window' : 'messages in the window',
     );
   };
@@ -101,8 +101,8 @@ export function Recovery() {
             <p className="muted">Send again the messages of events created in this window, in their original order.</p>
             <label htmlFor="replay-since">From</label>
             <input id="replay-since" type="datetime-local" required value={since} onChange={(e) => setSince(e.target.value)} />
-            <label htmlFor="replay-until">To</label>
-            <input id="replay-until" type="datetime-local" required value={until} onChange={(e) => setUntil(e.target.value)} />
+            <label htmlFor="replay-until">To (empty: now)</label>
+            <input id="replay-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
             <label className="check">
               <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.target.checked)} />
               Only messages that failed
