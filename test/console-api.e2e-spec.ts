@@ -5,7 +5,7 @@ import { waitUntil } from './support/wait';
 
 const SUBSCRIPTIONS = '/api/webhooks/subscriptions';
 
-/** The routes the console added for its pages: an endpoint's timeline, the host's tenants, the queue's depth. */
+/** The routes the console added for its pages: an endpoint's timeline, the host's tenants, the scheduler's figures. */
 describe('console API', () => {
   const t = hooklineFixture({ WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '1' });
 
@@ -85,12 +85,15 @@ describe('console API', () => {
     assert.equal((await t.api.get('/api/webhooks/tenants', 'tenant-1')).status, 403, 'the host only');
   });
 
-  it("the queue's depth by Bull state, and the dashboard's path", async () => {
+  it("the scheduler's figures, and the dashboard's path", async () => {
     const { status, body } = await t.api.get('/api/webhooks/queue');
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.dashboardPath, '/admin/queues');
-    for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed']) {
-      assert.equal(typeof body.jobCounts[state], 'number', state);
+    for (const figure of ['waiting', 'inFlight', 'retriesScheduled']) {
+      assert.equal(typeof body.scheduler[figure], 'number', figure);
+    }
+    for (const state of ['breakerOpen', 'breakerHalfOpen', 'paused', 'atCapacity']) {
+      assert.equal(typeof body.scheduler.endpoints[state], 'number', state);
     }
     assert.equal((await t.api.get('/api/webhooks/queue', 'tenant-1')).status, 403);
   });

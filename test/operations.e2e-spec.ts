@@ -59,9 +59,15 @@ describe('operations', () => {
     assert.equal(delta(before, after, 'hookline_cqrs_unhandled_errors_total', { event: 'WebhooksEvent' }), 1);
     assert.equal(receiver.requests('/flaky').length, 6, 'the metrics agree with what the receiver saw');
 
-    // Gauges read on scrape: Bull's job states, and the active subscriptions (cached for a few seconds).
-    const queueStates = after.samples.filter((s) => s.name === 'hookline_queue_jobs').map((s) => s.labels.state);
-    assert.deepEqual(queueStates.sort(), ['active', 'delayed', 'failed', 'waiting']);
+    // Gauges read on scrape: the scheduler's deliveries and held-back endpoints by state, and the active
+    // subscriptions (cached for a few seconds).
+    const states = (name: string) =>
+      after.samples
+        .filter((s) => s.name === name)
+        .map((s) => s.labels.state)
+        .sort();
+    assert.deepEqual(states('hookline_dispatch_deliveries'), ['in_flight', 'retry_scheduled', 'waiting']);
+    assert.deepEqual(states('hookline_dispatch_endpoints'), ['at_capacity', 'breaker_half_open', 'breaker_open', 'paused']);
     await waitUntil(async () => (await scrapeMetrics(api.baseUrl)).value('hookline_subscriptions_active') === 2, {
       message: () => 'expected 2 active subscriptions (the 410 one was deactivated)',
     });

@@ -49,7 +49,7 @@ describe('graceful shutdown', () => {
       receiver.on('/burst', () => ({ status: 200, delayMs: 300 }));
       await api.api.subscribe({ webhookUri: receiver.url('/burst'), webhooks: ['order.created'] }, 't');
       for (let i = 0; i < 30; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
-      // A short job lock: the job a finishing worker fetched but never started is soon taken over.
+      // A short lease: a delivery a finishing worker claimed but could not finish is soon handed out again.
       const settings = {
         ROLE: 'worker',
         WEBHOOKS_WORKER_CONCURRENCY: '4',
@@ -62,13 +62,13 @@ describe('graceful shutdown', () => {
       await receiver.waitForRequests('/burst', 4);
       const exit = await first.stop('SIGTERM');
       assert.deepEqual(exit, { code: 0, signal: null }, first.log);
-      assert.match(first.log, /every job in flight finished/);
+      assert.match(first.log, /every send in flight finished/);
 
       // Every request that went out before the exit was answered and recorded: none was cut off.
       const sentByFirst = new Set(webhookIds(receiver, '/burst'));
       const settled = await env.query<{ id: string }>(`SELECT id FROM webhook_deliveries WHERE state = 'succeeded'`);
       assert.deepEqual(new Set(settled.map((d) => d.id)), sentByFirst);
-      assert.ok((await deliveryStates(env)).pending > 0, 'the burst was stopped part-way: no new jobs were taken');
+      assert.ok((await deliveryStates(env)).pending > 0, 'the burst was stopped part-way: nothing new was claimed');
 
       apps.push(await startHookline(env, settings));
       await waitUntil(async () => (await deliveryStates(env)).succeeded === 30, { timeoutMs: 30_000 });

@@ -43,6 +43,9 @@ export class TestReceiver {
   /** Every connection accepted, in order. */
   readonly connections: ReceiverConnection[] = [];
   private readonly connectionBySocket = new WeakMap<Socket, ReceiverConnection>();
+  /** Requests received and not yet answered, and the most there ever were, by path. */
+  private readonly open = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<TestReceiver> {
@@ -83,6 +86,16 @@ export class TestReceiver {
     return path === undefined ? [...this.received] : this.received.filter((r) => r.path === path);
   }
 
+  /** Requests on `path` received and not answered yet (or whose client went away). */
+  openRequests(path: string): number {
+    return this.open.get(path) ?? 0;
+  }
+
+  /** The most requests on `path` that were ever open at once. */
+  peakConcurrency(path: string): number {
+    return this.peaks.get(path) ?? 0;
+  }
+
   async waitForRequests(path: string, count: number, timeoutMs = 15_000): Promise<ReceivedRequest[]> {
     await waitUntil(() => this.requests(path).length >= count, {
       timeoutMs,
@@ -110,10 +123,21 @@ export class TestReceiver {
       };
       const n = this.requests(request.path).length;
       this.received.push(request);
+      const path = request.path;
+      this.open.set(path, this.openRequests(path) + 1);
+      this.peaks.set(path, Math.max(this.peakConcurrency(path), this.openRequests(path)));
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        this.open.set(path, this.openRequests(path) - 1);
+      };
+      res.on('close', close);
       const responder: Responder = this.responders.get(request.path) ?? (() => ({ status: 200 }));
       const answer = responder(request, n);
       const send = () => {
         if (res.destroyed) return;
+        close();
         res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
         if (answer.unended) res.write(answer.body ?? '');
         else res.end(answer.body ?? `answered ${answer.status}`);

@@ -9,26 +9,22 @@ import { WebhooksEventHandler } from './publishing/webhooks-event.handler';
 import { DefaultWebhookSender } from './sending/default-webhook-sender';
 import { UndiciWebhookSender } from './sending/undici-webhook-sender';
 import { DeliverySweeper } from './sending/delivery-sweeper';
-import { RetryDeliveryLater, WEBHOOKS_QUEUE, WebhookDeliveryQueue } from './sending/webhook-delivery-queue';
+import { DeliveryDispatch } from './domain/delivery-dispatch';
+import { RedisDeliveryDispatch, WEBHOOKS_QUEUE } from './sending/redis-delivery-dispatch';
 import { WebhookDeliveryService } from './sending/webhook-delivery.service';
 import { WebhookRedeliveryService } from './sending/webhook-redelivery.service';
 import { WebhookSender } from './sending/webhook-sender';
-import { WebhookSenderJob } from './sending/webhook-sender.job';
 import { WEBHOOKS_WORKER_ENABLED, WebhookWorker } from './sending/webhook-worker';
 
 export interface WebhooksModuleOptions {
-  /** Consume the queue and run the sweeper in this process (the worker role). */
+  /** Send deliveries, move due retries and run the sweeper in this process (the worker role). */
   worker: boolean;
   /** Replaceable transport; by default the HTTP client `httpClient` names in the options. */
   sender?: Type<WebhookSender>;
 }
 
-/** Bull's safety cap; the real attempt limit is decided from PostgreSQL by WebhookDeliveryService. */
-const MAX_JOB_RUNS = 1000;
-const INFRASTRUCTURE_RETRY_MAX_MS = 60_000;
-
 /**
- * Publishing, the CQRS handler, the Bull sender job and the sweeper (ABP's AbpWebhooksModule). Needs
+ * Publishing, the CQRS handler, the scheduler (Bull/Redis) with its worker, and the sweeper (ABP's AbpWebhooksModule). Needs
  * WebhooksCoreModule and a provider for each store port (WebhooksManagementModule supplies PostgreSQL ones).
  * Bull's connection comes from the host's BullModule.forRoot.
  */
@@ -37,37 +33,9 @@ export class WebhooksModule {
   static forRoot(options: WebhooksModuleOptions): DynamicModule {
     return {
       module: WebhooksModule,
-      // Global like the store module it depends on: the management HTTP API uses the publisher and queue.
+      // Global like the store module it depends on: the management HTTP API uses the publisher and scheduler.
       global: true,
-      imports: [
-        CqrsModule,
-        DiscoveryModule,
-        BullModule.registerQueueAsync({
-          name: WEBHOOKS_QUEUE,
-          inject: [WEBHOOKS_OPTIONS],
-          useFactory: (webhooks: WebhooksOptions) => ({
-            settings: {
-              lockDuration: webhooks.jobLockDurationMs,
-              stalledInterval: webhooks.jobLockDurationMs,
-              backoffStrategies: {
-                // A receiver's failure carries its computed delay; an infrastructure error (say PostgreSQL
-                // away) is retried on a short exponential schedule and counts as no attempt.
-                webhook: (runs: number, err: Error) =>
-                  err instanceof RetryDeliveryLater
-                    ? err.delayMs
-                    : Math.min(INFRASTRUCTURE_RETRY_MAX_MS, webhooks.retryBaseDelayMs, 1000 * 2 ** runs),
-              },
-            },
-            defaultJobOptions: {
-              attempts: MAX_JOB_RUNS,
-              backoff: { type: 'webhook' },
-              removeOnComplete: true,
-              removeOnFail: true,
-              stackTraceLimit: 1,
-            },
-          }),
-        }),
-      ],
+      imports: [CqrsModule, DiscoveryModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE })],
       providers: [
         { provide: WEBHOOKS_WORKER_ENABLED, useValue: options.worker },
         options.sender
@@ -81,16 +49,15 @@ export class WebhooksModule {
         WebhookObservers,
         WebhookPublisher,
         WebhooksEventHandler,
-        WebhookDeliveryQueue,
+        { provide: DeliveryDispatch, useClass: RedisDeliveryDispatch },
         WebhookDeliveryService,
         WebhookRedeliveryService,
-        WebhookSenderJob,
         DeliverySweeper,
         WebhookWorker,
       ],
       exports: [
         WebhookPublisher,
-        WebhookDeliveryQueue,
+        DeliveryDispatch,
         DeliverySweeper,
         WebhookDeliveryService,
         WebhookRedeliveryService,

@@ -2,12 +2,17 @@ import { api } from '../api';
 import { ErrorNotice, Loading, PageHeader } from '../components/ui';
 import { useLoad } from '../hooks';
 
-const STATES = ['waiting', 'active', 'delayed', 'failed', 'paused', 'completed'];
+interface SchedulerCounts {
+  waiting: number;
+  inFlight: number;
+  retriesScheduled: number;
+  endpoints: { breakerOpen: number; breakerHalfOpen: number; paused: number; atCapacity: number };
+}
 
-/** The delivery queue's depth by Bull state, with the way to the queue dashboard. */
+/** The delivery scheduler's figures: deliveries by state, endpoints held back by reason; and the queue dashboard. */
 export function Queue() {
   const queue = useLoad(
-    () => api<{ jobCounts: Record<string, number> | null; dashboardPath: string | null }>('GET', '/queue', { asHost: true }),
+    () => api<{ scheduler: SchedulerCounts | null; dashboardPath: string | null }>('GET', '/queue', { asHost: true }),
     [],
   );
   const q = queue.data;
@@ -15,7 +20,7 @@ export function Queue() {
     <>
       <PageHeader
         title="Queue"
-        subtitle="Delivery jobs waiting in Redis. PostgreSQL holds every delivery; the queue only says when to send."
+        subtitle="Deliveries the scheduler holds in Redis. PostgreSQL holds every delivery; the scheduler only says what to send next."
         actions={
           <button type="button" onClick={queue.reload}>
             Refresh
@@ -27,16 +32,24 @@ export function Queue() {
         queue.loading && <Loading />
       ) : (
         <>
-          {q.jobCounts === null ? (
+          {q.scheduler === null ? (
             <p className="notice error" role="alert">
               Redis did not answer: deliveries stay pending in PostgreSQL and are queued again once it is back.
             </p>
           ) : (
             <dl className="figures">
-              {STATES.map((s) => (
-                <div key={s}>
-                  <dt>{s}</dt>
-                  <dd>{q.jobCounts![s] ?? 0}</dd>
+              {[
+                ['waiting', q.scheduler.waiting],
+                ['in flight', q.scheduler.inFlight],
+                ['retries scheduled', q.scheduler.retriesScheduled],
+                ['endpoints with an open breaker', q.scheduler.endpoints.breakerOpen],
+                ['endpoints probing (half-open)', q.scheduler.endpoints.breakerHalfOpen],
+                ['endpoints paused (Retry-After)', q.scheduler.endpoints.paused],
+                ['endpoints at their concurrency', q.scheduler.endpoints.atCapacity],
+              ].map(([label, value]) => (
+                <div key={label}>
+                  <dt>{label}</dt>
+                  <dd>{value}</dd>
                 </div>
               ))}
             </dl>

@@ -27,8 +27,14 @@ export class HooklineEnvironment {
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hookline';
   @Transform(toInt) @Min(1) @Max(500) @IsInt() DATABASE_POOL_SIZE = 20;
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' }) REDIS_URL = 'redis://127.0.0.1:6379';
-  /** Prefix of every Redis key, so several installations can share one Redis. */
-  @Matches(/^[A-Za-z0-9_:.-]+$/) QUEUE_PREFIX = 'hookline';
+  /**
+   * Prefix of every Redis key, so several installations can share one Redis. On a Redis Cluster, wrap it (or a
+   * part of it) in braces, e.g. `{hookline}`: the hash tag keeps every key of the queue in one slot.
+   */
+  @Matches(/^(?:[A-Za-z0-9_:.-]*\{[A-Za-z0-9_:.-]+\}[A-Za-z0-9_:.-]*|[A-Za-z0-9_:.-]+)$/, {
+    message: 'must be letters, digits, "_", ":", "." or "-", with at most one {hash tag}',
+  })
+  QUEUE_PREFIX = 'hookline';
   /** YAML or JSON file of webhook definitions; empty for none. */
   @IsString() WEBHOOKS_DEFINITIONS_FILE = 'config/webhooks.definitions.yaml';
   /** How often each process looks for changes to stored definitions made by other processes. */
@@ -52,11 +58,24 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
-  /** Most fresh deliveries one queue job carries (1: a job per delivery). */
-  @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_DELIVERIES_PER_JOB = DEFAULT_WEBHOOKS_OPTIONS.deliveriesPerJob;
+  /** Share (percent) of a worker's sends kept for retries; first attempts have the rest. */
+  @Transform(toInt) @Min(1) @Max(90) @IsInt() WEBHOOKS_RETRY_SHARE_PERCENT = DEFAULT_WEBHOOKS_OPTIONS.retrySharePercent;
+  /** Sends in flight at once to one endpoint, all workers together, unless its subscription sets its own. */
+  @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_ENDPOINT_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.endpointConcurrency;
+  /** An endpoint's breaker opens when this percentage of its recent attempts failed... */
+  @Transform(toInt) @Min(1) @Max(100) @IsInt() WEBHOOKS_BREAKER_FAILURE_PERCENT =
+    DEFAULT_WEBHOOKS_OPTIONS.breakerFailureRate * 100;
+  /** ...out of at least this many... */
+  @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_BREAKER_MIN_ATTEMPTS = DEFAULT_WEBHOOKS_OPTIONS.breakerMinAttempts;
+  /** ...within this window. */
+  @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_BREAKER_WINDOW_MS = DEFAULT_WEBHOOKS_OPTIONS.breakerWindowMs;
+  /** It also opens after this many timeouts in a row (0: never on that count). */
+  @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_BREAKER_TIMEOUTS_IN_ROW = DEFAULT_WEBHOOKS_OPTIONS.breakerTimeoutsInRow;
+  /** How long it stays open before one probe is sent. */
+  @Transform(toInt) @Min(100) @IsInt() WEBHOOKS_BREAKER_COOLDOWN_MS = DEFAULT_WEBHOOKS_OPTIONS.breakerCooldownMs;
   @Transform(toInt) @Min(100) @IsInt() WEBHOOKS_SWEEP_INTERVAL_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepIntervalMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_SWEEP_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.sweepGraceMs;
-  /** A dead worker's in-flight deliveries are taken over by another worker after about this long. */
+  /** A dead worker's leases expire (its deliveries are sent again, its endpoints get their places back) after about this long. */
   @Transform(toInt) @Min(1000) @IsInt() WEBHOOKS_JOB_LOCK_MS = DEFAULT_WEBHOOKS_OPTIONS.jobLockDurationMs;
   /** On SIGTERM, how long a worker lets the deliveries in flight finish before it closes its connections. */
   @Transform(toInt) @Min(0) @Max(600_000) @IsInt() WEBHOOKS_SHUTDOWN_GRACE_MS = DEFAULT_WEBHOOKS_OPTIONS.shutdownGraceMs;
@@ -184,7 +203,13 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
       retryAfterMaxMs: e.WEBHOOKS_RETRY_AFTER_MAX_MS,
       workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
-      deliveriesPerJob: e.WEBHOOKS_DELIVERIES_PER_JOB,
+      retrySharePercent: e.WEBHOOKS_RETRY_SHARE_PERCENT,
+      endpointConcurrency: e.WEBHOOKS_ENDPOINT_CONCURRENCY,
+      breakerFailureRate: e.WEBHOOKS_BREAKER_FAILURE_PERCENT / 100,
+      breakerMinAttempts: e.WEBHOOKS_BREAKER_MIN_ATTEMPTS,
+      breakerWindowMs: e.WEBHOOKS_BREAKER_WINDOW_MS,
+      breakerTimeoutsInRow: e.WEBHOOKS_BREAKER_TIMEOUTS_IN_ROW,
+      breakerCooldownMs: e.WEBHOOKS_BREAKER_COOLDOWN_MS,
       sweepIntervalMs: e.WEBHOOKS_SWEEP_INTERVAL_MS,
       sweepGraceMs: e.WEBHOOKS_SWEEP_GRACE_MS,
       jobLockDurationMs: e.WEBHOOKS_JOB_LOCK_MS,

@@ -8,13 +8,14 @@ import {
   EventPublishedObservation,
   IWebhookObserver,
   SubscriptionDeactivatedObservation,
-  WebhookDeliveryQueue,
+  DeliveryDispatch,
+  DispatchCounts,
   WebhookObserver,
   WebhookSubscriptionStore,
 } from '@hookline/webhooks';
 
-/** Bull job states exported as a gauge, read from Redis on each scrape. */
-const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** The scheduler's figures are read once for the gauges of one scrape. */
+const DISPATCH_COUNTS_CACHE_MS = 500;
 /** The active-subscription count is one SQL query, so scrapes closer together than this share it. */
 const ACTIVE_SUBSCRIPTIONS_CACHE_MS = 5_000;
 /** A scrape must not hang on a dependency that is away: a gauge that cannot be read is left out. */
@@ -32,6 +33,7 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
   readonly registry = new Registry();
   private unhandled?: Subscription;
   private activeSubscriptions?: { value: number; readAt: number };
+  private lastDispatchCounts?: { value: Promise<DispatchCounts | null>; readAt: number };
 
   private readonly eventsPublished = new Counter({
     name: 'hookline_webhook_events_published_total',
@@ -83,21 +85,39 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
   });
 
   constructor(
-    private readonly queue: WebhookDeliveryQueue,
+    private readonly dispatch: DeliveryDispatch,
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly unhandledExceptions: UnhandledExceptionBus,
   ) {
     collectDefaultMetrics({ register: this.registry });
     const metrics = this;
     new Gauge({
-      name: 'hookline_queue_jobs',
-      help: 'Jobs of the delivery queue by Bull state, read from Redis on each scrape.',
+      name: 'hookline_dispatch_deliveries',
+      help: 'Deliveries the scheduler holds, all endpoints together, by state: waiting (due; held back by a cap, rate limit, pause or open breaker, or waiting their turn), in_flight, retry_scheduled.',
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const counts = await metrics.queueJobCounts();
+        const counts = await metrics.dispatchCounts();
         this.reset();
-        if (counts) for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        if (!counts) return;
+        this.set({ state: 'waiting' }, counts.waiting);
+        this.set({ state: 'in_flight' }, counts.inFlight);
+        this.set({ state: 'retry_scheduled' }, counts.retriesScheduled);
+      },
+    });
+    new Gauge({
+      name: 'hookline_dispatch_endpoints',
+      help: 'Endpoints (subscriptions) the scheduler holds back, by state: breaker_open, breaker_half_open, paused (Retry-After), at_capacity.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await metrics.dispatchCounts();
+        this.reset();
+        if (!counts) return;
+        this.set({ state: 'breaker_open' }, counts.endpoints.breakerOpen);
+        this.set({ state: 'breaker_half_open' }, counts.endpoints.breakerHalfOpen);
+        this.set({ state: 'paused' }, counts.endpoints.paused);
+        this.set({ state: 'at_capacity' }, counts.endpoints.atCapacity);
       },
     });
     new Gauge({
@@ -143,11 +163,13 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
     this.deactivations.inc({ reason: reasonKind });
   }
 
-  /** Jobs of the delivery queue by Bull state; null when Redis does not answer in time. */
-  async queueJobCounts(): Promise<Record<string, number> | null> {
-    const queue = this.queue.queue;
-    if (queue.client.status !== 'ready') return null;
-    return this.withTimeout(queue.getJobCounts() as Promise<unknown> as Promise<Record<string, number>>, 'queue job counts');
+  /** The scheduler's figures (read once for all gauges of a scrape); null when Redis does not answer in time. */
+  dispatchCounts(): Promise<DispatchCounts | null> {
+    const cached = this.lastDispatchCounts;
+    if (cached && Date.now() - cached.readAt < DISPATCH_COUNTS_CACHE_MS) return cached.value;
+    const value = this.withTimeout(this.dispatch.counts(), 'the scheduler figures');
+    this.lastDispatchCounts = { value, readAt: Date.now() };
+    return value;
   }
 
   private async activeSubscriptionCount(): Promise<number | null> {

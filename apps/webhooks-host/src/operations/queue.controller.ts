@@ -5,7 +5,7 @@ import { HooklineMetrics } from './hookline-metrics';
 
 export const QUEUE_DASHBOARD_PATH = Symbol('QUEUE_DASHBOARD_PATH');
 
-/** The delivery queue's depth, for the admin console (the host only). */
+/** The delivery scheduler's figures, for the admin console (the host only). */
 @ApiTags('Operations')
 @Controller('api/webhooks/queue')
 @WebhooksApi()
@@ -15,11 +15,14 @@ export class QueueController {
     @Inject(QUEUE_DASHBOARD_PATH) private readonly dashboardPath: string | null,
   ) {}
 
-  /** Jobs by Bull state (null when Redis does not answer), and where the queue dashboard is (null: not served). */
+  /**
+   * Deliveries by state and held-back endpoints by reason (null when Redis does not answer), and where the queue
+   * dashboard is (null: not served).
+   */
   @Get()
   @HostOnly()
   @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
   async depth() {
-    return { jobCounts: await this.metrics.queueJobCounts(), dashboardPath: this.dashboardPath };
+    return { scheduler: await this.metrics.dispatchCounts(), dashboardPath: this.dashboardPath };
   }
 }

@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { IReadinessCheck, ReadinessCheck } from '@hookline/webhooks-core';
-import { WebhookDeliveryQueue } from '@hookline/webhooks';
+import { DeliveryDispatch } from '@hookline/webhooks';
 
 /** PostgreSQL answers a trivial query. */
 @Injectable()
@@ -18,19 +18,16 @@ export class PostgresReadinessCheck implements IReadinessCheck {
   }
 }
 
-/** The queue's Redis connection is up and answers PING. */
+/** The scheduler (Redis) answers. */
 @Injectable()
 @ReadinessCheck()
 export class RedisReadinessCheck implements IReadinessCheck {
   readonly name = 'redis';
 
-  constructor(private readonly queue: WebhookDeliveryQueue) {}
+  constructor(private readonly dispatch: DeliveryDispatch) {}
 
   async check(): Promise<void> {
-    const client = this.queue.queue.client;
-    // While reconnecting, ioredis would hold a PING until Redis is back: report the state instead.
-    if (client.status !== 'ready') throw new Error(`connection is ${client.status}`);
-    await client.ping();
+    if (!(await this.dispatch.ping())) throw new Error('the delivery scheduler does not answer');
   }
 }
 

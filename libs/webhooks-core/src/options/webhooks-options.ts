@@ -15,25 +15,38 @@ export interface WebhooksOptions {
   retryMaxDelayMs: number;
   /** A receiver's Retry-After is honoured up to this bound. */
   retryAfterMaxMs: number;
-  /** Deliveries in flight at once in one worker process. */
-  workerConcurrency: number;
   /**
-   * Most fresh deliveries one queue job carries. Deliveries published together share jobs, so a worker pays
-   * Redis and PostgreSQL round trips per job rather than per delivery; 1 gives every delivery its own job.
+   * Sends in flight at once in one worker process. A send mostly waits on its socket, so this is sized for I/O;
+   * each endpoint still gets at most its own concurrency of them.
    */
-  deliveriesPerJob: number;
-  /** How often the sweeper looks for pending deliveries that lost their queue job. */
+  workerConcurrency: number;
+  /** The share (percent) of a worker's sends kept for retries; first attempts have the rest to themselves. */
+  retrySharePercent: number;
+  /** Sends in flight at once to one endpoint (subscription), all workers together, unless it sets its own. */
+  endpointConcurrency: number;
+  /** An endpoint's breaker opens when at least this share (0-1) of its recent attempts failed... */
+  breakerFailureRate: number;
+  /** ...out of at least this many attempts... */
+  breakerMinAttempts: number;
+  /** ...within this sliding window. */
+  breakerWindowMs: number;
+  /** It also opens after this many timeouts in a row (0: never on that count). */
+  breakerTimeoutsInRow: number;
+  /** It stays open this long; then one probe goes, whose answer closes or reopens it. */
+  breakerCooldownMs: number;
+  /** How often the sweeper looks for pending deliveries the scheduler lost. */
   sweepIntervalMs: number;
-  /** A pending delivery is only re-enqueued once it is this much past due (its job normally runs first). */
+  /** A pending delivery is only handed over again once it is this much past due (it is normally sent first). */
   sweepGraceMs: number;
   /**
-   * How long a worker's lock on a running job lasts without renewal (renewed at half that while it runs).
-   * When a worker dies mid-delivery, another worker takes the job over about this long after.
+   * How long a worker's lease on a delivery it sends lasts without renewal (renewed at a third of that while it
+   * runs). When a worker dies mid-send, its endpoints get their places back and its deliveries are handed out
+   * again about this long after.
    */
   jobLockDurationMs: number;
   /**
-   * On shutdown a worker stops taking jobs and waits this long for the deliveries in flight. One still
-   * running then is cut off and run again later (its job lock expires), so it is never lost.
+   * On shutdown a worker stops claiming and waits this long for the deliveries in flight. One still running then
+   * is cut off and sent again later (its lease expires), so it is never lost.
    */
   shutdownGraceMs: number;
   /**
@@ -64,8 +77,14 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   retryBaseDelayMs: 30_000,
   retryMaxDelayMs: 6 * 60 * 60 * 1000,
   retryAfterMaxMs: 60 * 60 * 1000,
-  workerConcurrency: 50,
-  deliveriesPerJob: 50,
+  workerConcurrency: 200,
+  retrySharePercent: 20,
+  endpointConcurrency: 10,
+  breakerFailureRate: 0.5,
+  breakerMinAttempts: 20,
+  breakerWindowMs: 60_000,
+  breakerTimeoutsInRow: 5,
+  breakerCooldownMs: 30_000,
   sweepIntervalMs: 30_000,
   sweepGraceMs: 60_000,
   jobLockDurationMs: 30_000,

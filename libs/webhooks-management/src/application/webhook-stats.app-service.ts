@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { WebhookSubscription } from '@hookline/webhooks';
 import { Reachability, checkReachability } from './endpoint-reachability';
-import { MANUAL_DEACTIVATION_REASON, WebhookSubscriptionAppService } from './webhook-subscription.app-service';
+import { EndpointHealth, MANUAL_DEACTIVATION_REASON, WebhookSubscriptionAppService } from './webhook-subscription.app-service';
 import { LastFailedAttempt, WebhookStats, WebhookStatsBucket, WebhookStatsStore } from './webhook-stats.store';
 
 /** The reachability check gives up after this long (or the subscription's timeout, when shorter). */
@@ -45,6 +45,8 @@ export interface WebhookSubscriptionDiagnosis {
     hours: number;
   };
   lastFailedAttempt: LastFailedAttempt | null;
+  /** How the scheduler serves it now (null when the scheduler did not answer). */
+  health: EndpointHealth | null;
   recommendations: string[];
 }
 
@@ -93,13 +95,14 @@ export class WebhookStatsAppService {
   async diagnose(tenantId: string | null, id: string): Promise<WebhookSubscriptionDiagnosis> {
     const s = await this.subscriptions.get(tenantId, id);
     const timeoutSeconds = s.timeoutDuration ?? this.options.timeoutDuration;
-    const [reachability, stats, lastFailedAttempt] = await Promise.all([
+    const [reachability, stats, lastFailedAttempt, health] = await Promise.all([
       checkReachability(s.webhookUri, {
         allowPrivateNetworks: this.options.allowPrivateNetworks,
         timeoutMs: Math.min(REACHABILITY_TIMEOUT_MS, timeoutSeconds * 1000),
       }),
       this.stats.stats({ tenantId, subscriptionId: id, since: hoursAgo(DIAGNOSE_HOURS) }),
       this.stats.lastFailedAttempt(tenantId, id),
+      this.subscriptions.health(tenantId, id).catch(() => null),
     ]);
     const diagnosis: Omit<WebhookSubscriptionDiagnosis, 'recommendations'> = {
       subscriptionId: s.id,
@@ -122,6 +125,7 @@ export class WebhookStatsAppService {
         p95ResponseTimeMs: stats.p95ResponseTimeMs,
       },
       lastFailedAttempt,
+      health,
     };
     return { ...diagnosis, recommendations: recommend(s, diagnosis) };
   }
@@ -140,6 +144,20 @@ function recommend(s: WebhookSubscription, d: Omit<WebhookSubscriptionDiagnosis,
       s.deactivationReason === MANUAL_DEACTIVATION_REASON
         ? `Deactivated by hand${when}: nothing is sent. ${activate} to resume.`
         : `Deactivated${when} (${s.deactivationReason ?? 'no reason recorded'}): nothing is sent. Fix the endpoint, then ${activate} (this resets the failure count).`,
+    );
+  }
+  const { breaker, pausedUntil } = d.health ?? { breaker: null, pausedUntil: null };
+  if (breaker?.state === 'open') {
+    out.push(
+      `Circuit breaker open since ${breaker.since!.toISOString()} after too many failed attempts: deliveries wait (spending no attempt) ` +
+        `until ${breaker.until!.toISOString()}, then one probe is sent; a success resumes sending.`,
+    );
+  } else if (breaker?.state === 'half-open') {
+    out.push('Circuit breaker half-open: one probe delivery is being tried; its success resumes sending, a failure reopens it.');
+  }
+  if (pausedUntil) {
+    out.push(
+      `Paused until ${pausedUntil.toISOString()}: the receiver answered 429 or 503 with Retry-After. Deliveries wait and spend no attempt.`,
     );
   }
   if (!d.reachability.reachable) {

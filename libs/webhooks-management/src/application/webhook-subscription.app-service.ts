@@ -15,11 +15,13 @@ import {
   privateLiteralHost,
 } from '@hookline/webhooks-core';
 import {
+  DeliveryDispatch,
   PagedResult,
   SaveSubscriptionOutcome,
   SubscriptionQuery,
   WebhookSubscription,
   WebhookSubscriptionStore,
+  breakerAt,
   previousSecretInForce,
 } from '@hookline/webhooks';
 
@@ -31,6 +33,10 @@ export interface WebhookSubscriptionSettings {
   description?: string;
   timeoutDuration?: number;
   maxSendAttemptCount?: number;
+  /** Sends in flight at once to this endpoint, all workers together; default from the options. */
+  maxConcurrentSends?: number;
+  /** Sends per second to this endpoint, all workers together; default: no limit. */
+  rateLimitPerSecond?: number;
 }
 
 export interface CreateWebhookSubscriptionInput extends WebhookSubscriptionSettings {
@@ -65,6 +71,23 @@ export interface AvailableWebhookGroup {
   webhooks: Pick<WebhookDefinition, 'name' | 'displayName' | 'description' | 'requiredFeatures'>[];
 }
 
+/** How a subscription's endpoint is being served right now (the scheduler's view). */
+export interface EndpointHealth {
+  subscriptionId: string;
+  isActive: boolean;
+  /** open: nothing is sent until `until`, then one probe (half-open); its answer closes or reopens it. */
+  breaker: { state: 'closed' | 'open' | 'half-open'; since: Date | null; until: Date | null };
+  /** Failure share of the attempts in the breaker's window (null: none), and how many those were. */
+  recentFailureRate: number | null;
+  recentAttempts: number;
+  inFlight: number;
+  /** Deliveries due and waiting for this endpoint. */
+  backlog: number;
+  /** The receiver asked (429/503 with Retry-After) to be left alone until then. */
+  pausedUntil: Date | null;
+  limits: { maxConcurrentSends: number; rateLimitPerSecond: number | null };
+}
+
 /** The reason a subscription deactivated by hand shows. */
 export const MANUAL_DEACTIVATION_REASON = 'manual';
 
@@ -75,6 +98,7 @@ export class WebhookSubscriptionAppService {
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     private readonly definitions: WebhookDefinitionManager,
     private readonly subscriptions: WebhookSubscriptionStore,
+    private readonly dispatch: DeliveryDispatch,
   ) {}
 
   async create(tenantId: string | null, input: CreateWebhookSubscriptionInput): Promise<WebhookSubscription> {
@@ -94,6 +118,7 @@ export class WebhookSubscriptionAppService {
       concurrencyStamp: randomUUID(),
     };
     this.assertSaved(await this.subscriptions.save(subscription), subscription);
+    await this.applyLimits(subscription);
     return subscription;
   }
 
@@ -101,6 +126,27 @@ export class WebhookSubscriptionAppService {
     const subscription = await this.subscriptions.findById(tenantId, id);
     if (!subscription) throw new WebhookNotFoundError('Webhook subscription', id);
     return subscription;
+  }
+
+  async health(tenantId: string | null, id: string): Promise<EndpointHealth> {
+    const subscription = await this.get(tenantId, id);
+    const status = await this.dispatch.endpointStatus(id);
+    const breaker = breakerAt(status.breaker, Date.now());
+    return {
+      subscriptionId: id,
+      isActive: subscription.isActive,
+      breaker: {
+        state: breaker.kind,
+        since: breaker.kind === 'closed' ? null : new Date(breaker.since),
+        until: breaker.kind === 'open' ? new Date(breaker.until) : null,
+      },
+      recentFailureRate: status.recentFailureRate,
+      recentAttempts: status.recentAttempts,
+      inFlight: status.inFlight,
+      backlog: status.backlog,
+      pausedUntil: status.pausedUntil,
+      limits: { maxConcurrentSends: status.concurrency, rateLimitPerSecond: status.ratePerSecond },
+    };
   }
 
   list(query: SubscriptionQuery): Promise<PagedResult<WebhookSubscription>> {
@@ -124,6 +170,7 @@ export class WebhookSubscriptionAppService {
       );
     }
     this.assertSaved(outcome, updated);
+    await this.applyLimits(updated);
     return (await this.subscriptions.findById(tenantId, id)) ?? updated;
   }
 
@@ -139,6 +186,8 @@ export class WebhookSubscriptionAppService {
   async activate(tenantId: string | null, id: string): Promise<WebhookSubscription> {
     const subscription = await this.subscriptions.activate(tenantId, id);
     if (!subscription) throw new WebhookNotFoundError('Webhook subscription', id);
+    // A clean slate in the scheduler too: no pause, no open breaker.
+    await this.dispatch.resume(id, tenantId).catch(() => undefined);
     return subscription;
   }
 
@@ -196,7 +245,19 @@ export class WebhookSubscriptionAppService {
       description: input.description ?? null,
       timeoutDuration: input.timeoutDuration ?? null,
       maxSendAttemptCount: input.maxSendAttemptCount ?? null,
+      maxConcurrentSends: input.maxConcurrentSends ?? null,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
     };
+  }
+
+  /**
+   * The scheduler learns the endpoint's limits now, so they hold from its next send; should Redis be away, each
+   * send's report brings them later.
+   */
+  private async applyLimits(s: WebhookSubscription): Promise<void> {
+    await this.dispatch
+      .configure(s.id, { concurrency: s.maxConcurrentSends, ratePerSecond: s.rateLimitPerSecond })
+      .catch(() => undefined);
   }
 
   private assertSaved(outcome: SaveSubscriptionOutcome, subscription: WebhookSubscription): void {

@@ -72,6 +72,14 @@ export class WebhookSubscriptionsController {
     return toSubscriptionDto(await this.subscriptions.get(tenantId, id));
   }
 
+  /** How the endpoint is served now: breaker, recent failure rate, sends in flight, backlog, pause, limits. */
+  @Get(':id/health')
+  @RequirePermissions(Subscriptions.Default)
+  @ApiNotFoundResponse()
+  async health(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
+    return this.subscriptions.health(tenantId, id);
+  }
+
   @Put(':id')
   @RequirePermissions(Subscriptions.Update)
   @ApiConflictResponse({ description: 'A stale concurrencyStamp, or a duplicate of another subscription' })

@@ -24,6 +24,10 @@ export interface WebhookSubscription {
   /** Null means the global maxSendAttemptCount. */
   maxSendAttemptCount: number | null;
   description: string | null;
+  /** Sends in flight to this endpoint at once, all workers together; null means the global default. */
+  maxConcurrentSends: number | null;
+  /** Sends per second to this endpoint, all workers together; null means no limit. */
+  rateLimitPerSecond: number | null;
   consecutiveFailureCount: number;
   deactivatedAt: Date | null;
   deactivationReason: string | null;
@@ -56,7 +60,7 @@ export interface WebhookEvent {
 
 export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'abandoned';
 
-/** One event on its way to one subscription. Its id is the Bull job id and the `webhook-id` header. */
+/** One event on its way to one subscription. Its id is the `webhook-id` header. */
 export interface WebhookDelivery {
   id: string;
   webhookEventId: string;
@@ -73,12 +77,6 @@ export interface WebhookDelivery {
   nextAttemptAt: Date | null;
   lastAttemptAt: Date | null;
   creationTime: Date;
-  /**
-   * The queue job that carries the delivery together with others (deliveries published together share
-   * jobs); null once it has a job of its own, whose id is the delivery id (retries, resends, the sweeper's).
-   * A job only sends the deliveries it still carries.
-   */
-  queueJobId: string | null;
 }
 
 export interface WebhookSendAttempt {

@@ -153,10 +153,7 @@ export abstract class WebhookEventStore {
  * delivery's state, its event, and the subscription's sending settings (null when the subscription is gone).
  */
 export interface DeliverySendContext {
-  delivery: Pick<
-    WebhookDelivery,
-    'id' | 'webhookSubscriptionId' | 'tenantId' | 'state' | 'attemptCount' | 'attemptBase' | 'queueJobId'
-  >;
+  delivery: Pick<WebhookDelivery, 'id' | 'webhookSubscriptionId' | 'tenantId' | 'state' | 'attemptCount' | 'attemptBase'>;
   event: WebhookEvent;
   subscription: SubscriptionSendSettings | null;
 }
@@ -173,6 +170,8 @@ export type SubscriptionSendSettings = Pick<
   | 'isActive'
   | 'timeoutDuration'
   | 'maxSendAttemptCount'
+  | 'maxConcurrentSends'
+  | 'rateLimitPerSecond'
 >;
 
 export abstract class WebhookDeliveryStore {
@@ -182,8 +181,6 @@ export abstract class WebhookDeliveryStore {
    * row of a page as `after` to get the next one.
    */
   abstract findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]>;
-  /** These deliveries get jobs of their own: the shared job that carried them is gone (the sweeper found it missing). */
-  abstract detachFromQueueJobs(deliveryIds: readonly string[]): Promise<void>;
   abstract abandon(deliveryId: string): Promise<void>;
   /**
    * Reopens the deliveries of these send attempts for another try: pending, due at `nextAttemptAt`, with a
@@ -202,16 +199,23 @@ export abstract class WebhookDeliveryStore {
   ): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }>;
 }
 
-export type OverdueDelivery = { id: string; nextAttemptAt: Date; queueJobId: string | null };
+/** A pending delivery past due, with what the scheduler needs to queue it (a delivery tried before goes to the retry lane). */
+export interface OverdueDelivery {
+  id: string;
+  nextAttemptAt: Date;
+  webhookSubscriptionId: string;
+  tenantId: string | null;
+  attemptCount: number;
+}
 
 /** A delivery reopened for another try. */
 export interface ReopenedDelivery {
   id: string;
-  /**
-   * It was pending (its job may be waiting for a retry) or abandoned (a deactivation abandons pending
-   * deliveries in the database, and their waiting jobs stay in the queue until they run).
-   */
-  mayHaveQueuedJob: boolean;
+  /** Its subscription and tenant, for the scheduler. */
+  webhookSubscriptionId: string;
+  tenantId: string | null;
+  /** It was pending already (it may have a retry waiting). */
+  wasPending: boolean;
 }
 
 /** One subscription's deliveries whose events were created in [since, until). */
@@ -260,8 +264,7 @@ export interface SendAttemptQuery {
 
 export abstract class WebhookSendAttemptStore {
   /**
-   * In one transaction: stores the attempt, moves its delivery to `transition` (in a queue job of its own from
-   * then on: `queueJobId` null), and updates the subscription's run of consecutive failed attempts (reset by a
+   * In one transaction: stores the attempt, moves its delivery to `transition`, and updates the subscription's run of consecutive failed attempts (reset by a
    * success). Returns that run's length.
    */
   abstract record(attempt: WebhookSendAttempt, transition: DeliveryTransition): Promise<{ consecutiveFailures: number }>;

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { DeactivationReasonKind } from '../domain/delivery-lifecycle';
 import type { DeliveryState } from '../domain/webhook-model';
 
 /** An event was stored with its deliveries (and they were handed to the queue). */
@@ -35,8 +36,6 @@ export interface DeliveryAbandonedObservation {
   subscriptionId: string;
   deliveryId: string;
 }
-
-export type DeactivationReasonKind = 'gone' | 'consecutive_failures';
 
 export interface SubscriptionDeactivatedObservation {
   tenantId: string | null;

@@ -14,10 +14,10 @@ import {
   isValidTenantId,
   patternsMatching,
 } from '@hookline/webhooks-core';
+import { DeliveryDispatch } from '../domain/delivery-dispatch';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
 import { EventWithDeliveries, IdempotencyClaim, WebhookEventStore, WebhookSubscriptionStore } from '../domain/webhook-stores';
 import { WebhookObservers } from '../observation/webhook-observer';
-import { WebhookDeliveryQueue } from '../sending/webhook-delivery-queue';
 
 /** What a publisher hands over (ABP's WebhooksEventData). */
 export interface PublishWebhookInput {
@@ -81,11 +81,11 @@ interface CheckedPublish {
 /**
  * Publishes webhook events: finds each tenant's matching subscriptions with indexed queries, stores the
  * events and one delivery per subscription atomically (claiming the idempotency key in the same
- * transaction), then enqueues the deliveries. Failures before the commit are thrown to the caller; after it
- * nothing can be lost (the sweeper covers the enqueue).
+ * transaction), then hands the deliveries to the scheduler. Failures before the commit are thrown to the caller;
+ * after it nothing can be lost (the sweeper covers the hand-over).
  *
  * Publishes without an idempotency key that arrive together (the same turn of the event loop, or while
- * earlier ones are being stored) are matched, stored and enqueued together: a few statements for the lot
+ * earlier ones are being stored) are matched, stored and handed over together: a few statements for the lot
  * instead of three round trips each. Each caller still hears only of its own publish, after the commit.
  */
 @Injectable()
@@ -100,7 +100,7 @@ export class WebhookPublisher {
     private readonly definitions: WebhookDefinitionManager,
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly events: WebhookEventStore,
-    private readonly queue: WebhookDeliveryQueue,
+    private readonly dispatch: DeliveryDispatch,
     private readonly observers: WebhookObservers,
   ) {}
 
@@ -218,10 +218,7 @@ export class WebhookPublisher {
     return stored;
   }
 
-  /**
-   * The events of each publish, one per tenant, with a pending delivery per matching subscription; the
-   * deliveries share queue jobs of up to `deliveriesPerJob`.
-   */
+  /** The events of each publish, one per tenant, with a pending delivery per matching subscription. */
   private build(publishes: CheckedPublish[], matches: Map<string | null, string[]>[]): EventWithDeliveries[][] {
     const now = new Date();
     const built = publishes.map(({ input, definition, data, tenantIds }, i) =>
@@ -247,27 +244,21 @@ export class WebhookPublisher {
           nextAttemptAt: now,
           lastAttemptAt: null,
           creationTime: now,
-          queueJobId: null,
         }));
         return { event, deliveries };
       }),
     );
-    const deliveries = built.flat().flatMap((e) => e.deliveries);
-    for (let start = 0; start < deliveries.length; start += this.options.deliveriesPerJob) {
-      const carried = deliveries.slice(start, start + this.options.deliveriesPerJob);
-      // A delivery alone keeps a job of its own.
-      if (carried.length === 1) continue;
-      const queueJobId = randomUUID();
-      carried.forEach((d) => (d.queueJobId = queueJobId));
-    }
     return built;
   }
 
-  /** After the commit: all the deliveries' jobs in one round trip (the sweeper covers a failure), then observers. */
+  /** After the commit: all the deliveries to the scheduler in one round trip (the sweeper covers a failure), then observers. */
   private async enqueueStored(published: EventWithDeliveries[][]): Promise<void> {
     const events = published.flat();
     if (events.length === 0) return;
-    await this.queue.enqueueFresh(events.flatMap(({ deliveries }) => deliveries));
+    const items = events.flatMap(({ deliveries }) =>
+      deliveries.map((d) => ({ deliveryId: d.id, subscriptionId: d.webhookSubscriptionId, tenantId: d.tenantId })),
+    );
+    await this.dispatch.submit(items, 'first');
     for (const { event, deliveries } of events) {
       this.observers.notify('eventPublished', {
         webhookName: event.webhookName,

@@ -1,52 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
+import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/delivery-dispatch';
 import {
-  ConcurrencyLimit,
-  WEBHOOKS_OPTIONS,
-  WebhookSigner,
-  WebhooksOptions,
-  buildWebhookBody,
-  redactHeaders,
-} from '@hookline/webhooks-core';
+  AttemptAnswer,
+  AttemptDecision,
+  breakerAfterAttempt,
+  deactivationAfter,
+  decideAttempt,
+  deliveryAfter,
+  deliveryAfterDeactivation,
+  deliveryWithoutSubscription,
+  endpointPausedUntil,
+} from '../domain/delivery-lifecycle';
 import { type WebhookEvent, type WebhookSendAttempt, previousSecretInForce } from '../domain/webhook-model';
 import {
   DeliverySendContext,
-  DeliveryTransition,
   SubscriptionSendSettings,
   WebhookDeliveryStore,
   WebhookSendAttemptStore,
   WebhookSubscriptionStore,
 } from '../domain/webhook-stores';
-import { DeactivationReasonKind, WebhookObservers } from '../observation/webhook-observer';
-import { isSuccessStatus, retryDelayMs } from './retry-policy';
+import { WebhookObservers } from '../observation/webhook-observer';
 import { WebhookSendResult, WebhookSender } from './webhook-sender';
-
-/** A send context read ahead is read again when its delivery waited longer than this for a send slot. */
-const CONTEXT_MAX_AGE_MS = 1_000;
 
 /** What became of one run of a delivery. */
 export type DeliveryRunOutcome =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'succeeded' | 'failed'; attempt: number }
+  | { kind: 'succeeded' | 'failed' | 'abandoned'; attempt: number }
   | { kind: 'retry'; attempt: number; delayMs: number };
 
-/** How a run treats a delivery; the queue's runs use the defaults. */
+/** How a run treats a delivery; the scheduler's runs use the defaults. */
 export interface DeliveryRunPolicy {
   /** Send even when the subscription is inactive (a test send), instead of abandoning the delivery. */
   sendToInactiveSubscription?: boolean;
   /** A failure leaves the delivery pending for a retry while its attempt budget lasts (false: one try only). */
   retryOnFailure?: boolean;
-  /**
-   * The queue job running it: the delivery is only sent while that job carries it, and signing and sending it
-   * take one of the worker's `workerConcurrency` send slots, which all its jobs share.
-   */
-  queueJobId?: string;
 }
 
 /** One run and the attempt it recorded (null when it was skipped). */
 export interface DeliveryRunResult {
   outcome: DeliveryRunOutcome;
   attempt: WebhookSendAttempt | null;
+  /** What the endpoint's scheduler learns from it. */
+  answer: AttemptAnswer | null;
+  limits: EndpointLimits | null;
 }
 
 /** A delivery signed and sent, its answer not yet recorded. */
@@ -56,18 +54,20 @@ interface SentAttempt {
   headers: Record<string, string>;
   sentAt: Date;
   result: WebhookSendResult;
+  timeoutMs: number;
 }
+
+/** A send that ended with no answer this close to its timeout timed out. */
+const TIMEOUT_MARGIN_MS = 5;
 
 /**
  * Runs one attempt of one delivery (ABP's WebhookSenderJob body): reads what it needs, signs, sends, records
- * the attempt with the delivery's next state in one transaction, then deactivates the subscription when it
- * has failed too often or its receiver answered 410 Gone.
+ * the attempt with the delivery's next state (decided by the delivery lifecycle) in one transaction, schedules
+ * its retry, then deactivates the subscription when it has failed too often or its receiver answered 410 Gone.
  */
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
-  private readonly sendSlots: ConcurrencyLimit;
-  private readonly readAheadSlots: ConcurrencyLimit;
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
@@ -77,23 +77,39 @@ export class WebhookDeliveryService {
     private readonly sender: WebhookSender,
     private readonly signer: WebhookSigner,
     private readonly observers: WebhookObservers,
-  ) {
-    this.sendSlots = new ConcurrencyLimit(options.workerConcurrency);
-    this.readAheadSlots = new ConcurrencyLimit(options.workerConcurrency);
-  }
+    private readonly dispatch: DeliveryDispatch,
+  ) {}
 
   /**
-   * A queue job's run: one attempt of each delivery the job still carries. Settles one outcome per delivery,
-   * in order; a rejection is an infrastructure failure (nothing recorded). The deliveries of all running jobs
-   * come forward into the read-ahead places one at a time, first job first: a delivery still waiting its turn
-   * costs nothing but its id (see `readAheadAndSend` for what happens then).
+   * A delivery the scheduler handed out: one attempt, then the claim is reported (its endpoint's place freed,
+   * its breaker and pause updated). Rejects on an infrastructure failure, reporting nothing: the claim's lease
+   * then expires and the delivery is handed out again.
    */
-  runJob(queueJobId: string, deliveryIds: readonly string[]): Promise<PromiseSettledResult<DeliveryRunOutcome>[]> {
-    const policy = { queueJobId };
-    return this.readAheadSlots.runEach(deliveryIds, async (deliveryId, releaseReadAhead) => {
-      const run = await this.attempt(policy, () => this.readAheadAndSend(deliveryId, policy, releaseReadAhead));
-      return run.outcome;
+  async runClaimed(claim: ClaimedDelivery): Promise<DeliveryRunOutcome> {
+    const run = await this.attemptNow(claim.deliveryId);
+    const sentAt = Date.now();
+    const answer = run.answer;
+    const succeeded = run.outcome.kind === 'succeeded';
+    const after = await this.dispatch.report({
+      claim,
+      limits: run.limits ?? { concurrency: null, ratePerSecond: null },
+      result: answer === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
+      timedOut: answer?.timedOut ?? false,
+      pauseUntil: answer === null ? null : endpointPausedUntil(answer, sentAt, this.options),
     });
+    if (after.claimHeld) {
+      const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, sentAt, this.options);
+      await this.dispatch.release(claim, next && { from: after.breaker, next });
+      if (next) {
+        this.logger.warn({
+          msg: 'endpoint breaker moved',
+          subscriptionId: claim.subscriptionId,
+          from: after.breaker.kind,
+          to: next.kind,
+        });
+      }
+    }
+    return run.outcome;
   }
 
   /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
@@ -106,10 +122,20 @@ export class WebhookDeliveryService {
     send: () => Promise<SentAttempt | { skipped: string }>,
   ): Promise<DeliveryRunResult> {
     const sent = await send();
-    if ('skipped' in sent) return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null };
-    const { context, attemptNumber, headers, sentAt, result } = sent;
+    if ('skipped' in sent)
+      return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null, answer: null, limits: null };
+    const { context, attemptNumber, headers, sentAt, result, timeoutMs } = sent;
     const { delivery, event, subscription } = context;
-    const outcome = this.decide(result, delivery, subscription, policy.retryOnFailure ?? true);
+    const answer: AttemptAnswer = {
+      statusCode: result.statusCode,
+      retryAfterMs: result.retryAfterMs,
+      timedOut: result.statusCode === null && result.durationMs >= timeoutMs - TIMEOUT_MARGIN_MS,
+    };
+    const decision = decideAttempt(answer, delivery, {
+      ...this.options,
+      maxAttempts: subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount,
+      retryOnFailure: policy.retryOnFailure ?? true,
+    });
     const attempt: WebhookSendAttempt = {
       id: randomUUID(),
       deliveryId: delivery.id,
@@ -117,7 +143,7 @@ export class WebhookDeliveryService {
       webhookSubscriptionId: subscription.id,
       tenantId: delivery.tenantId,
       attemptNumber,
-      succeeded: outcome.kind === 'succeeded',
+      succeeded: decision.kind === 'succeeded',
       responseStatusCode: result.statusCode,
       response: result.responseBody,
       requestHeaders: redactHeaders(headers),
@@ -126,71 +152,51 @@ export class WebhookDeliveryService {
       error: result.error,
       creationTime: new Date(),
     };
-    const transition = this.transitionFor(outcome);
+    const transition = deliveryAfter(decision, Date.now());
     const { consecutiveFailures } = await this.attempts.record(attempt, transition);
-    this.log(context, attemptNumber, result, outcome);
+    this.log(context, attemptNumber, result, decision);
     this.observers.notify('attemptRecorded', {
       tenantId: delivery.tenantId,
       webhookEventId: event.id,
       subscriptionId: subscription.id,
       deliveryId: delivery.id,
       attempt: attemptNumber,
-      succeeded: outcome.kind === 'succeeded',
+      succeeded: decision.kind === 'succeeded',
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       deliveryState: transition.state,
       eventCreationTime: event.creationTime,
       sentAt,
     });
+    const limits = { concurrency: subscription.maxConcurrentSends, ratePerSecond: subscription.rateLimitPerSecond };
+    const run = (outcome: DeliveryRunOutcome): DeliveryRunResult => ({ outcome, attempt, answer, limits });
 
-    if (outcome.kind !== 'succeeded') {
-      const deactivation = this.deactivationReason(result, consecutiveFailures);
-      if (deactivation) {
-        await this.subscriptions.deactivate(subscription.id, deactivation.reason, new Date());
-        this.logger.warn({
-          msg: 'subscription deactivated',
-          tenantId: delivery.tenantId,
-          webhookEventId: event.id,
-          subscriptionId: subscription.id,
-          deliveryId: delivery.id,
-          attempt: attemptNumber,
-          reason: deactivation.reason,
-        });
-        this.observers.notify('subscriptionDeactivated', {
-          tenantId: delivery.tenantId,
-          subscriptionId: subscription.id,
-          reasonKind: deactivation.kind,
-          reason: deactivation.reason,
-        });
-        return { outcome: { kind: 'failed', attempt: attemptNumber }, attempt };
-      }
+    const deactivation = deactivationAfter(answer, consecutiveFailures, this.options);
+    if (deactivation) {
+      await this.subscriptions.deactivate(subscription.id, deactivation.reason, new Date());
+      this.logger.warn({
+        msg: 'subscription deactivated',
+        tenantId: delivery.tenantId,
+        webhookEventId: event.id,
+        subscriptionId: subscription.id,
+        deliveryId: delivery.id,
+        attempt: attemptNumber,
+        reason: deactivation.reason,
+      });
+      this.observers.notify('subscriptionDeactivated', {
+        tenantId: delivery.tenantId,
+        subscriptionId: subscription.id,
+        reasonKind: deactivation.kind,
+        reason: deactivation.reason,
+      });
+      const state = deliveryAfterDeactivation(decision);
+      if (state !== 'abandoned') return run(decision);
+      this.notifyAbandoned(delivery, event.id);
+      return run({ kind: 'abandoned', attempt: attemptNumber });
     }
-    return { outcome, attempt };
-  }
-
-  /**
-   * A queue job's delivery, holding one of `workerConcurrency` read-ahead places (see runJob), reads its send
-   * context while others are being sent, then waits for a send slot and gives its place up: the sends never wait
-   * on PostgreSQL, and the deliveries that read together have their contexts read in one query. One that waited
-   * longer than CONTEXT_MAX_AGE_MS for its slot (behind slow receivers) is read again, so it is never sent on an
-   * old state; it is signed only once it has its slot. The slot is released before the attempt is recorded:
-   * recording is batched and needs none.
-   */
-  private async readAheadAndSend(
-    deliveryId: string,
-    policy: DeliveryRunPolicy,
-    releaseReadAhead: () => void,
-  ): Promise<SentAttempt | { skipped: string }> {
-    const context = await this.deliveries.getSendContext(deliveryId);
-    const readAt = performance.now();
-    const releaseSendSlot = await this.sendSlots.acquire();
-    releaseReadAhead();
-    try {
-      const stale = performance.now() - readAt > CONTEXT_MAX_AGE_MS;
-      return await this.checkAndSend(stale ? await this.deliveries.getSendContext(deliveryId) : context, policy);
-    } finally {
-      releaseSendSlot();
-    }
+    // Should Redis refuse it, the retry is pending and due in PostgreSQL: the sweeper hands it over.
+    if (decision.kind === 'retry') await this.dispatch.retryLater(toDispatchItem(delivery), decision.delayMs);
+    return run(decision);
   }
 
   /** Checks that the delivery is still to be sent here, then signs and sends it. */
@@ -201,18 +207,9 @@ export class WebhookDeliveryService {
     if (!context) return { skipped: 'delivery not found' };
     const { delivery, event, subscription } = context;
     if (delivery.state !== 'pending') return { skipped: `delivery is ${delivery.state}` };
-    // Handed to a job of its own (a retry, a resend, the sweeper) since this job was enqueued.
-    if (policy.queueJobId !== undefined && (delivery.queueJobId ?? delivery.id) !== policy.queueJobId) {
-      return { skipped: 'delivery is carried by another queue job' };
-    }
     if (!subscription || !(subscription.isActive || policy.sendToInactiveSubscription)) {
-      await this.deliveries.abandon(delivery.id);
-      this.observers.notify('deliveryAbandoned', {
-        tenantId: delivery.tenantId,
-        webhookEventId: event.id,
-        subscriptionId: delivery.webhookSubscriptionId,
-        deliveryId: delivery.id,
-      });
+      if (deliveryWithoutSubscription() === 'abandoned') await this.deliveries.abandon(delivery.id);
+      this.notifyAbandoned(delivery, event.id);
       return { skipped: 'subscription is inactive or deleted' };
     }
 
@@ -229,7 +226,16 @@ export class WebhookDeliveryService {
     const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
     const sentAt = new Date();
     const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
-    return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result };
+    return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result, timeoutMs };
+  }
+
+  private notifyAbandoned(delivery: DeliverySendContext['delivery'], webhookEventId: string): void {
+    this.observers.notify('deliveryAbandoned', {
+      tenantId: delivery.tenantId,
+      webhookEventId,
+      subscriptionId: delivery.webhookSubscriptionId,
+      deliveryId: delivery.id,
+    });
   }
 
   /**
@@ -258,39 +264,7 @@ export class WebhookDeliveryService {
     };
   }
 
-  private decide(
-    result: WebhookSendResult,
-    delivery: DeliverySendContext['delivery'],
-    subscription: SubscriptionSendSettings,
-    retryOnFailure: boolean,
-  ): DeliveryRunOutcome {
-    const attempt = delivery.attemptCount + 1;
-    if (isSuccessStatus(result.statusCode)) return { kind: 'succeeded', attempt };
-    // The budget counts from the last reopening (resend, replay), so a reopened delivery gets every retry again.
-    const attemptInBudget = attempt - delivery.attemptBase;
-    const maxAttempts = subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount;
-    if (result.statusCode === 410 || attemptInBudget >= maxAttempts || !retryOnFailure) return { kind: 'failed', attempt };
-    return { kind: 'retry', attempt, delayMs: retryDelayMs(attemptInBudget, this.options, result.retryAfterMs) };
-  }
-
-  private transitionFor(outcome: DeliveryRunOutcome): DeliveryTransition {
-    if (outcome.kind === 'retry') return { state: 'pending', nextAttemptAt: new Date(Date.now() + outcome.delayMs) };
-    return { state: outcome.kind === 'succeeded' ? 'succeeded' : 'failed', nextAttemptAt: null };
-  }
-
-  private deactivationReason(
-    result: WebhookSendResult,
-    consecutiveFailures: number,
-  ): { kind: DeactivationReasonKind; reason: string } | null {
-    if (result.statusCode === 410) return { kind: 'gone', reason: 'The receiver answered 410 Gone' };
-    const limit = this.options.maxConsecutiveFailCountBeforeDeactivateSubscription;
-    if (this.options.isAutomaticSubscriptionDeactivationEnabled && consecutiveFailures >= limit) {
-      return { kind: 'consecutive_failures', reason: `${consecutiveFailures} consecutive failed attempts (limit ${limit})` };
-    }
-    return null;
-  }
-
-  private log(context: DeliverySendContext, attempt: number, result: WebhookSendResult, outcome: DeliveryRunOutcome): void {
+  private log(context: DeliverySendContext, attempt: number, result: WebhookSendResult, outcome: AttemptDecision): void {
     const line = {
       msg: 'webhook attempt',
       tenantId: context.delivery.tenantId,
@@ -316,3 +290,9 @@ function signingSecrets(subscription: SubscriptionSendSettings, now: Date): stri
 
 const lowerCaseNames = (headers: Record<string, string> | null): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+
+const toDispatchItem = (delivery: DeliverySendContext['delivery']) => ({
+  deliveryId: delivery.id,
+  subscriptionId: delivery.webhookSubscriptionId,
+  tenantId: delivery.tenantId,
+});

@@ -8,8 +8,8 @@ import {
   WebhooksOptions,
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
+import { DeliveryDispatch } from '../domain/delivery-dispatch';
 import { ReopenedDelivery, ReplayWindow, WebhookDeliveryStore, WebhookEventStore } from '../domain/webhook-stores';
-import { WebhookDeliveryQueue } from './webhook-delivery-queue';
 import { DeliveryRunOutcome, WebhookDeliveryService } from './webhook-delivery.service';
 
 /** The webhook name of test sends (not a definition: it cannot be subscribed to or published). */
@@ -25,7 +25,7 @@ export interface TestSendResult {
 /**
  * Sends deliveries again on request. A reopened delivery is pending again with a fresh attempt budget, so
  * "max attempts reached" never stops a resend or replay; the attempt itself is always made by
- * WebhookDeliveryService: now for a single resend and a test send, through the queue for many.
+ * WebhookDeliveryService: now for a single resend and a test send, through the scheduler's retry lane for many.
  */
 @Injectable()
 export class WebhookRedeliveryService {
@@ -33,7 +33,7 @@ export class WebhookRedeliveryService {
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     private readonly deliveries: WebhookDeliveryStore,
     private readonly events: WebhookEventStore,
-    private readonly queue: WebhookDeliveryQueue,
+    private readonly dispatch: DeliveryDispatch,
     private readonly sender: WebhookDeliveryService,
   ) {}
 
@@ -49,8 +49,9 @@ export class WebhookRedeliveryService {
   ): Promise<WebhookSendAttempt> {
     if (!subscription.isActive) throw inactiveSubscription(subscription.id);
     const { deliveryId } = sendAttempt;
-    // The job (a waiting retry) goes, so no worker sends this delivery while we do; a running one stays.
-    if (!(await this.queue.removeUnlessRunning(deliveryId))) {
+    // Taken out of the scheduler (waiting, or waiting for a retry), so no worker sends it while we do.
+    const item = { deliveryId, subscriptionId: subscription.id, tenantId: subscription.tenantId };
+    if (!(await this.dispatch.withdraw(item))) {
       throw new WebhookConflictError(`Delivery '${deliveryId}' is being sent right now; resend it once that attempt is recorded`);
     }
     const [reopened] = await this.deliveries.reopenByAttempts(tenantId, [sendAttempt.id], this.leaseFor(subscription));
@@ -58,7 +59,6 @@ export class WebhookRedeliveryService {
     const { outcome, attempt } = await this.sender.attemptNow(deliveryId);
     // Something else moved the delivery meanwhile (the subscription was deactivated, say).
     if (!attempt) throw new WebhookConflictError(`Delivery '${deliveryId}' was not sent: ${describe(outcome)}`);
-    if (outcome.kind === 'retry') await this.queue.enqueue([deliveryId], outcome.delayMs);
     return attempt;
   }
 
@@ -118,7 +118,6 @@ export class WebhookRedeliveryService {
       nextAttemptAt: this.leaseFor(subscription),
       lastAttemptAt: null,
       creationTime: now,
-      queueJobId: null,
     };
     await this.events.saveEvents([{ event, deliveries: [delivery] }]);
     const { attempt } = await this.sender.attemptNow(delivery.id, { sendToInactiveSubscription: true, retryOnFailure: false });
@@ -136,12 +135,16 @@ export class WebhookRedeliveryService {
   }
 
   /**
-   * Jobs for the reopened deliveries. One that was pending or abandoned may still have a job (Bull keeps it,
-   * job id = delivery id): a retry it is waiting for is made to run now instead.
+   * The reopened deliveries join the retry lane; a retry one of them was waiting for is cancelled, so it is not
+   * sent twice. Asking for them again is the operator's say-so that their endpoints are fine: a pause or open
+   * breaker of theirs is lifted.
    */
   private async queueReopened(reopened: ReopenedDelivery[]): Promise<number> {
-    await this.queue.enqueue(reopened.map((d) => d.id));
-    await this.queue.runDelayedNow(reopened.filter((d) => d.mayHaveQueuedJob).map((d) => d.id));
+    const items = reopened.map((d) => ({ deliveryId: d.id, subscriptionId: d.webhookSubscriptionId, tenantId: d.tenantId }));
+    const endpoints = new Map(items.map((i) => [i.subscriptionId, i.tenantId]));
+    await Promise.all([...endpoints].map(([id, tenantId]) => this.dispatch.resume(id, tenantId).catch(() => undefined)));
+    await this.dispatch.submit(items, 'retry');
+    await this.dispatch.cancelRetries(reopened.filter((d) => d.wasPending).map((d) => d.id));
     return reopened.length;
   }
 }

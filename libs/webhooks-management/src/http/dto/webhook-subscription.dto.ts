@@ -7,6 +7,7 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
+  IsNumber,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -104,6 +105,28 @@ export class CreateWebhookSubscriptionDto {
   @Min(1)
   @Max(100)
   maxSendAttemptCount?: number;
+
+  @ApiPropertyOptional({
+    description: 'Sends in flight at once to this endpoint, all workers together; default from configuration',
+    minimum: 1,
+    maximum: 1000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxConcurrentSends?: number;
+
+  @ApiPropertyOptional({
+    description: 'Sends per second to this endpoint, all workers together (held back, never dropped); default: no limit',
+    minimum: 0.1,
+    maximum: 10000,
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(10000)
+  rateLimitPerSecond?: number;
 }
 
 /**
@@ -204,6 +227,8 @@ export function toSubscriptionDto(s: WebhookSubscription, revealSecrets = false)
     isActive: s.isActive,
     timeoutDuration: s.timeoutDuration,
     maxSendAttemptCount: s.maxSendAttemptCount,
+    maxConcurrentSends: s.maxConcurrentSends,
+    rateLimitPerSecond: s.rateLimitPerSecond,
     description: s.description,
     consecutiveFailureCount: s.consecutiveFailureCount,
     deactivatedAt: s.deactivatedAt,

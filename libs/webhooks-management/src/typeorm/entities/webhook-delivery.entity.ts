@@ -13,5 +13,4 @@ export class WebhookDeliveryEntity implements WebhookDelivery {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt: Date | null;
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true }) lastAttemptAt: Date | null;
   @Column({ name: 'creation_time', type: 'timestamptz' }) creationTime: Date;
-  @Column({ name: 'queue_job_id', type: 'uuid', nullable: true }) queueJobId: string | null;
 }

@@ -16,6 +16,8 @@ export class WebhookSubscriptionEntity implements WebhookSubscription {
   @Column({ name: 'timeout_duration', type: 'int', nullable: true }) timeoutDuration: number | null;
   @Column({ name: 'max_send_attempt_count', type: 'int', nullable: true }) maxSendAttemptCount: number | null;
   @Column({ type: 'varchar', length: 1024, nullable: true }) description: string | null;
+  @Column({ name: 'max_concurrent_sends', type: 'int', nullable: true }) maxConcurrentSends: number | null;
+  @Column({ name: 'rate_limit_per_second', type: 'double precision', nullable: true }) rateLimitPerSecond: number | null;
   @Column({ name: 'consecutive_failure_count', type: 'int' }) consecutiveFailureCount: number;
   @Column({ name: 'deactivated_at', type: 'timestamptz', nullable: true }) deactivatedAt: Date | null;
   @Column({ name: 'deactivation_reason', type: 'text', nullable: true }) deactivationReason: string | null;

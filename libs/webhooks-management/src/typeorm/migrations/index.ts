@@ -5,6 +5,7 @@ import { DeliveryAttemptBase1763970000000 } from './1763970000000-delivery-attem
 import { SubscriptionManagement1764000000000 } from './1764000000000-subscription-management';
 import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-webhook-definitions';
 import { DeliveryQueueJob1764020000000 } from './1764020000000-delivery-queue-job';
+import { EndpointIsolation1765000000000 } from './1765000000000-endpoint-isolation';
 import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encrypted-subscription-secrets';
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 
@@ -17,6 +18,7 @@ export const WEBHOOKS_MIGRATIONS = [
   SubscriptionManagement1764000000000,
   StoredWebhookDefinitions1764010000000,
   DeliveryQueueJob1764020000000,
+  EndpointIsolation1765000000000,
   EncryptedSubscriptionSecrets1765200000000,
   PortalSessions1765400000000,
 ];

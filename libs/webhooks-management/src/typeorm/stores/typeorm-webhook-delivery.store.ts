@@ -11,12 +11,12 @@ import { queryPrepared } from '../prepared-query';
  */
 const SEND_CONTEXT_SQL = `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
-         d.queue_job_id,
          e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
          e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
          s.id AS s_id, s.webhook_uri AS s_webhook_uri, s.secret AS s_secret, s.previous_secret AS s_previous_secret,
          s.previous_secret_expires_at AS s_previous_secret_expires_at, s.headers AS s_headers, s.is_active AS s_is_active,
-         s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count
+         s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count,
+         s.max_concurrent_sends AS s_max_concurrent_sends, s.rate_limit_per_second AS s_rate_limit_per_second
   FROM webhook_deliveries d
   JOIN webhook_events e ON e.id = d.webhook_event_id
   LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
@@ -30,16 +30,17 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
   WITH candidates AS (${candidatesSql}),
   reopened AS (
     UPDATE webhook_deliveries d
-    SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count, queue_job_id = NULL
+    SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
     FROM candidates c, webhook_subscriptions s
     WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
-    RETURNING d.id, c.state IN ('pending', 'abandoned') AS "mayHaveQueuedJob"
+    RETURNING d.id, d.webhook_subscription_id AS "webhookSubscriptionId", d.tenant_id AS "tenantId",
+      c.state = 'pending' AS "wasPending"
   )`;
 
 const REOPEN_BY_ATTEMPTS_SQL = `${reopenCandidates(`
     SELECT DISTINCT d.id, d.state FROM webhook_send_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
     WHERE a.id = ANY($3::uuid[]) AND a.tenant_id IS NOT DISTINCT FROM $2 AND d.tenant_id IS NOT DISTINCT FROM $2`)}
-  SELECT id, "mayHaveQueuedJob" FROM reopened`;
+  SELECT * FROM reopened`;
 
 /** $3 subscription, [$4, $5) event creation window, $6 only failed/abandoned, $7 the cap (one more is read to tell). */
 const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
@@ -51,7 +52,7 @@ const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
     LIMIT $7::int + 1`,
   '(SELECT count(*) FROM candidates) <= $7::int',
 )}
-  SELECT m.matched, r.id, r."mayHaveQueuedJob" FROM (SELECT count(*)::int AS matched FROM candidates) m LEFT JOIN reopened r ON true`;
+  SELECT m.matched, r.* FROM (SELECT count(*)::int AS matched FROM candidates) m LEFT JOIN reopened r ON true`;
 
 @Injectable()
 export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
@@ -82,18 +83,12 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
 
   async findOverduePending(dueBefore: Date, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]> {
     return this.dataSource.query(
-      `SELECT id, next_attempt_at AS "nextAttemptAt", queue_job_id AS "queueJobId" FROM webhook_deliveries
+      `SELECT id, next_attempt_at AS "nextAttemptAt", webhook_subscription_id AS "webhookSubscriptionId",
+              tenant_id AS "tenantId", attempt_count AS "attemptCount" FROM webhook_deliveries
        WHERE state = 'pending' AND next_attempt_at < $1
          AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2::timestamptz, $3::uuid))
        ORDER BY next_attempt_at, id LIMIT $4`,
       [dueBefore, after?.nextAttemptAt ?? null, after?.id ?? null, limit],
-    );
-  }
-
-  async detachFromQueueJobs(deliveryIds: readonly string[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries SET queue_job_id = NULL WHERE id = ANY($1::uuid[]) AND queue_job_id IS NOT NULL`,
-      [deliveryIds],
     );
   }
 
@@ -113,13 +108,22 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
   }
 
   async reopenForReplay(w: ReplayWindow, nextAttemptAt: Date): Promise<{ tooMany: boolean; reopened: ReopenedDelivery[] }> {
-    const rows: { matched: number; id: string | null; mayHaveQueuedJob: boolean | null }[] = await this.dataSource.query(
-      REOPEN_FOR_REPLAY_SQL,
-      [nextAttemptAt, w.tenantId, w.subscriptionId, w.since, w.until, w.onlyFailed, w.maxDeliveries],
-    );
+    const rows: ({ matched: number } & ({ id: null } | ReopenedDelivery))[] = await this.dataSource.query(REOPEN_FOR_REPLAY_SQL, [
+      nextAttemptAt,
+      w.tenantId,
+      w.subscriptionId,
+      w.since,
+      w.until,
+      w.onlyFailed,
+      w.maxDeliveries,
+    ]);
     return {
       tooMany: rows[0].matched > w.maxDeliveries,
-      reopened: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, mayHaveQueuedJob: r.mayHaveQueuedJob! })),
+      reopened: rows.flatMap(({ matched: _, ...r }) =>
+        r.id === null
+          ? []
+          : [{ id: r.id, webhookSubscriptionId: r.webhookSubscriptionId, tenantId: r.tenantId, wasPending: r.wasPending }],
+      ),
     };
   }
 }
@@ -134,7 +138,6 @@ function toSendContext(r: Record<string, any>, cipher: SecretCipher): DeliverySe
       state: r.state,
       attemptCount: r.attempt_count,
       attemptBase: r.attempt_base,
-      queueJobId: r.queue_job_id,
     },
     event: {
       id: r.webhook_event_id,
@@ -157,6 +160,8 @@ function toSendContext(r: Record<string, any>, cipher: SecretCipher): DeliverySe
           isActive: r.s_is_active,
           timeoutDuration: r.s_timeout_duration,
           maxSendAttemptCount: r.s_max_send_attempt_count,
+          maxConcurrentSends: r.s_max_concurrent_sends,
+          rateLimitPerSecond: r.s_rate_limit_per_second,
         }
       : null,
   };

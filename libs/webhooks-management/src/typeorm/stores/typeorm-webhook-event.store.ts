@@ -25,9 +25,9 @@ const INSERT_EVENTS_SQL = `
       $8::timestamptz[])
   )
   INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
-    attempt_base, next_attempt_at, last_attempt_at, creation_time, queue_job_id)
+    attempt_base, next_attempt_at, last_attempt_at, creation_time)
   SELECT * FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::varchar[], $13::varchar[], $14::int[], $15::int[],
-    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::uuid[])`;
+    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])`;
 
 /** The host's keys are stored under '' (a tenant id is never empty). */
 const keyOwner = (tenantId: string | null) => tenantId ?? '';
@@ -102,7 +102,6 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
       deliveries.map((d) => d.nextAttemptAt?.toISOString() ?? null),
       deliveries.map((d) => d.lastAttemptAt?.toISOString() ?? null),
       deliveries.map((d) => d.creationTime.toISOString()),
-      deliveries.map((d) => d.queueJobId),
     ]);
   }
 

@@ -51,7 +51,7 @@ const RECORD_SQL = `
   ), delivery AS (
     UPDATE webhook_deliveries d
     SET state = i.next_state, next_attempt_at = i.next_attempt_at, attempt_count = i.attempt_number,
-        last_attempt_at = i.creation_time, queue_job_id = NULL
+        last_attempt_at = i.creation_time
     FROM input i
     WHERE d.id = ANY($3::uuid[]) AND d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
   ), subscription AS (

@@ -130,10 +130,21 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       } else {
         // Only what an update may change: the failure count and activity belong to the sender and activate/deactivate.
         const { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp } = s;
+        const { maxConcurrentSends, rateLimitPerSecond } = s;
         await m.update(
           WebhookSubscriptionEntity,
           { id: s.id },
-          { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp },
+          {
+            webhookUri,
+            webhooks,
+            headers,
+            description,
+            timeoutDuration,
+            maxSendAttemptCount,
+            maxConcurrentSends,
+            rateLimitPerSecond,
+            concurrencyStamp,
+          },
         );
       }
       return { kind: 'saved' };

@@ -1,0 +1,125 @@
+import type { BreakerState, EndpointWindow } from './delivery-lifecycle';
+
+/**
+ * Port: the scheduler between PostgreSQL (where every delivery lives) and the workers that send them. It holds
+ * only delivery ids and the state needed to pick fairly and protect endpoints; losing it loses no delivery (the
+ * sweeper hands PostgreSQL's pending deliveries to it again). The Bull/Redis adapter is the implementation.
+ */
+
+/** A delivery waiting for its endpoint (subscription), and the tenant whose turn it counts against. */
+export interface DispatchItem {
+  deliveryId: string;
+  subscriptionId: string;
+  tenantId: string | null;
+}
+
+/** First attempts and retries wait in lanes of their own, so first attempts never queue behind retries. */
+export type DispatchLane = 'first' | 'retry';
+
+/** A delivery a worker may send now: it holds one of its endpoint's concurrency places until released. */
+export interface ClaimedDelivery extends DispatchItem {
+  lane: DispatchLane;
+}
+
+/** An endpoint's own limits (null: the defaults). */
+export interface EndpointLimits {
+  /** Sends in flight at once, all workers together. */
+  concurrency: number | null;
+  /** Sends per second, all workers together; null: unlimited. */
+  ratePerSecond: number | null;
+}
+
+/** How a claimed delivery's send went, for the endpoint's breaker and pause. */
+export interface SendReport {
+  claim: ClaimedDelivery;
+  /** The subscription's limits as the send read them (kept in step with PostgreSQL this way). */
+  limits: EndpointLimits;
+  /** `skipped`: nothing was sent (the delivery was no longer pending, its subscription inactive...). */
+  result: 'succeeded' | 'failed' | 'skipped';
+  timedOut: boolean;
+  /** The receiver asked to be left alone until then (ms since the epoch). */
+  pauseUntil: number | null;
+}
+
+/** The endpoint's breaker and recent window right after a send was reported. */
+export interface EndpointAfterSend {
+  /** The claim still holds its place: the caller decides on the breaker and ends it with `release`. */
+  claimHeld: boolean;
+  breaker: BreakerState;
+  window: EndpointWindow;
+}
+
+export interface BreakerMove {
+  from: BreakerState;
+  next: BreakerState;
+}
+
+/** What an endpoint looks like to the scheduler now. */
+export interface EndpointDispatchStatus {
+  breaker: BreakerState;
+  /** The failure share (0-1) of the recent window's attempts; null when it holds none. */
+  recentFailureRate: number | null;
+  recentAttempts: number;
+  inFlight: number;
+  /** Deliveries due and waiting for this endpoint (both lanes). */
+  backlog: number;
+  pausedUntil: Date | null;
+  concurrency: number;
+  ratePerSecond: number | null;
+}
+
+/** Cluster-wide figures for metrics: bounded, with no per-endpoint detail. */
+export interface DispatchCounts {
+  /** Deliveries due and waiting for a send (held back by a cap, limit, pause or breaker, or just their turn). */
+  waiting: number;
+  inFlight: number;
+  /** Retries waiting for their time. */
+  retriesScheduled: number;
+  endpoints: { breakerOpen: number; breakerHalfOpen: number; paused: number; atCapacity: number };
+}
+
+export abstract class DeliveryDispatch {
+  /** Due deliveries join their endpoints' lanes (one already waiting or in flight is not added twice). False when the scheduler is unreachable. */
+  abstract submit(items: readonly DispatchItem[], lane: DispatchLane): Promise<boolean>;
+  /** The delivery joins the retry lane after `delayMs` (its one retry path). False when unreachable. */
+  abstract retryLater(item: DispatchItem, delayMs: number): Promise<boolean>;
+  /**
+   * Up to `want` deliveries per lane that may be sent now: tenants take turns, then each tenant's endpoints;
+   * an endpoint at its cap, over its rate, paused or with an open breaker is passed over and costs nothing.
+   * Each claim is leased: a worker that dies without reporting gives its places back when the lease expires.
+   */
+  abstract claim(want: Record<DispatchLane, number>): Promise<ClaimedDelivery[]>;
+  /** Keeps these claims' leases alive (a send may take as long as its timeout). */
+  abstract renew(claims: readonly ClaimedDelivery[]): Promise<void>;
+  /**
+   * Records a claim's send in the endpoint's window and applies a pause. A success while the breaker is closed,
+   * or a skip, ends the claim; otherwise it stays held, its place taken, until `release`.
+   */
+  abstract report(report: SendReport): Promise<EndpointAfterSend>;
+  /**
+   * Ends a held claim, moving the breaker first (unless another worker moved it from `breaker.from`), in one
+   * step: no send slips in between a failure and the breaker it opens.
+   */
+  abstract release(claim: ClaimedDelivery, breaker: BreakerMove | null): Promise<void>;
+  /** Lifts the endpoint's pause and breaker: an operator says it is fine again (activation, resend, replay). */
+  abstract resume(subscriptionId: string, tenantId: string | null): Promise<void>;
+  /** Stores an endpoint's limits (a subscription was saved). */
+  abstract configure(subscriptionId: string, limits: EndpointLimits): Promise<void>;
+  /**
+   * Takes the delivery out of the scheduler (waiting or waiting for a retry), so it can be sent elsewhere:
+   * false when a worker is sending it right now.
+   */
+  abstract withdraw(item: DispatchItem): Promise<boolean>;
+  /** Cancels the waiting retries of these deliveries, if any (one being moved into its lane right now stays). */
+  abstract cancelRetries(deliveryIds: readonly string[]): Promise<void>;
+  /** Those of these deliveries the scheduler does not hold at all, or null when it did not answer: what the sweeper hands over. */
+  abstract untracked<D extends DispatchItem>(items: readonly D[]): Promise<D[] | null>;
+  abstract endpointStatus(subscriptionId: string): Promise<EndpointDispatchStatus>;
+  abstract counts(): Promise<DispatchCounts>;
+  /** True when the scheduler answers now. */
+  abstract ping(): Promise<boolean>;
+  /** Starts moving retries whose time has come into their lanes (the worker role). */
+  abstract startRetryTimers(): void;
+  /** Stops that, waiting at most `graceMs` for a move under way. */
+  abstract stopRetryTimers(graceMs: number): Promise<void>;
+}

@@ -1,0 +1,310 @@
+/**
+ * The scheduler's atomic steps, as Redis Lua scripts (one round trip each, never interleaved with another
+ * worker's). Every key starts with the queue's prefix (ARGV[1], e.g. `{hookline}:webhooks:dispatch:`), so with a
+ * hash-tagged prefix they all live in one slot of a Redis Cluster; KEYS[1] (the tracked set) routes the call.
+ *
+ * Keys, `L` being the lane (`f` first attempts, `r` retries):
+ * - `tracked` SET: every delivery the scheduler holds (waiting or leased); the sweeper leaves these alone.
+ * - `L:q:<sub>` LIST: the endpoint's due deliveries in that lane, oldest first.
+ * - `L:tenants` LIST: the ring of tenants with an endpoint in turn; `L:eps:<tenant>` LIST: that tenant's ring of
+ *   endpoints in turn. `L:ringed` / `L:tenants-ringed` SETs keep each in its ring once.
+ * - `ep:<sub>` HASH: limits (cap, rate), rate tokens, pausedUntil, breaker (open/half + since/until/probeUntil),
+ *   timeoutsInRow. `win:<sub>` HASH: the breaker's sliding window in six buckets.
+ * - `inflight:<sub>` ZSET: the endpoint's leased deliveries by lease expiry; `leases` ZSET: all leases (member
+ *   lane..sub..delivery..tenant), so expired ones are found without knowing their endpoint.
+ * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
+ *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
+ * - `paused` ZSET, `breakers` HASH, `capped` SET: figures for metrics.
+ * Ids are UUIDs (36 characters), so members are split by position; the host's tenant is ''.
+ */
+
+const PRELUDE = `
+local b = ARGV[1]
+local function ring(lane, sub, tenant)
+  if redis.call('SADD', b .. lane .. ':ringed', sub) == 1 then
+    redis.call('RPUSH', b .. lane .. ':eps:' .. tenant, sub)
+    if redis.call('SADD', b .. lane .. ':tenants-ringed', tenant) == 1 then
+      redis.call('RPUSH', b .. lane .. ':tenants', tenant)
+    end
+  end
+end
+local function wakeCapWaiters(sub)
+  local key = b .. 'capwait:' .. sub
+  local waiters = redis.call('SMEMBERS', key)
+  if #waiters > 0 then
+    redis.call('DEL', key)
+    redis.call('SREM', b .. 'capped', sub)
+    for _, w in ipairs(waiters) do ring(w:sub(1, 1), sub, w:sub(2)) end
+  end
+end
+`;
+
+/**
+ * ARGV: prefix, lane, then (delivery, subscription, tenant) triples. Adds each delivery not yet held to its
+ * endpoint's lane and puts the endpoint in turn, unless it is out of turn already (it is woken then).
+ */
+export const SUBMIT_SCRIPT = `${PRELUDE}
+local lane = ARGV[2]
+local added = 0
+for i = 3, #ARGV, 3 do
+  local did, sub, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('SADD', KEYS[1], did) == 1 then
+    added = added + 1
+    redis.call('RPUSH', b .. lane .. ':q:' .. sub, did)
+    if redis.call('SISMEMBER', b .. 'capwait:' .. sub, lane .. tenant) == 0
+      and not redis.call('ZSCORE', b .. 'parked', lane .. sub .. tenant) then
+      ring(lane, sub, tenant)
+    end
+  end
+end
+return added
+`;
+
+/**
+ * ARGV: prefix, now, leaseMs, wantFirst, wantRetry, defaultCap, maxSteps. Returns flat (lane, delivery, sub,
+ * tenant) quadruples. First gives expired leases' deliveries back to their lanes and puts parked endpoints whose
+ * time came back in turn; then per lane takes turns: a tenant, its next endpoint, one delivery of it.
+ */
+export const CLAIM_SCRIPT = `${PRELUDE}
+local now = tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[3])
+local defaultCap = tonumber(ARGV[6])
+local maxSteps = tonumber(ARGV[7])
+
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', b .. 'leases', m)
+  local lane, sub, did, tenant = m:sub(1, 1), m:sub(2, 37), m:sub(38, 73), m:sub(74)
+  if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then
+    redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
+    ring(lane, sub, tenant)
+    wakeCapWaiters(sub)
+  end
+end
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
+  redis.call('ZREM', b .. 'parked', m)
+  ring(m:sub(1, 1), m:sub(2, 37), m:sub(38))
+end
+
+-- 'go', 'wait' (at its cap: back in turn when a send ends) or 'park' with the time it may go again.
+local function verdict(sub)
+  local ep = b .. 'ep:' .. sub
+  local s = redis.call('HMGET', ep, 'cap', 'rate', 'tokens', 'tokensAt', 'pausedUntil', 'breaker', 'breakerUntil', 'probeUntil')
+  local pausedUntil = tonumber(s[5])
+  if pausedUntil and pausedUntil > now then return 'park', pausedUntil end
+  local breaker = s[6]
+  if breaker == 'open' then
+    local u = tonumber(s[7]) or 0
+    if u > now then return 'park', u end
+    redis.call('HSET', ep, 'breaker', 'half', 'breakerSince', u)
+    redis.call('HSET', b .. 'breakers', sub, 'half')
+    breaker = 'half'
+  end
+  if breaker == 'half' then
+    local probe = tonumber(s[8])
+    if probe and probe > now then return 'wait' end
+  end
+  local cap = tonumber(s[1]) or defaultCap
+  if redis.call('ZCARD', b .. 'inflight:' .. sub) >= cap then return 'wait' end
+  local rate = tonumber(s[2])
+  if rate then
+    local burst = math.max(1, rate / 10)
+    local tokens = tonumber(s[3]) or burst
+    local at = tonumber(s[4]) or now
+    tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+    if tokens < 1 then return 'park', now + math.ceil((1 - tokens) * 1000 / rate) end
+    redis.call('HSET', ep, 'tokens', tostring(tokens - 1), 'tokensAt', now)
+  end
+  if breaker == 'half' then redis.call('HSET', ep, 'probeUntil', now + leaseMs) end
+  return 'go'
+end
+
+local out = {}
+local lanes = { { 'f', tonumber(ARGV[4]) }, { 'r', tonumber(ARGV[5]) } }
+local steps = 0
+for _, l in ipairs(lanes) do
+  local lane, want = l[1], l[2]
+  local tenants = b .. lane .. ':tenants'
+  local claimed = 0
+  while claimed < want and steps < maxSteps do
+    steps = steps + 1
+    local tenant = redis.call('LPOP', tenants)
+    if not tenant then break end
+    local eps = b .. lane .. ':eps:' .. tenant
+    local sub = redis.call('LPOP', eps)
+    if sub then
+      local q = b .. lane .. ':q:' .. sub
+      local v, untilMs = 'go', nil
+      if redis.call('LLEN', q) > 0 then v, untilMs = verdict(sub) end
+      if v == 'go' then
+        local did = redis.call('LPOP', q)
+        if did then
+          local expires = now + leaseMs
+          redis.call('ZADD', b .. 'inflight:' .. sub, expires, did)
+          redis.call('ZADD', b .. 'leases', expires, lane .. sub .. did .. tenant)
+          out[#out + 1] = lane
+          out[#out + 1] = did
+          out[#out + 1] = sub
+          out[#out + 1] = tenant
+          claimed = claimed + 1
+        end
+        if redis.call('LLEN', q) > 0 then
+          redis.call('RPUSH', eps, sub)
+        else
+          redis.call('SREM', b .. lane .. ':ringed', sub)
+        end
+      elseif v == 'wait' then
+        redis.call('SREM', b .. lane .. ':ringed', sub)
+        redis.call('SADD', b .. 'capwait:' .. sub, lane .. tenant)
+        redis.call('SADD', b .. 'capped', sub)
+      else
+        redis.call('SREM', b .. lane .. ':ringed', sub)
+        redis.call('ZADD', b .. 'parked', untilMs, lane .. sub .. tenant)
+      end
+    end
+    if redis.call('LLEN', eps) > 0 then
+      redis.call('RPUSH', tenants, tenant)
+    else
+      redis.call('SREM', b .. lane .. ':tenants-ringed', tenant)
+    end
+  end
+end
+return out
+`;
+
+/** ARGV: prefix, expires, then (lane, sub, delivery, tenant) quadruples: their leases last until `expires`. */
+export const RENEW_SCRIPT = `
+local b = ARGV[1]
+local expires = tonumber(ARGV[2])
+for i = 3, #ARGV, 4 do
+  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', 'CH', expires, did) == 1 then
+    redis.call('ZADD', b .. 'leases', 'XX', expires, lane .. sub .. did .. tenant)
+  end
+end
+return 0
+`;
+
+/**
+ * ARGV: prefix, now, windowMs, then per report: lane, sub, delivery, tenant, result (succeeded/failed/skipped),
+ * timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). Keeps the limits, applies a pause and
+ * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, ends the claim
+ * here; any other answer may move the breaker, so the claim is held (its place stays taken) until RELEASE moves
+ * the breaker and frees it in one step, and no send can slip between. Returns per report: held (1/0), breaker,
+ * since, until, attempts, failures, timeoutsInRow.
+ */
+export const REPORT_SCRIPT = `${PRELUDE}
+local now = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
+local bucketMs = math.max(1, math.floor(windowMs / 6))
+local out = {}
+for i = 4, #ARGV, 9 do
+  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local result, timedOut, pauseUntil, cap, rate = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+  local ep = b .. 'ep:' .. sub
+  if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
+  if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
+  if pauseUntil ~= '' then
+    local p = tonumber(pauseUntil)
+    if p > (tonumber(redis.call('HGET', ep, 'pausedUntil')) or 0) then
+      redis.call('HSET', ep, 'pausedUntil', p)
+      redis.call('ZADD', b .. 'paused', p, sub)
+    end
+  end
+  local breaker = redis.call('HGET', ep, 'breaker')
+  local w = b .. 'win:' .. sub
+  if result ~= 'skipped' then
+    local bucket = math.floor(now / bucketMs)
+    local slot = bucket % 6
+    if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
+      redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
+    end
+    redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
+    redis.call('PEXPIRE', w, windowMs * 2)
+    if timedOut == '1' then redis.call('HINCRBY', ep, 'timeoutsInRow', 1) else redis.call('HSET', ep, 'timeoutsInRow', 0) end
+  elseif breaker == 'half' then
+    -- Nothing was sent, so nothing was learnt: another probe may go.
+    redis.call('HDEL', ep, 'probeUntil')
+  end
+  local attempts, failures = 0, 0
+  local current = math.floor(now / bucketMs)
+  for slot = 0, 5 do
+    local t = tonumber(redis.call('HGET', w, 't' .. slot))
+    if t and t > current - 6 then
+      local o = tonumber(redis.call('HGET', w, 'o' .. slot)) or 0
+      local f = tonumber(redis.call('HGET', w, 'f' .. slot)) or 0
+      attempts = attempts + o + f
+      failures = failures + f
+    end
+  end
+  local held = 0
+  if result == 'failed' or (result == 'succeeded' and breaker) then
+    held = 1
+  else
+    redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
+    redis.call('ZREM', b .. 'inflight:' .. sub, did)
+    redis.call('SREM', KEYS[1], did)
+    wakeCapWaiters(sub)
+  end
+  local s = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
+  out[#out + 1] = { held, breaker or '', s[1] or '', s[2] or '', attempts, failures, tonumber(s[3]) or 0 }
+end
+return out
+`;
+
+/**
+ * ARGV: prefix, lane, sub, delivery, tenant, from, to, since, until (from '' when the breaker stays). Ends a claim
+ * REPORT held: first moves the breaker from `from` to `to` unless another worker moved it meanwhile (opening ends
+ * a probe; closing also starts a fresh window), then frees the place and wakes lanes waiting for one.
+ */
+export const RELEASE_SCRIPT = `${PRELUDE}
+local lane, sub, did, tenant = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local from, to = ARGV[6], ARGV[7]
+local ep = b .. 'ep:' .. sub
+if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
+  if to == 'closed' then
+    redis.call('HDEL', ep, 'breaker', 'breakerSince', 'breakerUntil', 'probeUntil')
+    redis.call('HDEL', b .. 'breakers', sub)
+    redis.call('DEL', b .. 'win:' .. sub)
+  else
+    redis.call('HSET', ep, 'breaker', to, 'breakerSince', ARGV[8], 'breakerUntil', ARGV[9])
+    redis.call('HDEL', ep, 'probeUntil')
+    redis.call('HSET', b .. 'breakers', sub, to)
+  end
+  redis.call('HSET', ep, 'timeoutsInRow', 0)
+end
+redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
+redis.call('ZREM', b .. 'inflight:' .. sub, did)
+redis.call('SREM', KEYS[1], did)
+wakeCapWaiters(sub)
+return 0
+`;
+
+/** ARGV: prefix, sub, delivery. Takes a waiting delivery out (0 when it is leased: being sent). */
+export const WITHDRAW_SCRIPT = `
+local b, sub, did = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('ZSCORE', b .. 'inflight:' .. sub, did) then return 0 end
+redis.call('LREM', b .. 'f:q:' .. sub, 0, did)
+redis.call('LREM', b .. 'r:q:' .. sub, 0, did)
+redis.call('SREM', KEYS[1], did)
+return 1
+`;
+
+/**
+ * ARGV: prefix, sub, tenant. An operator's say-so that the endpoint is fine again (activation, resend, replay):
+ * its pause and breaker are lifted and its lanes put back in turn.
+ */
+export const RESUME_SCRIPT = `${PRELUDE}
+local sub, tenant = ARGV[2], ARGV[3]
+local ep = b .. 'ep:' .. sub
+redis.call('HDEL', ep, 'pausedUntil', 'breaker', 'breakerSince', 'breakerUntil', 'probeUntil')
+redis.call('HSET', ep, 'timeoutsInRow', 0)
+redis.call('ZREM', b .. 'paused', sub)
+redis.call('HDEL', b .. 'breakers', sub)
+redis.call('DEL', b .. 'win:' .. sub)
+for _, lane in ipairs({ 'f', 'r' }) do
+  redis.call('ZREM', b .. 'parked', lane .. sub .. tenant)
+  if redis.call('LLEN', b .. lane .. ':q:' .. sub) > 0 then ring(lane, sub, tenant) end
+end
+wakeCapWaiters(sub)
+return 0
+`;

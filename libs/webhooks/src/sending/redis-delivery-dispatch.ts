@@ -1,0 +1,372 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import type { Redis } from 'ioredis';
+import { MicroBatcher, WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
+import type { BreakerState } from '../domain/delivery-lifecycle';
+import {
+  BreakerMove,
+  ClaimedDelivery,
+  DeliveryDispatch,
+  DispatchCounts,
+  DispatchItem,
+  DispatchLane,
+  EndpointAfterSend,
+  EndpointDispatchStatus,
+  EndpointLimits,
+  SendReport,
+} from '../domain/delivery-dispatch';
+import {
+  CLAIM_SCRIPT,
+  RENEW_SCRIPT,
+  RELEASE_SCRIPT,
+  REPORT_SCRIPT,
+  RESUME_SCRIPT,
+  SUBMIT_SCRIPT,
+  WITHDRAW_SCRIPT,
+} from './dispatch-scripts';
+
+export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** A waiting retry: a delayed Bull job (id = delivery id) that moves the delivery into its retry lane when due. */
+export type RetryJobData = DispatchItem;
+
+const LANE_CODES: Record<DispatchLane, string> = { first: 'f', retry: 'r' };
+const LANES_BY_CODE: Record<string, DispatchLane> = { f: 'first', r: 'retry' };
+const REDIS_TIMEOUT_MS = 5_000;
+const LOST_CONNECTION_STATES = new Set(['reconnecting', 'close', 'end']);
+/** Bound on one claim's walk over the rings, so a script never runs long. */
+const MAX_CLAIM_STEPS = 1_000;
+const RETRY_TIMER_CONCURRENCY = 20;
+/** Bull's safety cap on moving a retry into its lane; each run is one short Redis script. */
+const MAX_RETRY_JOB_RUNS = 1000;
+
+type ScriptClient = Redis & Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+
+const tenantKey = (tenantId: string | null): string => tenantId ?? '';
+const tenantOf = (key: string): string | null => (key === '' ? null : key);
+
+/**
+ * The Bull/Redis adapter of the DeliveryDispatch port. The fair scheduler (lanes, turns, leases, caps, rate
+ * limits, pauses and breaker state) is a set of Lua scripts over plain Redis keys (see dispatch-scripts.ts);
+ * Bull holds the retries waiting for their time, as delayed jobs whose id is the delivery id. All keys share
+ * the queue's prefix, so a hash-tagged prefix (`{hookline}`) keeps them in one Redis Cluster slot, as Bull needs.
+ */
+@Injectable()
+export class RedisDeliveryDispatch extends DeliveryDispatch {
+  private readonly logger = new Logger(RedisDeliveryDispatch.name);
+  private readonly base: string;
+  private readonly trackedKey: string;
+  private readonly reports = new MicroBatcher<SendReport, EndpointAfterSend>((reports) => this.reportTogether(reports), 200, 1);
+
+  constructor(
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<RetryJobData>,
+    @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
+  ) {
+    super();
+    this.base = queue.toKey('dispatch:');
+    this.trackedKey = `${this.base}tracked`;
+    const scripts = {
+      hooklineSubmit: SUBMIT_SCRIPT,
+      hooklineClaim: CLAIM_SCRIPT,
+      hooklineRenew: RENEW_SCRIPT,
+      hooklineReport: REPORT_SCRIPT,
+      hooklineRelease: RELEASE_SCRIPT,
+      hooklineWithdraw: WITHDRAW_SCRIPT,
+      hooklineResume: RESUME_SCRIPT,
+    };
+    for (const [name, lua] of Object.entries(scripts)) {
+      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys: 1, lua });
+    }
+  }
+
+  private get redis(): ScriptClient {
+    return this.queue.client as unknown as ScriptClient;
+  }
+
+  private script<T>(name: string, args: (string | number)[]): Promise<T> {
+    return this.redis[name](this.trackedKey, this.base, ...args) as Promise<T>;
+  }
+
+  async submit(items: readonly DispatchItem[], lane: DispatchLane): Promise<boolean> {
+    if (items.length === 0) return true;
+    try {
+      const args = items.flatMap((i) => [i.deliveryId, i.subscriptionId, tenantKey(i.tenantId)]);
+      await this.askRedis(() => this.script('hooklineSubmit', [LANE_CODES[lane], ...args]));
+      return true;
+    } catch (e) {
+      this.logger.warn(
+        `Could not hand ${items.length} deliveries to the scheduler (${(e as Error).message}); they stay pending and the sweeper will`,
+      );
+      return false;
+    }
+  }
+
+  async retryLater(item: DispatchItem, delayMs: number): Promise<boolean> {
+    try {
+      await this.askRedis(() =>
+        this.queue.add(item, {
+          jobId: item.deliveryId,
+          delay: delayMs,
+          attempts: MAX_RETRY_JOB_RUNS,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        }),
+      );
+      return true;
+    } catch (e) {
+      this.logger.warn(`Could not schedule the retry of ${item.deliveryId} (${(e as Error).message}); the sweeper will`);
+      return false;
+    }
+  }
+
+  async claim(want: Record<DispatchLane, number>): Promise<ClaimedDelivery[]> {
+    if (want.first <= 0 && want.retry <= 0) return [];
+    const flat = await this.script<string[]>('hooklineClaim', [
+      Date.now(),
+      this.options.jobLockDurationMs,
+      Math.max(0, want.first),
+      Math.max(0, want.retry),
+      this.options.endpointConcurrency,
+      MAX_CLAIM_STEPS,
+    ]);
+    const claims: ClaimedDelivery[] = [];
+    for (let i = 0; i < flat.length; i += 4) {
+      claims.push({
+        lane: LANES_BY_CODE[flat[i]],
+        deliveryId: flat[i + 1],
+        subscriptionId: flat[i + 2],
+        tenantId: tenantOf(flat[i + 3]),
+      });
+    }
+    return claims;
+  }
+
+  async renew(claims: readonly ClaimedDelivery[]): Promise<void> {
+    if (claims.length === 0) return;
+    const args = claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId)]);
+    await this.script('hooklineRenew', [Date.now() + this.options.jobLockDurationMs, ...args]);
+  }
+
+  report(report: SendReport): Promise<EndpointAfterSend> {
+    return this.reports.load(report);
+  }
+
+  private async reportTogether(reports: SendReport[]): Promise<EndpointAfterSend[]> {
+    const now = Date.now();
+    const args = reports.flatMap(({ claim, limits, result, timedOut, pauseUntil }) => [
+      LANE_CODES[claim.lane],
+      claim.subscriptionId,
+      claim.deliveryId,
+      tenantKey(claim.tenantId),
+      result,
+      timedOut ? 1 : 0,
+      pauseUntil ?? '',
+      limits.concurrency ?? '',
+      limits.ratePerSecond ?? '',
+    ]);
+    const rows = await this.script<[number, string, string, string, number, number, number][]>('hooklineReport', [
+      now,
+      this.options.breakerWindowMs,
+      ...args,
+    ]);
+    return rows.map(([held, breaker, since, until, attempts, failures, timeoutsInRow]) => ({
+      claimHeld: held === 1,
+      breaker: breakerFrom(breaker, since, until),
+      window: { attempts, failures, timeoutsInRow },
+    }));
+  }
+
+  async release(claim: ClaimedDelivery, breaker: BreakerMove | null): Promise<void> {
+    const move = breaker
+      ? [
+          breakerCode(breaker.from),
+          breakerCode(breaker.next),
+          breaker.next.kind === 'closed' ? '' : breaker.next.since,
+          breaker.next.kind === 'open' ? breaker.next.until : '',
+        ]
+      : ['', '', '', ''];
+    const { lane, subscriptionId, deliveryId, tenantId } = claim;
+    await this.script('hooklineRelease', [LANE_CODES[lane], subscriptionId, deliveryId, tenantKey(tenantId), ...move]);
+  }
+
+  async resume(subscriptionId: string, tenantId: string | null): Promise<void> {
+    await this.askRedis(() => this.script('hooklineResume', [subscriptionId, tenantKey(tenantId)]));
+  }
+
+  async configure(subscriptionId: string, limits: EndpointLimits): Promise<void> {
+    const key = `${this.base}ep:${subscriptionId}`;
+    await this.askRedis(async () => {
+      const multi = this.redis.multi();
+      if (limits.concurrency === null) multi.hdel(key, 'cap');
+      else multi.hset(key, 'cap', limits.concurrency);
+      if (limits.ratePerSecond === null) multi.hdel(key, 'rate');
+      else multi.hset(key, 'rate', limits.ratePerSecond);
+      await multi.exec();
+    });
+  }
+
+  async withdraw(item: DispatchItem): Promise<boolean> {
+    // Without Redis no worker can take it either; the send goes ahead.
+    if (this.redisLost()) return true;
+    const job = await this.queue.getJob(item.deliveryId);
+    if (job) {
+      try {
+        await job.remove();
+      } catch {
+        return false;
+      }
+    }
+    return (await this.script<number>('hooklineWithdraw', [item.subscriptionId, item.deliveryId])) === 1;
+  }
+
+  async cancelRetries(deliveryIds: readonly string[]): Promise<void> {
+    if (this.redisLost()) return;
+    await Promise.all(
+      deliveryIds.map(async (id) => {
+        // Refused while the job is being moved into its lane: the scheduler holds the delivery once then.
+        await (await this.queue.getJob(id))?.remove().catch(() => undefined);
+      }),
+    );
+  }
+
+  async untracked<D extends DispatchItem>(items: readonly D[]): Promise<D[] | null> {
+    if (items.length === 0) return [];
+    try {
+      const ids = items.map((i) => i.deliveryId);
+      const pipeline = this.redis.pipeline();
+      pipeline.smismember(this.trackedKey, ...ids);
+      ids.forEach((id) => pipeline.exists(this.queue.toKey(id)));
+      const answers = (await this.askRedis(() => pipeline.exec())) ?? [];
+      const tracked = answers[0]?.[1] as number[];
+      return items.filter((_, i) => tracked[i] === 0 && answers[i + 1]?.[1] === 0);
+    } catch (e) {
+      this.logger.warn(`Could not ask the scheduler about ${items.length} deliveries (${(e as Error).message})`);
+      return null;
+    }
+  }
+
+  async endpointStatus(subscriptionId: string): Promise<EndpointDispatchStatus> {
+    const ep = `${this.base}ep:${subscriptionId}`;
+    const now = Date.now();
+    const [[, fields], [, inFlight], [, first], [, retry], [, window]] = (await this.askRedis(() =>
+      this.redis
+        .multi()
+        .hgetall(ep)
+        .zcount(`${this.base}inflight:${subscriptionId}`, now, '+inf')
+        .llen(`${this.base}f:q:${subscriptionId}`)
+        .llen(`${this.base}r:q:${subscriptionId}`)
+        .hgetall(`${this.base}win:${subscriptionId}`)
+        .exec(),
+    ))! as [unknown, any][];
+    const f = fields as Record<string, string>;
+    const { attempts, failures } = windowTotals(window as Record<string, string>, now, this.options.breakerWindowMs);
+    const pausedUntil = Number(f.pausedUntil ?? 0);
+    return {
+      breaker: breakerFrom(f.breaker ?? '', f.breakerSince ?? '', f.breakerUntil ?? ''),
+      recentFailureRate: attempts === 0 ? null : failures / attempts,
+      recentAttempts: attempts,
+      inFlight: inFlight as number,
+      backlog: (first as number) + (retry as number),
+      pausedUntil: pausedUntil > now ? new Date(pausedUntil) : null,
+      concurrency: f.cap ? Number(f.cap) : this.options.endpointConcurrency,
+      ratePerSecond: f.rate ? Number(f.rate) : null,
+    };
+  }
+
+  async counts(): Promise<DispatchCounts> {
+    const now = Date.now();
+    const [[, tracked], [, leased], [, delayed], [, breakers], [, paused], [, capped]] = (await this.askRedis(() =>
+      this.redis
+        .multi()
+        .scard(this.trackedKey)
+        .zcard(`${this.base}leases`)
+        .zcard(this.queue.toKey('delayed'))
+        .hvals(`${this.base}breakers`)
+        .zcount(`${this.base}paused`, now, '+inf')
+        .scard(`${this.base}capped`)
+        .exec(),
+    ))! as [unknown, any][];
+    const states = breakers as string[];
+    return {
+      waiting: Math.max(0, (tracked as number) - (leased as number)),
+      inFlight: leased as number,
+      retriesScheduled: delayed as number,
+      endpoints: {
+        breakerOpen: states.filter((s) => s === 'open').length,
+        breakerHalfOpen: states.filter((s) => s === 'half').length,
+        paused: paused as number,
+        atCapacity: capped as number,
+      },
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.queue.client.status !== 'ready') return false;
+    try {
+      return (await this.askRedis(() => this.queue.client.ping())) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  startRetryTimers(): void {
+    void this.queue.process(RETRY_TIMER_CONCURRENCY, async (job) => {
+      if (!(await this.submit([job.data], 'retry'))) throw new Error('the scheduler did not take the retry');
+    });
+  }
+
+  async stopRetryTimers(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    // A local pause stops this process taking retry jobs; moving one into its lane takes a moment.
+    await Promise.race([this.queue.pause(true).catch(() => undefined), graceOver]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Runs a Redis command, failing at once when Redis was reachable and is not now (ioredis would hold the
+   * command until it is back) and after REDIS_TIMEOUT_MS otherwise: publishers and the sweeper never wait on it.
+   */
+  private async askRedis<T>(command: () => Promise<T>): Promise<T> {
+    if (this.redisLost()) throw new Error(`Redis is ${this.queue.client.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([command(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private redisLost(): boolean {
+    return LOST_CONNECTION_STATES.has(this.queue.client.status);
+  }
+}
+
+const breakerCode = (state: BreakerState): string => (state.kind === 'half-open' ? 'half' : state.kind);
+
+function breakerFrom(code: string, since: string, until: string): BreakerState {
+  if (code === 'open') return { kind: 'open', since: Number(since), until: Number(until) };
+  if (code === 'half') return { kind: 'half-open', since: Number(since) };
+  return { kind: 'closed' };
+}
+
+/** The window's attempts and failures from its six buckets (as the report script counts them). */
+function windowTotals(window: Record<string, string>, now: number, windowMs: number): { attempts: number; failures: number } {
+  const bucketMs = Math.max(1, Math.floor(windowMs / 6));
+  const current = Math.floor(now / bucketMs);
+  let attempts = 0;
+  let failures = 0;
+  for (let slot = 0; slot < 6; slot++) {
+    const t = Number(window[`t${slot}`]);
+    if (!Number.isFinite(t) || t <= current - 6) continue;
+    const f = Number(window[`f${slot}`] ?? 0);
+    attempts += Number(window[`o${slot}`] ?? 0) + f;
+    failures += f;
+  }
+  return { attempts, failures };
+}

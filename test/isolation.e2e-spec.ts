@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DeliveryDispatch } from '@hookline/webhooks';
+import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
+import { HooklineProcess } from './support/hookline-process';
+import { TestReceiver } from './support/receiver';
+import { waitUntil } from './support/wait';
+
+/** A fresh environment with a receiver and the applications the body starts; all cleaned up after. */
+async function withEnvironment(
+  body: (env: ScratchEnvironment, receiver: TestReceiver, apps: RunningHookline[], workers: HooklineProcess[]) => Promise<void>,
+) {
+  const env = new ScratchEnvironment();
+  const receiver = await TestReceiver.start();
+  const apps: RunningHookline[] = [];
+  const workers: HooklineProcess[] = [];
+  try {
+    await body(env, receiver, apps, workers);
+  } finally {
+    for (const worker of workers) await worker.kill('SIGKILL');
+    for (const app of apps) await app.close();
+    await receiver.close();
+    await env.drop();
+  }
+}
+
+/** Milliseconds from each publish to its delivery's arrival, matched by the event id in the body. */
+function arrivalDelays(receiver: TestReceiver, path: string, publishedAt: Map<string, number>): number[] {
+  return receiver.requests(path).map((r) => {
+    const eventId = JSON.parse(r.body).id as string;
+    return r.receivedAt - publishedAt.get(eventId)!;
+  });
+}
+
+const pendingCount = async (env: ScratchEnvironment, tenantId: string) =>
+  Number(
+    (
+      await env.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE tenant_id = $1 AND state = 'pending'`, [
+        tenantId,
+      ])
+    )[0].n,
+  );
+
+describe('fair, isolated delivery', () => {
+  it("a hanging endpoint holds at most its cap of sends; another tenant's deliveries arrive within a second", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env, {
+        WEBHOOKS_ENDPOINT_CONCURRENCY: '5',
+        WEBHOOKS_WORKER_CONCURRENCY: '50',
+        // The hanging sends are cut off at shutdown rather than waited for.
+        WEBHOOKS_SHUTDOWN_GRACE_MS: '0',
+      });
+      apps.push(app);
+      receiver.on('/hang', () => ({ status: 200, delayMs: 60_000 }));
+      await app.api.subscribe({ webhookUri: receiver.url('/hang'), webhooks: ['order.created'], timeoutDuration: 10 }, 'a');
+      await app.api.subscribe({ webhookUri: receiver.url('/healthy'), webhooks: ['order.created'] }, 'b');
+      for (let i = 0; i < 100; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 'a');
+      await receiver.waitForRequests('/hang', 5);
+
+      const publishedAt = new Map<string, number>();
+      for (let i = 0; i < 20; i++) {
+        const before = Date.now();
+        publishedAt.set(await app.api.publish({ webhookName: 'order.created', data: { i } }, 'b'), before);
+      }
+      await receiver.waitForRequests('/healthy', 20, 10_000);
+      const delays = arrivalDelays(receiver, '/healthy', publishedAt);
+      assert.ok(Math.max(...delays) < 1000, `B's slowest delivery took ${Math.max(...delays)} ms`);
+      assert.equal(receiver.peakConcurrency('/hang'), 5, 'the hanging endpoint held exactly its cap of sends');
+      assert.equal(receiver.requests('/hang').length, 5, 'and no more were sent to it');
+    }));
+
+  it("a tenant's backlog does not delay another tenant's fresh events", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env, { WEBHOOKS_WORKER_CONCURRENCY: '50' });
+      apps.push(app);
+      receiver.on('/bulk', () => ({ status: 200, delayMs: 50 }));
+      await env.query(
+        `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, headers, is_active, concurrency_stamp)
+         SELECT gen_random_uuid(), 'bulk', $1, 'whsec_x', ARRAY['order.*'], '{}', true, 'x' FROM generate_series(1, 20)`,
+        [receiver.url('/bulk')],
+      );
+      await app.api.subscribe({ webhookUri: receiver.url('/fresh'), webhooks: ['order.created'] }, 'fresh');
+      // 200 events to 20 endpoints: 4,000 deliveries, about 5 s of work at 40 sends in flight (50 less the retries' share).
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, w) => {
+          for (let i = 0; i < 20; i++) await app.api.publish({ webhookName: 'order.created', data: { w, i } }, 'bulk');
+        }),
+      );
+      await receiver.waitForRequests('/bulk', 100);
+
+      const publishedAt = new Map<string, number>();
+      for (let i = 0; i < 10; i++) {
+        const before = Date.now();
+        publishedAt.set(await app.api.publish({ webhookName: 'order.created', data: { i } }, 'fresh'), before);
+      }
+      await receiver.waitForRequests('/fresh', 10, 10_000);
+      assert.ok((await pendingCount(env, 'bulk')) > 0, 'the backlog was still draining when the fresh events arrived');
+      const delays = arrivalDelays(receiver, '/fresh', publishedAt);
+      assert.ok(Math.max(...delays) < 1000, `the slowest fresh delivery took ${Math.max(...delays)} ms`);
+    }));
+
+  it('holds an endpoint to its concurrency across two worker processes', () =>
+    withEnvironment(async (env, receiver, apps, workers) => {
+      const api = await startHookline(env, { ROLE: 'api' });
+      apps.push(api);
+      receiver.on('/capped', () => ({ status: 200, delayMs: 150 }));
+      await api.api.subscribe({ webhookUri: receiver.url('/capped'), webhooks: ['order.created'], maxConcurrentSends: 3 }, 't');
+      workers.push(...(await Promise.all([1, 2].map(() => HooklineProcess.start(env, { ROLE: 'worker' })))));
+      for (let i = 0; i < 30; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+      await receiver.waitForRequests('/capped', 30, 20_000);
+      assert.equal(receiver.peakConcurrency('/capped'), 3, 'three at once, never more');
+      assert.ok(
+        workers.every((w) => /Worker sending/.test(w.log)),
+        'both workers were running',
+      );
+    }));
+
+  it('honours a rate limit', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env);
+      apps.push(app);
+      await app.api.subscribe({ webhookUri: receiver.url('/limited'), webhooks: ['order.created'], rateLimitPerSecond: 20 }, 't');
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, w) => {
+          for (let i = 0; i < 20; i++) await app.api.publish({ webhookName: 'order.created', data: { w, i } }, 't');
+        }),
+      );
+      const requests = await receiver.waitForRequests('/limited', 80, 20_000);
+      const seconds = (requests[79].receivedAt - requests[0].receivedAt) / 1000;
+      const rate = 79 / seconds;
+      assert.ok(rate >= 18 && rate <= 22, `achieved ${rate.toFixed(1)}/s against a limit of 20/s`);
+    }));
+
+  it('a 429 with Retry-After pauses the whole endpoint (spending no attempt of the others), not its neighbours', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env);
+      apps.push(app);
+      receiver.on('/busy', (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
+      const busy = await app.api.subscribe(
+        { webhookUri: receiver.url('/busy'), webhooks: ['order.created'], maxConcurrentSends: 1 },
+        't',
+      );
+      await app.api.subscribe({ webhookUri: receiver.url('/neighbour'), webhooks: ['order.created'] }, 't');
+      await app.api.publish({ webhookName: 'order.created', data: { first: true } }, 't');
+      await receiver.waitForRequests('/busy', 1);
+      const pausedAt = receiver.requests('/busy')[0].receivedAt;
+      await waitUntil(
+        async () => (await app.api.get(`/api/webhooks/subscriptions/${busy.id}/health`, 't')).body.pausedUntil !== null,
+      );
+      for (let i = 0; i < 4; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+      await receiver.waitForRequests('/neighbour', 5);
+      assert.equal(receiver.requests('/busy').length, 1, 'nothing more went to the paused endpoint meanwhile');
+
+      const requests = await receiver.waitForRequests('/busy', 6, 15_000);
+      assert.ok(
+        requests[1].receivedAt - pausedAt >= 1900,
+        `the next send came ${requests[1].receivedAt - pausedAt} ms after the 429`,
+      );
+      await waitUntil(async () => (await pendingCount(env, 't')) === 0);
+      const [{ n }] = await env.query<{ n: string }>(
+        `SELECT count(*) AS n FROM webhook_send_attempts WHERE webhook_subscription_id = $1`,
+        [busy.id],
+      );
+      assert.equal(Number(n), 6, 'one attempt was refused, each delivery then succeeded once: no attempt spent while paused');
+    }));
+
+  it('opens the breaker, holds deliveries without spending attempts, probes half-open, and closes', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const cooldownMs = 1500;
+      const app = await startHookline(env, {
+        WEBHOOKS_BREAKER_MIN_ATTEMPTS: '4',
+        WEBHOOKS_BREAKER_FAILURE_PERCENT: '50',
+        WEBHOOKS_BREAKER_COOLDOWN_MS: String(cooldownMs),
+        WEBHOOKS_MAX_SEND_ATTEMPT_COUNT: '20',
+      });
+      apps.push(app);
+      // Four failures open it; the first probe fails too (it opens again); from the second probe on, all is well.
+      receiver.on('/flaky', (_, n) => ({ status: n < 5 ? 500 : 200 }));
+      const flaky = await app.api.subscribe(
+        { webhookUri: receiver.url('/flaky'), webhooks: ['order.created'], maxConcurrentSends: 1 },
+        't',
+      );
+      for (let i = 0; i < 4; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+      await receiver.waitForRequests('/flaky', 4);
+      await waitUntil(
+        async () => (await app.api.get(`/api/webhooks/subscriptions/${flaky.id}/health`, 't')).body.breaker.state === 'open',
+      );
+      const health = (await app.api.get(`/api/webhooks/subscriptions/${flaky.id}/health`, 't')).body;
+      assert.equal(health.breaker.state, 'open');
+      assert.ok(health.recentFailureRate === 1, `recent failure rate ${health.recentFailureRate}`);
+
+      const requests = await receiver.waitForRequests('/flaky', 8, 20_000);
+      const gaps = requests.slice(1).map((r, i) => r.receivedAt - requests[i].receivedAt);
+      assert.ok(gaps[3] >= cooldownMs - 50, `the first probe came ${gaps[3]} ms after the breaker opened`);
+      assert.ok(gaps[4] >= cooldownMs - 50, `the second probe came ${gaps[4]} ms after the failed first one`);
+      await waitUntil(async () => (await pendingCount(env, 't')) === 0, { timeoutMs: 20_000 });
+      const [{ n }] = await env.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_send_attempts`);
+      assert.equal(Number(n), receiver.requests('/flaky').length, 'every attempt is a request: none spent while open');
+      const closed = (await app.api.get(`/api/webhooks/subscriptions/${flaky.id}/health`, 't')).body;
+      assert.equal(closed.breaker.state, 'closed');
+    }));
+
+  it("a killed worker's leases expire: its endpoint gets its places back and its deliveries are sent", () =>
+    withEnvironment(async (env, receiver, apps, workers) => {
+      const api = await startHookline(env, { ROLE: 'api' });
+      apps.push(api);
+      let hanging = true;
+      receiver.on('/leased', () => (hanging ? { status: 200, delayMs: 60_000 } : { status: 200 }));
+      const leased = await api.api.subscribe(
+        { webhookUri: receiver.url('/leased'), webhooks: ['order.created'], maxConcurrentSends: 2 },
+        't',
+      );
+      const lease = { WEBHOOKS_JOB_LOCK_MS: '2000' };
+      const doomed = await HooklineProcess.start(env, { ROLE: 'worker', ...lease });
+      workers.push(doomed);
+      for (let i = 0; i < 6; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+      await receiver.waitForRequests('/leased', 2);
+      await doomed.kill('SIGKILL');
+      hanging = false;
+
+      const dispatch = api.app.get(DeliveryDispatch);
+      assert.equal((await dispatch.endpointStatus(leased.id)).inFlight, 2, 'the dead worker still holds both places');
+      apps.push(await startHookline(env, { ROLE: 'worker', ...lease }));
+      await waitUntil(async () => (await pendingCount(env, 't')) === 0, { timeoutMs: 15_000 });
+      const delivered = new Set(receiver.requests('/leased').map((r) => r.headers['webhook-id']));
+      assert.equal(delivered.size, 6, 'every delivery was sent, the two cut off ones again');
+      assert.equal((await dispatch.endpointStatus(leased.id)).inFlight, 0);
+    }));
+});
