@@ -16,6 +16,8 @@ export interface ReceiverStats {
   latenciesMs: number[];
   firstAt: number | null;
   lastAt: number | null;
+  /** Requests to the other paths (see receiver-process.ts), by path, when each arrived. */
+  otherPaths: Record<string, number[]>;
 }
 
 export interface PublishCommand {

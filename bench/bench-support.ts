@@ -107,15 +107,25 @@ export class BenchContext {
     return { service: handle, baseUrl: `http://127.0.0.1:${ready.port}` };
   }
 
-  /** Inserts `perTenant` active subscriptions to the receiver for each tenant `prefix<i>`, i in [from, to). */
-  async insertSubscriptions(env: ScratchEnvironment, prefix: string, from: number, to: number, perTenant: number): Promise<void> {
+  /**
+   * Inserts `perTenant` active subscriptions to the receiver (its `path`) for each tenant `prefix<i>`, i in
+   * [from, to).
+   */
+  async insertSubscriptions(
+    env: ScratchEnvironment,
+    prefix: string,
+    from: number,
+    to: number,
+    perTenant: number,
+    path = '/bench',
+  ): Promise<void> {
     // Three spellings that all match order.created: exact, prefix wildcard and '*'.
     await env.query(
       `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, is_active, concurrency_stamp)
        SELECT gen_random_uuid(), $1 || lpad((g / $4)::text, 5, '0'), $2, $3,
               CASE g % 3 WHEN 0 THEN ARRAY['order.created'] WHEN 1 THEN ARRAY['order.*'] ELSE ARRAY['*'] END, true, md5(g::text)
        FROM generate_series($5::int * $4, $6::int * $4 - 1) g`,
-      [prefix, this.receiverUrl, generateWebhookSecret(), perTenant, from, to],
+      [prefix, this.receiverUrl.replace(/\/bench$/, path), generateWebhookSecret(), perTenant, from, to],
     );
     await env.query('ANALYZE webhook_subscriptions');
   }

@@ -6,7 +6,10 @@ import type { ReceiverCommand, ReceiverStats } from './bench-ipc';
  * The benchmark's receiver, in its own process so its work is not on the service's event loop: answers
  * every POST at once (200, or 500 for a chosen share of answers), counts requests and the distinct
  * webhook-ids answered 200, and, when asked, the publish-to-first-attempt latency of each delivery
- * (its receive time against the envelope's creationTimeUtc; both clocks are this machine's).
+ * (its receive time against the envelope's creationTimeUtc; both clocks are this machine's). All of that is
+ * for its main path, /bench. The isolation stage's other endpoints live on other paths: /hang never answers
+ * (the service's timeout ends the request), any other path answers 200 at once; for those only each request's
+ * arrival time is kept, by path.
  */
 let failRate = 0;
 let recordLatency = false;
@@ -17,6 +20,7 @@ let succeededIds = new Set<string>();
 let latenciesMs: number[] = [];
 let firstAt: number | null = null;
 let lastAt: number | null = null;
+let otherPaths: Record<string, number[]> = {};
 
 const CREATION_TIME_FIELD = '"creationTimeUtc":"';
 /** Set in `data` by a load process that stamps each publish as it sends it (the ingest stage). */
@@ -27,6 +31,14 @@ const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const now = Date.now();
+    const path = req.url ?? '/';
+    if (path !== '/bench') {
+      (otherPaths[path] ??= []).push(now);
+      if (path === '/hang') return;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+      res.end('ok');
+      return;
+    }
     requests++;
     firstAt ??= now;
     lastAt = now;
@@ -53,7 +65,7 @@ function publishedAt(body: string): number {
 }
 
 function stats(): ReceiverStats {
-  return { requests, failed, firstAttempts, succeededIds: succeededIds.size, latenciesMs, firstAt, lastAt };
+  return { requests, failed, firstAttempts, succeededIds: succeededIds.size, latenciesMs, firstAt, lastAt, otherPaths };
 }
 
 process.on('message', (command: ReceiverCommand) => {
@@ -64,6 +76,7 @@ process.on('message', (command: ReceiverCommand) => {
       requests = failed = firstAttempts = 0;
       succeededIds = new Set();
       latenciesMs = [];
+      otherPaths = {};
       firstAt = lastAt = null;
       process.send!({ type: 'ok' });
       break;

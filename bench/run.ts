@@ -5,6 +5,7 @@ import { ChildHandle } from './bench-ipc';
 import { BenchContext } from './bench-support';
 import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, scaleStage, throughputStage } from './stages';
 import { ingestStage } from './ingest-stage';
+import { isolationStage } from './isolation-stage';
 import { referenceStage } from './reference-stage';
 
 /**
@@ -23,6 +24,7 @@ const STAGES: Stage[] = [
   scaleStage,
   memoryStage,
   failureStage,
+  isolationStage,
 ];
 
 interface Target {
@@ -83,6 +85,41 @@ const TARGETS: Target[] = [
     measure: (f) => Number(f['worker peak RSS MB']),
     holds: (v) => v < 300,
     goal: '< 300 MB',
+  },
+  {
+    name: 'isolation: healthy p99 < 100 ms while 10% of endpoints hang',
+    stage: 'isolation',
+    measure: (f) => Number(f['(b) p99 ms']),
+    holds: (v) => v < 100,
+    goal: '< 100 ms',
+  },
+  {
+    name: 'isolation: healthy p99 < 100 ms while a tenant drains a backlog',
+    stage: 'isolation',
+    measure: (f) => Number(f['(c) p99 ms']),
+    holds: (v) => v < 100,
+    goal: '< 100 ms',
+  },
+  {
+    name: 'isolation: healthy p99 under noise within 2× of without',
+    stage: 'isolation',
+    measure: (f) => Math.max(Number(f['p99 ratio (b)/(a)']), Number(f['p99 ratio (c)/(a)'])),
+    holds: (v) => v <= 2,
+    goal: '≤ 2×',
+  },
+  {
+    name: 'isolation: healthy deliveries/s under noise ≥ 80% of without',
+    stage: 'isolation',
+    measure: (f) => Number(f['deliveries/s ratio min((b),(c))/(a)']),
+    holds: (v) => v >= 0.8,
+    goal: '≥ 0.8',
+  },
+  {
+    name: 'isolation: rate-limited endpoint within ±10% of its limit',
+    stage: 'isolation',
+    measure: (f) => Number(f['(d) off the limit %']),
+    holds: (v) => Math.abs(v) <= 10,
+    goal: '±10%',
   },
 ];
 

@@ -21,14 +21,14 @@ export interface Stage {
 /** The concurrency the worker sends with (the service's default), used for the raw rate too. */
 export const WORKER_CONCURRENCY = 50;
 
-const publishCommand = (p: Omit<PublishCommand, 'type' | 'webhookName' | 'data'>): PublishCommand => ({
+export const publishCommand = (p: Omit<PublishCommand, 'type' | 'webhookName' | 'data'>): PublishCommand => ({
   type: 'publish',
   webhookName: 'order.created',
   data: ORDER_DATA,
   ...p,
 });
 
-async function publishInProcess(service: { request: Function }, command: PublishCommand): Promise<PublishReport> {
+export async function publishInProcess(service: { request: Function }, command: PublishCommand): Promise<PublishReport> {
   const report: PublishReport = await service.request(command, 'published');
   if (report.errors) throw new Error(`${report.errors} in-process publishes failed, first: ${report.firstError}`);
   return report;
@@ -58,7 +58,7 @@ async function publishOverHttp(baseUrl: string, tenant: string, amount: number, 
 }
 
 /** Generous: even at 100 deliveries/s a stage finishes. */
-const drainTimeoutMs = (deliveries: number) => 120_000 + deliveries * 10;
+export const drainTimeoutMs = (deliveries: number) => 120_000 + deliveries * 10;
 
 /**
  * 1. The machine's raw POST rate to the same receiver, with a real signed envelope: the best of three runs,

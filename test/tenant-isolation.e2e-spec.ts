@@ -47,6 +47,7 @@ const MATRIX: Record<string, Case> = {
   'POST /api/webhooks/subscriptions/:id/reveal-secret': sub(() => ({})),
   'POST /api/webhooks/subscriptions/:id/rotate-secret': sub(() => ({})),
   'GET /api/webhooks/subscriptions/:id/diagnose': sub(),
+  'GET /api/webhooks/subscriptions/:id/health': sub(),
   'GET /api/webhooks/subscriptions/:id/stats': sub(),
   'GET /api/webhooks/subscriptions/:id/timeline': sub(),
   'POST /api/webhooks/subscriptions/:id/replay': sub(() => ({ since: hourAgo() })),

@@ -91,35 +91,33 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
   ) {
     collectDefaultMetrics({ register: this.registry });
     const metrics = this;
-    new Gauge({
-      name: 'hookline_dispatch_deliveries',
-      help: 'Deliveries the scheduler holds, all endpoints together, by state: waiting (due; held back by a cap, rate limit, pause or open breaker, or waiting their turn), in_flight, retry_scheduled.',
-      labelNames: ['state'],
-      registers: [this.registry],
-      async collect() {
-        const counts = await metrics.dispatchCounts();
-        this.reset();
-        if (!counts) return;
-        this.set({ state: 'waiting' }, counts.waiting);
-        this.set({ state: 'in_flight' }, counts.inFlight);
-        this.set({ state: 'retry_scheduled' }, counts.retriesScheduled);
-      },
-    });
-    new Gauge({
-      name: 'hookline_dispatch_endpoints',
-      help: 'Endpoints (subscriptions) the scheduler holds back, by state: breaker_open, breaker_half_open, paused (Retry-After), at_capacity.',
-      labelNames: ['state'],
-      registers: [this.registry],
-      async collect() {
-        const counts = await metrics.dispatchCounts();
-        this.reset();
-        if (!counts) return;
-        this.set({ state: 'breaker_open' }, counts.endpoints.breakerOpen);
-        this.set({ state: 'breaker_half_open' }, counts.endpoints.breakerHalfOpen);
-        this.set({ state: 'paused' }, counts.endpoints.paused);
-        this.set({ state: 'at_capacity' }, counts.endpoints.atCapacity);
-      },
-    });
+    const dispatchGauge = (name: string, help: string, values: (counts: DispatchCounts) => Record<string, number>) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'],
+        registers: [this.registry],
+        async collect() {
+          const counts = await metrics.dispatchCounts();
+          this.reset();
+          if (counts) for (const [state, value] of Object.entries(values(counts))) this.set({ state }, value);
+        },
+      });
+    dispatchGauge(
+      'hookline_dispatch_deliveries',
+      'Deliveries the scheduler holds, all endpoints together, by state: waiting (due; held back by a cap, rate limit, pause or open breaker, or waiting their turn), in_flight, retry_scheduled.',
+      (c) => ({ waiting: c.waiting, in_flight: c.inFlight, retry_scheduled: c.retriesScheduled }),
+    );
+    dispatchGauge(
+      'hookline_dispatch_endpoints',
+      'Endpoints (subscriptions) the scheduler holds back, by state: breaker_open, breaker_half_open, paused (Retry-After), at_capacity.',
+      ({ endpoints: e }) => ({
+        breaker_open: e.breakerOpen,
+        breaker_half_open: e.breakerHalfOpen,
+        paused: e.paused,
+        at_capacity: e.atCapacity,
+      }),
+    );
     new Gauge({
       name: 'hookline_subscriptions_active',
       help: `Active subscriptions, all tenants together (cached ${ACTIVE_SUBSCRIPTIONS_CACHE_MS / 1000} s).`,

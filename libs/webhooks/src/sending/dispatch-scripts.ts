@@ -37,6 +37,13 @@ local function wakeCapWaiters(sub)
     for _, w in ipairs(waiters) do ring(w:sub(1, 1), sub, w:sub(2)) end
   end
 end
+-- A claim is over: its lease goes, the delivery is no longer held, and lanes waiting for a place are woken.
+local function endClaim(lane, sub, did, tenant)
+  redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
+  redis.call('ZREM', b .. 'inflight:' .. sub, did)
+  redis.call('SREM', KEYS[1], did)
+  wakeCapWaiters(sub)
+end
 `;
 
 /**
@@ -240,10 +247,7 @@ for i = 4, #ARGV, 9 do
   if result == 'failed' or (result == 'succeeded' and breaker) then
     held = 1
   else
-    redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-    redis.call('ZREM', b .. 'inflight:' .. sub, did)
-    redis.call('SREM', KEYS[1], did)
-    wakeCapWaiters(sub)
+    endClaim(lane, sub, did, tenant)
   end
   local s = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
   out[#out + 1] = { held, breaker or '', s[1] or '', s[2] or '', attempts, failures, tonumber(s[3]) or 0 }
@@ -272,10 +276,7 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   end
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
-redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-redis.call('ZREM', b .. 'inflight:' .. sub, did)
-redis.call('SREM', KEYS[1], did)
-wakeCapWaiters(sub)
+endClaim(lane, sub, did, tenant)
 return 0
 `;
 
