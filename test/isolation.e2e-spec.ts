@@ -52,7 +52,8 @@ describe('fair, isolated delivery', () => {
       });
       apps.push(app);
       receiver.on('/hang', () => ({ status: 200, delayMs: 60_000 }));
-      await app.api.subscribe({ webhookUri: receiver.url('/hang'), webhooks: ['order.created'], timeoutDuration: 10 }, 'a');
+      // A timeout longer than the test: what holds the hanging sends back is the cap alone.
+      await app.api.subscribe({ webhookUri: receiver.url('/hang'), webhooks: ['order.created'], timeoutDuration: 120 }, 'a');
       await app.api.subscribe({ webhookUri: receiver.url('/healthy'), webhooks: ['order.created'] }, 'b');
       for (let i = 0; i < 100; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 'a');
       await receiver.waitForRequests('/hang', 5);
