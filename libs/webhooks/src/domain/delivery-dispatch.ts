@@ -118,6 +118,11 @@ export abstract class DeliveryDispatch {
   abstract counts(): Promise<DispatchCounts>;
   /** True when the scheduler answers now. */
   abstract ping(): Promise<boolean>;
+  /**
+   * Calls `listener` whenever this process has handed deliveries over, so a worker in the same process claims
+   * them at once rather than at its next poll.
+   */
+  abstract onSubmitted(listener: () => void): void;
   /** Starts moving retries whose time has come into their lanes (the worker role). */
   abstract startRetryTimers(): void;
   /** Stops that, waiting at most `graceMs` for a move under way. */

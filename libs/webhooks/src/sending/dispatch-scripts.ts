@@ -114,7 +114,7 @@ local function verdict(sub)
   if redis.call('ZCARD', b .. 'inflight:' .. sub) >= cap then return 'wait' end
   local rate = tonumber(s[2])
   if rate then
-    local burst = math.max(1, rate / 10)
+    local burst = math.max(1, rate / 4)
     local tokens = tonumber(s[3]) or burst
     local at = tonumber(s[4]) or now
     tokens = math.min(burst, tokens + (now - at) * rate / 1000)

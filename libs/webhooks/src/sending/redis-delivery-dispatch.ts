@@ -57,6 +57,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
   private readonly logger = new Logger(RedisDeliveryDispatch.name);
   private readonly base: string;
   private readonly trackedKey: string;
+  private readonly submitted: (() => void)[] = [];
   private readonly reports = new MicroBatcher<SendReport, EndpointAfterSend>((reports) => this.reportTogether(reports), 200, 1);
 
   constructor(
@@ -93,6 +94,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
     try {
       const args = items.flatMap((i) => [i.deliveryId, i.subscriptionId, tenantKey(i.tenantId)]);
       await this.askRedis(() => this.script('hooklineSubmit', [LANE_CODES[lane], ...args]));
+      this.submitted.forEach((listener) => listener());
       return true;
     } catch (e) {
       this.logger.warn(
@@ -309,6 +311,10 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
     } catch {
       return false;
     }
+  }
+
+  onSubmitted(listener: () => void): void {
+    this.submitted.push(listener);
   }
 
   startRetryTimers(): void {

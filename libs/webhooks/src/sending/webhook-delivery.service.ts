@@ -82,12 +82,13 @@ export class WebhookDeliveryService {
 
   /**
    * A delivery the scheduler handed out: one attempt, then the claim is reported (its endpoint's place freed,
-   * its breaker and pause updated). Rejects on an infrastructure failure, reporting nothing: the claim's lease
-   * then expires and the delivery is handed out again.
+   * its breaker and pause updated), and only then its retry scheduled: a retry due sooner would find the
+   * delivery still held and not join its lane. Rejects on an infrastructure failure, reporting nothing: the
+   * claim's lease then expires and the delivery is handed out again.
    */
   async runClaimed(claim: ClaimedDelivery): Promise<DeliveryRunOutcome> {
-    const run = await this.attemptNow(claim.deliveryId);
-    const sentAt = Date.now();
+    const run = await this.attempt(claim.deliveryId, {});
+    const now = Date.now();
     const answer = run.answer;
     const succeeded = run.outcome.kind === 'succeeded';
     const after = await this.dispatch.report({
@@ -95,10 +96,10 @@ export class WebhookDeliveryService {
       limits: run.limits ?? { concurrency: null, ratePerSecond: null },
       result: answer === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
       timedOut: answer?.timedOut ?? false,
-      pauseUntil: answer === null ? null : endpointPausedUntil(answer, sentAt, this.options),
+      pauseUntil: answer === null ? null : endpointPausedUntil(answer, now, this.options),
     });
     if (after.claimHeld) {
-      const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, sentAt, this.options);
+      const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, now, this.options);
       await this.dispatch.release(claim, next && { from: after.breaker, next });
       if (next) {
         this.logger.warn({
@@ -109,19 +110,26 @@ export class WebhookDeliveryService {
         });
       }
     }
+    await this.scheduleRetry(run);
     return run.outcome;
   }
 
   /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
-  attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
-    return this.attempt(policy, async () => this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy));
+  async attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
+    const run = await this.attempt(deliveryId, policy);
+    await this.scheduleRetry(run);
+    return run;
   }
 
-  private async attempt(
-    policy: DeliveryRunPolicy,
-    send: () => Promise<SentAttempt | { skipped: string }>,
-  ): Promise<DeliveryRunResult> {
-    const sent = await send();
+  /** Should Redis refuse it, the retry is pending and due in PostgreSQL: the sweeper hands it over. */
+  private async scheduleRetry({ outcome, attempt }: DeliveryRunResult): Promise<void> {
+    if (outcome.kind !== 'retry' || !attempt) return;
+    const item = { deliveryId: attempt.deliveryId, subscriptionId: attempt.webhookSubscriptionId, tenantId: attempt.tenantId };
+    await this.dispatch.retryLater(item, outcome.delayMs);
+  }
+
+  private async attempt(deliveryId: string, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
+    const sent = await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy);
     if ('skipped' in sent)
       return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null, answer: null, limits: null };
     const { context, attemptNumber, headers, sentAt, result, timeoutMs } = sent;
@@ -194,8 +202,6 @@ export class WebhookDeliveryService {
       this.notifyAbandoned(delivery, event.id);
       return run({ kind: 'abandoned', attempt: attemptNumber });
     }
-    // Should Redis refuse it, the retry is pending and due in PostgreSQL: the sweeper hands it over.
-    if (decision.kind === 'retry') await this.dispatch.retryLater(toDispatchItem(delivery), decision.delayMs);
     return run(decision);
   }
 
@@ -290,9 +296,3 @@ function signingSecrets(subscription: SubscriptionSendSettings, now: Date): stri
 
 const lowerCaseNames = (headers: Record<string, string> | null): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
-
-const toDispatchItem = (delivery: DeliverySendContext['delivery']) => ({
-  deliveryId: delivery.id,
-  subscriptionId: delivery.webhookSubscriptionId,
-  tenantId: delivery.tenantId,
-});

@@ -6,7 +6,7 @@ import { WebhookDeliveryService } from './webhook-delivery.service';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
-/** How long an idle worker waits before asking the scheduler again (work published by another process). */
+/** How long an idle worker waits before asking the scheduler again (for work another process handed over). */
 const IDLE_POLL_MS = 20;
 /** How long it waits after the scheduler could not be reached. */
 const UNREACHABLE_BACKOFF_MS = 1_000;
@@ -49,6 +49,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     this.dispatch.startRetryTimers();
+    this.dispatch.onSubmitted(() => this.wake?.());
     this.loop = this.claimLoop();
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(100, this.options.jobLockDurationMs / 3));
     this.renewTimer.unref();
@@ -97,7 +98,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       });
   }
 
-  /** Waits `ms`, or less when a send ends (a place is free). */
+  /** Waits `ms`, or less when a send ends (a place is free) or this process hands deliveries over. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
