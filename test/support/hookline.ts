@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -100,6 +103,25 @@ export interface RunningHookline {
 /** The host admin key every test application is configured with; ApiClient sends it unless told otherwise. */
 export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
 
+/** The example definitions the service ships, with their data schemas. */
+export const EXAMPLE_DEFINITIONS_FILE = resolve('config/webhooks.definitions.yaml');
+
+/**
+ * The example definitions without their data schemas, written once per test process: most tests publish ad-hoc
+ * data (`{ n: 1 }`) and are about something else. Tests of the schemas pass EXAMPLE_DEFINITIONS_FILE.
+ */
+function definitionsWithoutSchemas(): string {
+  const doc = parseYaml(readFileSync(EXAMPLE_DEFINITIONS_FILE, 'utf8')) as { groups: { webhooks: Record<string, unknown>[] }[] };
+  for (const webhook of doc.groups.flatMap((g) => g.webhooks)) {
+    delete webhook.schema;
+    delete webhook.schemaVersion;
+    delete webhook.example;
+  }
+  const path = join(tmpdir(), `hookline-test-definitions-${process.pid}.json`);
+  writeFileSync(path, JSON.stringify(doc));
+  return path;
+}
+
 /** Settings that make retries and sweeps fast enough for tests; each test file may override any of them. */
 const TEST_SETTINGS: Record<string, string> = {
   HOST: '127.0.0.1',
@@ -110,7 +132,7 @@ const TEST_SETTINGS: Record<string, string> = {
   WEBHOOKS_RETRY_BASE_DELAY_MS: '50',
   WEBHOOKS_RETRY_MAX_DELAY_MS: '200',
   WEBHOOKS_SWEEP_INTERVAL_MS: '60000',
-  WEBHOOKS_DEFINITIONS_FILE: resolve('config/webhooks.definitions.yaml'),
+  WEBHOOKS_DEFINITIONS_FILE: definitionsWithoutSchemas(),
   WEBHOOKS_ADMIN_API_KEY: TEST_ADMIN_API_KEY,
 };
 

@@ -20,6 +20,11 @@ export class WebhookValidationError extends WebhookDomainError {
   ) {
     super(`${field}: ${reason}`, 'ValidationFailed');
   }
+
+  /** Every broken rule, as the API lists them. */
+  get details(): { field: string; message: string }[] {
+    return [{ field: this.field, message: this.reason }];
+  }
 }
 
 export class WebhookNotFoundError extends WebhookDomainError {

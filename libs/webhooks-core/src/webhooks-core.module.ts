@@ -9,6 +9,7 @@ import {
 } from './features/webhook-feature-checker';
 import { DEFAULT_WEBHOOKS_OPTIONS, WEBHOOKS_OPTIONS, WebhooksOptions } from './options/webhooks-options';
 import { EncryptionKey, SecretCipher } from './secrets/secret-cipher';
+import { WebhookDataSchemas } from './schemas/webhook-data-schemas';
 import { DefaultWebhookSigner, WebhookSigner } from './signing/webhook-signer';
 
 export interface WebhooksCoreModuleOptions {
@@ -39,9 +40,17 @@ export class WebhooksCoreModule {
         { provide: WebhookFeatureChecker, useClass: config.featureChecker ?? ConfigWebhookFeatureChecker },
         { provide: WebhookSigner, useClass: config.signer ?? DefaultWebhookSigner },
         { provide: SecretCipher, useValue: new SecretCipher(config.encryptionKeys ?? []) },
+        WebhookDataSchemas,
         WebhookDefinitionManager,
       ],
-      exports: [WEBHOOKS_OPTIONS, WebhookFeatureChecker, WebhookSigner, SecretCipher, WebhookDefinitionManager],
+      exports: [
+        WEBHOOKS_OPTIONS,
+        WebhookFeatureChecker,
+        WebhookSigner,
+        SecretCipher,
+        WebhookDataSchemas,
+        WebhookDefinitionManager,
+      ],
     };
   }
 }

@@ -47,7 +47,35 @@ describe('loadDefinitionsFile', () => {
     );
   });
 
+  it('reads a schema with its version and example', async () => {
+    const { webhooks } = await load(
+      file(
+        's.yaml',
+        'groups:\n  - name: g\n    webhooks:\n      - name: a.b\n        schemaVersion: 3\n        schema: { type: object }\n        example: { x: 1 }\n      - { name: a.c, schema: { type: object } }\n',
+      ),
+    );
+    assert.deepEqual(webhooks.get('a.b')?.schema, { type: 'object' });
+    assert.equal(webhooks.get('a.b')?.schemaVersion, 3);
+    assert.deepEqual(webhooks.get('a.b')?.example, { x: 1 });
+    assert.equal(webhooks.get('a.c')?.schemaVersion, 1, 'a schema without a version is version 1');
+  });
+
   const broken: [string, string, RegExp][] = [
+    [
+      'a schema not an object',
+      'groups:\n  - name: g\n    webhooks: [{ name: a.b, schema: [1] }]\n',
+      /webhooks\[0\]\.schema must be an object/,
+    ],
+    [
+      'a version not a positive integer',
+      'groups:\n  - name: g\n    webhooks: [{ name: a.b, schema: {}, schemaVersion: 0 }]\n',
+      /webhooks\[0\]\.schemaVersion must be a positive integer/,
+    ],
+    [
+      'an example without a schema',
+      'groups:\n  - name: g\n    webhooks: [{ name: a.b, example: {} }]\n',
+      /schemaVersion and example need a schema/,
+    ],
     ['missing groups', 'webhooks: []\n', /top level must have a "groups" list/],
     ['webhooks not a list', 'groups:\n  - name: g\n    webhooks: nope\n', /groups\[0\]\.webhooks must be a list/],
     [

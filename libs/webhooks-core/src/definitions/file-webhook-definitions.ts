@@ -11,7 +11,12 @@ import type { WebhookDefinitionContext } from './webhook-definition';
  *   - name: orders
  *     displayName: Orders
  *     webhooks:
- *       - { name: order.created, displayName: Order created, requiredFeatures: [] }
+ *       - name: order.created
+ *         displayName: Order created
+ *         requiredFeatures: []
+ *         schema: { type: object, required: [orderId], properties: { orderId: { type: string } } }
+ *         schemaVersion: 1
+ *         example: { orderId: ord_1001 }
  */
 export async function loadDefinitionsFile(path: string, context: WebhookDefinitionContext): Promise<void> {
   const text = await readFile(path, 'utf8').catch((e: Error) => {
@@ -51,6 +56,9 @@ export async function loadDefinitionsFile(path: string, context: WebhookDefiniti
           displayName: optionalString(webhook.displayName, `${at}.displayName`, fail),
           description: optionalString(webhook.description, `${at}.description`, fail),
           requiredFeatures: features as string[],
+          schema: optionalObject(webhook.schema, `${at}.schema`, fail),
+          schemaVersion: optionalPositiveInteger(webhook.schemaVersion, `${at}.schemaVersion`, fail),
+          example: optionalObject(webhook.example, `${at}.example`, fail),
         });
       } catch (e) {
         fail(at, (e as Error).message);
@@ -62,4 +70,20 @@ export async function loadDefinitionsFile(path: string, context: WebhookDefiniti
 function optionalString(value: unknown, where: string, fail: (w: string, why: string) => never): string | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'string' ? value : fail(where, 'must be a string');
+}
+
+function optionalObject(
+  value: unknown,
+  where: string,
+  fail: (w: string, why: string) => never,
+): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : fail(where, 'must be an object');
+}
+
+function optionalPositiveInteger(value: unknown, where: string, fail: (w: string, why: string) => never): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Number.isInteger(value) && (value as number) >= 1 ? (value as number) : fail(where, 'must be a positive integer');
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { WebhookValidationError } from '../errors';
+import { WebhookDefinitionError, WebhookValidationError } from '../errors';
 import { WebhookFeatureChecker } from '../features/webhook-feature-checker';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '../options/webhooks-options';
+import { WebhookDataSchemas } from '../schemas/webhook-data-schemas';
 import { loadDefinitionsFile } from './file-webhook-definitions';
 import { WebhookDefinition, WebhookDefinitionContext, WebhookGroupDefinition } from './webhook-definition';
 import { IWebhookDefinitionProvider, WebhookDefinitionProvider } from './webhook-definition-provider';
@@ -31,6 +32,7 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly featureChecker: WebhookFeatureChecker,
+    private readonly schemas: WebhookDataSchemas,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     @Optional() @Inject(WEBHOOKS_DEFINITIONS_FILE) private readonly definitionsFile?: string | null,
     @Optional() private readonly store?: WebhookDefinitionStore,
@@ -45,6 +47,7 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
     context.source = 'file';
     if (this.definitionsFile) await loadDefinitionsFile(this.definitionsFile, context);
     ({ groups: this.staticGroups, webhooks: this.webhooks } = context.build());
+    for (const definition of this.webhooks.values()) this.assertUsableSchema(definition);
     this.groups = this.staticGroups;
     if (this.store) {
       await this.reload();
@@ -52,6 +55,15 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
       this.refreshTimer.unref();
     }
     this.logger.log(`${this.webhooks.size} webhook definitions in ${this.groups.length} groups`);
+  }
+
+  /** A schema from code or the file that does not compile, or an example that breaks it, stops start-up. */
+  private assertUsableSchema({ name, source, schema, example }: WebhookDefinition): void {
+    if (schema === undefined) return;
+    const problem = this.schemas.contractProblem(schema, example);
+    if (problem) {
+      throw new WebhookDefinitionError(`Webhook '${name}' (from ${source}): ${problem.field} ${problem.message}`);
+    }
   }
 
   onModuleDestroy(): void {
@@ -170,6 +182,8 @@ export function mergeStoredDefinitions(
         groupName: d.groupName,
         isAvailable: d.isAvailable,
         source: 'store',
+        ...(d.schema === null ? {} : { schema: d.schema, schemaVersion: d.schemaVersion ?? 1 }),
+        ...(d.example === null ? {} : { example: d.example }),
       };
       group.webhooks.push(definition);
       webhooks.set(d.name, definition);

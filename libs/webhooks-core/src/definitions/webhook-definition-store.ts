@@ -1,3 +1,5 @@
+import type { JsonSchema } from '../schemas/webhook-data-schemas';
+
 /** A group created through the API. */
 export interface StoredWebhookGroup {
   name: string;
@@ -12,6 +14,10 @@ export interface StoredWebhookDefinition {
   description: string | null;
   requiredFeatures: string[];
   isAvailable: boolean;
+  schema: JsonSchema | null;
+  /** Set exactly when `schema` is. */
+  schemaVersion: number | null;
+  example: Record<string, unknown> | null;
 }
 
 export interface StoredWebhookDefinitions {

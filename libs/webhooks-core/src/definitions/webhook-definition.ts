@@ -1,4 +1,5 @@
 import { WebhookDefinitionError } from '../errors';
+import type { JsonSchema } from '../schemas/webhook-data-schemas';
 import { isValidWebhookName } from './webhook-name-pattern';
 
 /**
@@ -18,6 +19,12 @@ export interface WebhookDefinition {
   /** False: offered to nobody (as if no tenant had its features); only stored definitions can be switched off. */
   isAvailable: boolean;
   source: WebhookDefinitionSource;
+  /** JSON Schema (draft 2020-12) of the events' `data`: publish refuses data that breaks it. */
+  schema?: JsonSchema;
+  /** The schema's version (from 1), raised whenever the schema changes; set exactly when `schema` is. */
+  schemaVersion?: number;
+  /** A `data` that satisfies the schema. */
+  example?: Record<string, unknown>;
 }
 
 export interface WebhookGroupDefinition {
@@ -32,6 +39,11 @@ export interface WebhookDefinitionInput {
   displayName?: string;
   description?: string;
   requiredFeatures?: string[];
+  /** Checked, with the example, when the definitions are loaded. */
+  schema?: JsonSchema;
+  /** Default 1. */
+  schemaVersion?: number;
+  example?: Record<string, unknown>;
 }
 
 /** Handed to every definition provider; collects groups and their webhooks and refuses duplicates. */
@@ -80,9 +92,25 @@ export class WebhookGroupBuilder {
       groupName: this.group.name,
       isAvailable: true,
       source: this.context.source,
+      ...dataContract(input),
     };
     this.group.webhooks.push(definition);
     this.all.set(definition.name, definition);
     return this;
   }
+}
+
+/** The schema fields of a definition: all absent, or a schema with its version (default 1) and example. */
+function dataContract({ name, schema, schemaVersion, example }: WebhookDefinitionInput) {
+  if (schema === undefined) {
+    if (schemaVersion !== undefined || example !== undefined) {
+      throw new WebhookDefinitionError(`Webhook '${name}': schemaVersion and example need a schema`);
+    }
+    return {};
+  }
+  const version = schemaVersion ?? 1;
+  if (!Number.isInteger(version) || version < 1) {
+    throw new WebhookDefinitionError(`Webhook '${name}': schemaVersion must be a positive integer`);
+  }
+  return { schema, schemaVersion: version, ...(example === undefined ? {} : { example }) };
 }

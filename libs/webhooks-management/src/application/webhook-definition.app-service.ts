@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
+  JsonSchema,
   WebhookConflictError,
+  WebhookDataSchemas,
   WebhookDefinition,
   WebhookDefinitionManager,
   WebhookDefinitionSource,
+  StoredWebhookDefinition,
   WebhookDefinitionStore,
   WebhookGroupDefinition,
   WebhookNotFoundError,
@@ -21,7 +24,16 @@ export interface WebhookDefinitionInput {
   description?: string;
   requiredFeatures?: string[];
   isAvailable?: boolean;
+  /** JSON Schema (2020-12) of the events' data; omit for none. */
+  schema?: JsonSchema;
+  /** Default: 1 for a new schema, one more than the current version when the schema changes. */
+  schemaVersion?: number;
+  /** A data object that satisfies the schema. */
+  example?: Record<string, unknown>;
 }
+
+/** Largest schema or example accepted, in characters of JSON. */
+export const MAX_SCHEMA_JSON_LENGTH = 64 * 1024;
 
 const SOURCE_NAMES: Record<WebhookDefinitionSource, string> = {
   code: 'in code',
@@ -39,6 +51,7 @@ export class WebhookDefinitionAppService {
   constructor(
     private readonly definitions: WebhookDefinitionManager,
     private readonly store: WebhookDefinitionStore,
+    private readonly schemas: WebhookDataSchemas,
   ) {}
 
   /** The definitions the tenant's features allow. */
@@ -90,7 +103,7 @@ export class WebhookDefinitionAppService {
     await this.definitions.refreshIfChanged();
     this.assertGroupExists(input.groupName);
     const existing = this.definitions.getOrNull(name);
-    if (existing || !(await this.store.insertDefinition(toStored(name, input)))) {
+    if (existing || !(await this.store.insertDefinition(toStored(name, input, this.checkContract(input, undefined))))) {
       throw nameTaken('webhook', name, existing?.source ?? 'store');
     }
     return this.changed(() => this.definitions.getOrNull(name));
@@ -100,7 +113,10 @@ export class WebhookDefinitionAppService {
     this.assertStored('webhook', name, this.definitions.getOrNull(name)?.source);
     await this.definitions.refreshIfChanged();
     this.assertGroupExists(input.groupName);
-    if (!(await this.store.updateDefinition(toStored(name, input)))) throw new WebhookNotFoundError('Webhook definition', name);
+    const contract = this.checkContract(input, this.definitions.getOrNull(name) ?? undefined);
+    if (!(await this.store.updateDefinition(toStored(name, input, contract)))) {
+      throw new WebhookNotFoundError('Webhook definition', name);
+    }
     return this.changed(() => this.definitions.getOrNull(name));
   }
 
@@ -115,6 +131,41 @@ export class WebhookDefinitionAppService {
       );
     }
     await this.definitions.reload();
+  }
+
+  /**
+   * The schema, its version and example as they will be stored: the schema compiles, the example satisfies it,
+   * and a changed schema gets a higher version than `current`'s.
+   */
+  private checkContract(input: WebhookDefinitionInput, current: WebhookDefinition | undefined): DataContract {
+    const { schema, example } = input;
+    if (schema === undefined) {
+      if (input.schemaVersion !== undefined) throw new WebhookValidationError('schemaVersion', 'needs a schema');
+      if (example !== undefined) throw new WebhookValidationError('example', 'needs a schema');
+      return { schema: null, schemaVersion: null, example: null };
+    }
+    for (const [field, value] of [
+      ['schema', schema],
+      ['example', example],
+    ] as const) {
+      if (value !== undefined && JSON.stringify(value).length > MAX_SCHEMA_JSON_LENGTH) {
+        throw new WebhookValidationError(field, `must be at most ${MAX_SCHEMA_JSON_LENGTH} characters of JSON`);
+      }
+    }
+    const problem = this.schemas.contractProblem(schema, example);
+    if (problem) throw new WebhookValidationError(problem.field, problem.message);
+    const currentVersion = current?.schemaVersion ?? 0;
+    const changed = current?.schema === undefined || JSON.stringify(current.schema) !== JSON.stringify(schema);
+    const schemaVersion = input.schemaVersion ?? (changed ? currentVersion + 1 : currentVersion);
+    if (changed ? schemaVersion <= currentVersion : schemaVersion < currentVersion) {
+      throw new WebhookValidationError(
+        'schemaVersion',
+        changed
+          ? `must be above ${currentVersion} (the current version): the schema changed`
+          : `must not go below ${currentVersion} (the current version)`,
+      );
+    }
+    return { schema, schemaVersion, example: example ?? null };
   }
 
   /** Code and file definitions are part of the deployment: the API cannot change them. */
@@ -151,11 +202,14 @@ function nameTaken(kind: 'group' | 'webhook', name: string, source: WebhookDefin
   ]);
 }
 
-const toStored = (name: string, input: WebhookDefinitionInput) => ({
+type DataContract = Pick<StoredWebhookDefinition, 'schema' | 'schemaVersion' | 'example'>;
+
+const toStored = (name: string, input: WebhookDefinitionInput, contract: DataContract): StoredWebhookDefinition => ({
   name,
   groupName: input.groupName,
   displayName: input.displayName ?? name,
   description: input.description ?? null,
   requiredFeatures: [...new Set(input.requiredFeatures ?? [])],
   isAvailable: input.isAvailable ?? true,
+  ...contract,
 });

@@ -50,9 +50,7 @@ const logger = new Logger(WebhooksExceptionFilter.name);
 
 /** The status and error body an error is answered with (also each failed event of a batch publish). */
 export function toApiError(e: unknown): ApiError {
-  if (e instanceof WebhookValidationError) {
-    return { status: 400, code: e.code, message: e.message, details: [{ field: e.field, message: e.reason }] };
-  }
+  if (e instanceof WebhookValidationError) return { status: 400, code: e.code, message: e.message, details: e.details };
   if (e instanceof WebhookNotFoundError) return { status: 404, code: e.code, message: e.message, details: [] };
   if (e instanceof WebhookConflictError) return { status: 409, code: e.code, message: e.message, details: e.details };
   if (e instanceof WebhookPayloadTooLargeError) {

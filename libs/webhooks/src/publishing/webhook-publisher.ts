@@ -4,6 +4,7 @@ import {
   TENANT_ID_RULE,
   WEBHOOKS_OPTIONS,
   WebhookConflictError,
+  WebhookDataSchemas,
   WebhookDefinition,
   WebhookDefinitionManager,
   WebhookPayloadTooLargeError,
@@ -98,6 +99,7 @@ export class WebhookPublisher {
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     private readonly definitions: WebhookDefinitionManager,
+    private readonly schemas: WebhookDataSchemas,
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly events: WebhookEventStore,
     private readonly dispatch: DeliveryDispatch,
@@ -159,6 +161,7 @@ export class WebhookPublisher {
         `is ${dataBytes} bytes of JSON; at most ${this.options.maxEventDataBytes} are accepted`,
       );
     }
+    if (definition.schema) this.schemas.assertValid(definition.schema, input.data);
     if (input.headers !== undefined && input.headers !== null) assertValidCustomHeaders(input.headers, 'headers');
     const key = input.idempotencyKey;
     if (key !== undefined && !isValidIdempotencyKey(key))

@@ -1,6 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { WEBHOOK_NAME_REGEX } from '@hookline/webhooks-core';
 import type { WebhookDefinition, WebhookGroupDefinition } from '@hookline/webhooks-core';
 
@@ -70,6 +83,31 @@ export class UpdateWebhookDefinitionDto {
   @IsOptional()
   @IsBoolean()
   isAvailable?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "JSON Schema (draft 2020-12) of the events' `data`; publish answers 400 to data that breaks it. Omit for none.",
+    example: { type: 'object', required: ['shipmentId'], properties: { shipmentId: { type: 'string' } } },
+  })
+  @IsOptional()
+  @IsObject({ message: 'schema must be a JSON Schema object' })
+  schema?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'Defaults to 1 for a new schema and to one more than the current version when the schema changes.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  schemaVersion?: number;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A `data` that satisfies the schema.' })
+  @IsOptional()
+  @IsObject({ message: 'example must be a JSON object' })
+  example?: Record<string, unknown>;
 }
 
 export class CreateWebhookDefinitionDto extends UpdateWebhookDefinitionDto {
@@ -85,6 +123,9 @@ export const toDefinitionDto = (d: WebhookDefinition) => ({
   groupName: d.groupName,
   isAvailable: d.isAvailable,
   source: d.source,
+  schema: d.schema ?? null,
+  schemaVersion: d.schemaVersion ?? null,
+  example: d.example ?? null,
 });
 
 export const toGroupDto = (g: WebhookGroupDefinition) => ({

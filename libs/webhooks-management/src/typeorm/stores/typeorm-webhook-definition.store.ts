@@ -14,9 +14,23 @@ const LOAD_SQL = `
     coalesce((SELECT json_agg(json_build_object('name', name, 'displayName', display_name) ORDER BY creation_time, name)
               FROM webhook_definition_groups), '[]') AS groups,
     coalesce((SELECT json_agg(json_build_object('name', name, 'groupName', group_name, 'displayName', display_name,
-                'description', description, 'requiredFeatures', required_features, 'isAvailable', is_available)
+                'description', description, 'requiredFeatures', required_features, 'isAvailable', is_available,
+                'schema', schema, 'schemaVersion', schema_version, 'example', example)
                 ORDER BY creation_time, name)
               FROM webhook_definitions), '[]') AS definitions`;
+
+/** The columns of a definition in the order of the INSERT and UPDATE; the documents as JSON text. */
+const definitionParams = (d: StoredWebhookDefinition) => [
+  d.name,
+  d.groupName,
+  d.displayName,
+  d.description,
+  d.requiredFeatures,
+  d.isAvailable,
+  d.schema === null ? null : JSON.stringify(d.schema),
+  d.schemaVersion,
+  d.example === null ? null : JSON.stringify(d.example),
+];
 
 /** Most names an answer lists of what stands in the way of a delete. */
 const MAX_LISTED = 100;
@@ -74,18 +88,19 @@ export class TypeOrmWebhookDefinitionStore extends WebhookDefinitionStore {
 
   async insertDefinition(d: StoredWebhookDefinition): Promise<boolean> {
     return this.change(
-      `INSERT INTO webhook_definitions (name, group_name, display_name, description, required_features, is_available)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [d.name, d.groupName, d.displayName, d.description, d.requiredFeatures, d.isAvailable],
+      `INSERT INTO webhook_definitions (name, group_name, display_name, description, required_features, is_available,
+         schema, schema_version, example)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+      definitionParams(d),
     );
   }
 
   async updateDefinition(d: StoredWebhookDefinition): Promise<boolean> {
     return this.change(
       `UPDATE webhook_definitions SET group_name = $2, display_name = $3, description = $4, required_features = $5,
-         is_available = $6, last_modification_time = now()
+         is_available = $6, schema = $7, schema_version = $8, example = $9, last_modification_time = now()
        WHERE name = $1`,
-      [d.name, d.groupName, d.displayName, d.description, d.requiredFeatures, d.isAvailable],
+      definitionParams(d),
     );
   }
 
