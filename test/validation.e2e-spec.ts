@@ -101,6 +101,22 @@ const CASES: BadInput[] = [
     field: 'headers.Webhook-Id',
   },
   { name: 'unknown publish field', path: PUBLISH, body: { ...event, tenantId: 'other' }, field: 'tenantId' },
+  // Hop-by-hop and transport headers: stored, every send of the subscription would fail.
+  ...[
+    'Connection',
+    'Keep-Alive',
+    'Upgrade',
+    'Expect',
+    'TE',
+    'Trailer',
+    'Transfer-Encoding',
+    'Proxy-Authorization',
+    'Proxy-Foo',
+    'Host',
+  ].flatMap((name): BadInput[] => [
+    { name: `${name} header`, path: SUBSCRIPTIONS, body: { ...ok, headers: { [name]: 'x' } }, field: `headers.${name}` },
+    { name: `${name} publish header`, path: PUBLISH, body: { ...event, headers: { [name]: 'x' } }, field: `headers.${name}` },
+  ]),
   { name: 'subscription id not a UUID', method: 'GET', path: `${SUBSCRIPTIONS}/123`, field: 'id' },
   { name: 'event id not a UUID', method: 'GET', path: '/api/webhooks/send-attempts?webhookEventId=x', field: 'webhookEventId' },
   {

@@ -3,6 +3,8 @@ import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
+import { parseJsonText } from '@hookline/webhooks-core';
 import { WebhooksExceptionFilter } from '@hookline/webhooks-management';
 import { AppModule } from './app.module';
 import type { HooklineConfig } from './config/hookline.config';
@@ -17,7 +19,7 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
     logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
-  app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
+  readJsonBodies(app, config.http.bodyLimitBytes);
   // Errors raised before a controller (malformed JSON, body too large) get the API's error shape too.
   app.useGlobalFilters(new WebhooksExceptionFilter());
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain and exit 0 (Nest re-raises the signal).
@@ -32,6 +34,28 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
     logger.warn('No WEBHOOKS_ENCRYPTION_KEY: subscription secrets are stored in plain text.', 'Hookline');
   }
   return app;
+}
+
+/**
+ * JSON request bodies are read as bytes and parsed by parseJsonText, which keeps what JSON.parse would lose
+ * (exact numbers, key order, keys such as `__proto__`) and refuses what it cannot keep, naming the path.
+ */
+function readJsonBodies(app: NestExpressApplication, limit: number): void {
+  app.useBodyParser('raw', { type: 'application/json', limit });
+  app.use((request: Request, _response: unknown, next: (error?: unknown) => void) => {
+    if (!Buffer.isBuffer(request.body)) return next();
+    // No body at all reads as an empty object, as Express's JSON parser has it.
+    if (request.body.length === 0) {
+      request.body = {};
+      return next();
+    }
+    try {
+      request.body = parseJsonText(request.body);
+      next();
+    } catch (e) {
+      next(e);
+    }
+  });
 }
 
 /** OpenAPI: the UI at /api/docs, the document at /api/docs-json. */

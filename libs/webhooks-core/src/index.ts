@@ -18,3 +18,4 @@ export * from './tenancy/tenant-id';
 export * from './health/readiness-check';
 export * from './batching/micro-batcher';
 export * from './batching/concurrency-limit';
+export * from './payload/json-text';

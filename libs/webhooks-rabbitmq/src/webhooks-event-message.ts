@@ -1,4 +1,4 @@
-import { WebhookValidationError } from '@hookline/webhooks-core';
+import { WebhookValidationError, parseJsonText } from '@hookline/webhooks-core';
 import { PublishWebhookInput, isValidIdempotencyKey } from '@hookline/webhooks';
 
 /** What another service puts on the queue (ABP's WebhooksEventData, camelCase JSON); the message id is the key. */
@@ -36,12 +36,7 @@ export function parseWebhooksEventMessage({ content, messageId }: AmqpMessagePar
   if (!isValidIdempotencyKey(idempotencyKey)) {
     throw new WebhookValidationError('messageId', 'must be 1-250 printable ASCII characters, not ending with a space');
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(content.toString('utf8'));
-  } catch (e) {
-    throw new WebhookValidationError('body', `not valid JSON (${(e as Error).message})`);
-  }
+  const body = parseJsonText(content, { field: 'body' });
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new WebhookValidationError('body', 'must be a JSON object');
   }

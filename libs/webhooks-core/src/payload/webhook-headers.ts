@@ -1,4 +1,5 @@
 import { WebhookValidationError } from '../errors';
+import { hasLoneSurrogate } from './json-text';
 
 /** Headers the service sets itself; custom headers (subscription or publish time) may not replace them. */
 export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
@@ -8,10 +9,25 @@ export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
   'webhook-timestamp',
   'content-type',
   'content-length',
-  'host',
-  'transfer-encoding',
-  'connection',
 ]);
+
+/**
+ * Headers that belong to one connection or to how the message is carried (RFC 9110 §7.6.1, RFC 9112), not to
+ * the request: a receiver or proxy would act on them, or the HTTP client refuses them. `proxy-*` too.
+ */
+const TRANSPORT_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'host',
+]);
+
+/** Names the default HTTP client (axios) silently leaves out, as they would set an object's prototype. */
+const UNSENDABLE_HEADER_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Header values kept out of the stored request headers of an attempt. */
 const SENSITIVE_HEADER_NAMES: ReadonlySet<string> = new Set([
@@ -38,11 +54,17 @@ export function assertValidCustomHeaders(headers: unknown, field = 'headers'): a
   for (const [name, value] of entries) {
     const at = `${field}.${name}`;
     if (!HEADER_NAME_REGEX.test(name) || name.length > 256) throw new WebhookValidationError(at, 'is not a valid header name');
-    if (RESERVED_HEADER_NAMES.has(name.toLowerCase())) {
+    const lowerCase = name.toLowerCase();
+    if (RESERVED_HEADER_NAMES.has(lowerCase)) {
       throw new WebhookValidationError(at, 'is set by the service and cannot be overridden');
     }
+    if (TRANSPORT_HEADER_NAMES.has(lowerCase) || lowerCase.startsWith('proxy-')) {
+      throw new WebhookValidationError(at, 'is a hop-by-hop or transport header, which cannot be sent as a custom header');
+    }
+    if (UNSENDABLE_HEADER_NAMES.has(lowerCase)) throw new WebhookValidationError(at, 'cannot be sent by the HTTP client');
     if (typeof value !== 'string') throw new WebhookValidationError(at, 'must be a string');
     if (/[\r\n\0]/.test(value)) throw new WebhookValidationError(at, 'must not contain CR, LF or NUL');
+    if (hasLoneSurrogate(value)) throw new WebhookValidationError(at, 'must not contain a lone surrogate');
     if (value.length > MAX_HEADER_VALUE_LENGTH) {
       throw new WebhookValidationError(at, `must be at most ${MAX_HEADER_VALUE_LENGTH} characters`);
     }
@@ -54,9 +76,11 @@ export const REDACTED_HEADER_VALUE = '[redacted]';
 
 /** A copy of the headers fit for storing: credentials a receiver needs are replaced by a marker. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name] = SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? REDACTED_HEADER_VALUE : value;
-  }
-  return out;
+  // fromEntries defines each key, where assigning one named `__proto__` would set the prototype instead.
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? REDACTED_HEADER_VALUE : value,
+    ]),
+  );
 }

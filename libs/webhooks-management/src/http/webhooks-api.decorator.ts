@@ -1,9 +1,10 @@
-import { ParseUUIDPipe, PipeTransform, UseFilters, UseGuards, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { ParseUUIDPipe, PipeTransform, UseFilters, UseGuards, UsePipes, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { isValidWebhookName } from '@hookline/webhooks-core';
 import { WebhooksAuthGuard } from '../auth/webhooks-auth.guard';
 import { RequestValidationError } from './webhooks-api-error';
 import { WebhooksExceptionFilter } from './webhooks-exception.filter';
+import { WebhooksValidationPipe } from './webhooks-validation.pipe';
 
 /**
  * Authentication, validation and error rendering for the webhooks controllers, self-contained so a host's
@@ -21,14 +22,7 @@ export const WebhooksApi = () =>
 export const UnauthenticatedWebhooksApi = () =>
   applyDecorators(
     ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, revoked or expired credential' }),
-    UsePipes(
-      new ValidationPipe({
-        whitelist: true,
-        forbidNonWhitelisted: true,
-        transform: true,
-        exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
-      }),
-    ),
+    UsePipes(new WebhooksValidationPipe()),
     UseFilters(WebhooksExceptionFilter),
   );
 

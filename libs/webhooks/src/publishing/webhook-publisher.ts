@@ -13,6 +13,8 @@ import {
   MicroBatcher,
   assertValidCustomHeaders,
   isValidTenantId,
+  jsonTextOf,
+  MAX_JSON_DEPTH,
   patternsMatching,
 } from '@hookline/webhooks-core';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
@@ -23,7 +25,10 @@ import { WebhookObservers } from '../observation/webhook-observer';
 /** What a publisher hands over (ABP's WebhooksEventData). */
 export interface PublishWebhookInput {
   webhookName: string;
-  /** A JSON object. */
+  /**
+   * A JSON object. Read with parseJsonText, it is published as its exact text; built by the application,
+   * bigints are written as their digits and `-0` as `-0`, and what JSON cannot hold is refused.
+   */
   data: object;
   /** Null or absent: a host event, delivered to host subscriptions only. */
   tenantId?: string | null;
@@ -153,7 +158,8 @@ export class WebhookPublisher {
     if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
       throw new WebhookValidationError('data', 'must be a JSON object');
     }
-    const data = JSON.stringify(input.data);
+    // The data's own text where it was parsed from one, so nothing a re-serialisation would change is lost.
+    const data = jsonTextOf(input.data, 'data', MAX_JSON_DEPTH - 1);
     const dataBytes = Buffer.byteLength(data);
     if (dataBytes > this.options.maxEventDataBytes) {
       throw new WebhookPayloadTooLargeError(

@@ -1,15 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayNotEmpty,
-  IsArray,
-  IsBoolean,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsJsonObject } from '../webhooks-validation.pipe';
 import { MAX_PUBLISH_TENANTS, PublishToTenantsResult, PublishWebhookResult } from '@hookline/webhooks';
 
 export class PublishWebhookDto {
@@ -20,7 +11,7 @@ export class PublishWebhookDto {
   webhookName: string;
 
   @ApiProperty({ description: 'The event data: a JSON object, at most WEBHOOKS_MAX_EVENT_DATA_BYTES of JSON (413 past it).' })
-  @IsObject({ message: 'data must be a JSON object' })
+  @IsJsonObject()
   data: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Send `data` as the whole body instead of the envelope.' })
@@ -30,7 +21,7 @@ export class PublishWebhookDto {
 
   @ApiPropertyOptional({ description: "Added to each subscription's headers (or replacing them with useOnlyGivenHeaders)." })
   @IsOptional()
-  @IsObject()
+  @IsJsonObject()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional()

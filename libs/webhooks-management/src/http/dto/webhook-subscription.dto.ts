@@ -9,7 +9,6 @@ import {
   IsInt,
   IsNumber,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -21,6 +20,7 @@ import {
 } from 'class-validator';
 import { MAX_CUSTOM_HEADERS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, redactHeaders } from '@hookline/webhooks-core';
 import { SUBSCRIPTION_SORT_FIELDS, WebhookSubscription } from '@hookline/webhooks';
+import { IsJsonObject } from '../webhooks-validation.pipe';
 import { PagedQueryDto } from './paged-query.dto';
 import { IsSorting, IsoDateTime } from './query-rules';
 
@@ -74,7 +74,7 @@ export class CreateWebhookSubscriptionDto {
     additionalProperties: { type: 'string' },
   })
   @IsOptional()
-  @IsObject()
+  @IsJsonObject()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({ default: true })
