@@ -28,7 +28,7 @@ describe('subscriptions API', () => {
     );
     const got = await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'crud');
     assert.equal(got.status, 200);
-    assert.match(got.body.secret, /^whsec_\*\*\*\*.{4}$/);
+    assert.equal(got.body.secret, 'whsec_…');
     assert.equal(got.body.headers.Authorization, '[redacted]');
 
     const listed = await t.api.get(SUBSCRIPTIONS, 'crud');

@@ -8,6 +8,7 @@ import {
   WebhookFeatureChecker,
 } from './features/webhook-feature-checker';
 import { DEFAULT_WEBHOOKS_OPTIONS, WEBHOOKS_OPTIONS, WebhooksOptions } from './options/webhooks-options';
+import { HeaderRedactor } from './payload/webhook-headers';
 import { EncryptionKey, SecretCipher } from './secrets/secret-cipher';
 import { WebhookDataSchemas } from './schemas/webhook-data-schemas';
 import { DefaultWebhookSigner, WebhookSigner } from './signing/webhook-signer';
@@ -30,11 +31,13 @@ export interface WebhooksCoreModuleOptions {
 @Module({})
 export class WebhooksCoreModule {
   static forRoot(config: WebhooksCoreModuleOptions = {}): DynamicModule {
+    const options: WebhooksOptions = { ...DEFAULT_WEBHOOKS_OPTIONS, ...config.options };
     return {
       module: WebhooksCoreModule,
       imports: [DiscoveryModule],
       providers: [
-        { provide: WEBHOOKS_OPTIONS, useValue: { ...DEFAULT_WEBHOOKS_OPTIONS, ...config.options } },
+        { provide: WEBHOOKS_OPTIONS, useValue: options },
+        { provide: HeaderRedactor, useValue: new HeaderRedactor(options.redactedHeaderWords) },
         { provide: WEBHOOKS_DEFINITIONS_FILE, useValue: config.definitionsFile ?? null },
         { provide: WEBHOOKS_FEATURE_GRANTS, useValue: config.featureGrants ?? null },
         { provide: WebhookFeatureChecker, useClass: config.featureChecker ?? ConfigWebhookFeatureChecker },
@@ -45,6 +48,7 @@ export class WebhooksCoreModule {
       ],
       exports: [
         WEBHOOKS_OPTIONS,
+        HeaderRedactor,
         WebhookFeatureChecker,
         WebhookSigner,
         SecretCipher,

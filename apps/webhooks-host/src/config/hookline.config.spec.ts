@@ -78,6 +78,17 @@ describe('loadHooklineConfig', () => {
     );
   });
 
+  it('reads the extra redacted header names, refusing anything but header names', () => {
+    assert.deepEqual(loadHooklineConfig({}).webhooks.redactedHeaderWords, []);
+    assert.deepEqual(
+      loadHooklineConfig({ WEBHOOKS_REDACTED_HEADERS: 'x-internal-, X-Tenant-Pin' }).webhooks.redactedHeaderWords,
+      ['x-internal-', 'X-Tenant-Pin'],
+    );
+    for (const bad of ['x internal', 'a,,b', 'x:y']) {
+      assert.throws(() => loadHooklineConfig({ WEBHOOKS_REDACTED_HEADERS: bad }), /WEBHOOKS_REDACTED_HEADERS/, bad);
+    }
+  });
+
   it('reads the encryption keys, and refuses to run in production without one', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     assert.deepEqual(loadHooklineConfig({}).encryptionKeys, []);

@@ -1,7 +1,25 @@
 import { Transform, plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
 import type { EncryptionKey, FeatureGrants, WebhooksOptions } from '@hookline/webhooks-core';
-import { DEFAULT_WEBHOOKS_OPTIONS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, parseEncryptionKeys } from '@hookline/webhooks-core';
+import {
+  DEFAULT_WEBHOOKS_OPTIONS,
+  MAX_SECRET_ROTATION_OVERLAP_SECONDS,
+  REDACTED_HEADER_WORD_REGEX,
+  parseEncryptionKeys,
+} from '@hookline/webhooks-core';
 import { DEFAULT_API_KEY_CACHE_MS, PortalSessionOptions, WebhooksAuthOptions } from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
@@ -11,6 +29,8 @@ const toBoolean = ({ value }: { value: unknown }) =>
     : value === 'false' || value === '0' || value === false
       ? false
       : value;
+const toWordList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((word) => word.trim()) : value;
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
@@ -82,6 +102,11 @@ export class HooklineEnvironment {
   /** Let webhooks reach loopback and private addresses (local development); off guards against SSRF. */
   @Transform(toBoolean) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_NETWORKS = DEFAULT_WEBHOOKS_OPTIONS.allowPrivateNetworks;
   /** Largest `data` of a published event, in bytes of its JSON text (413 past it). */
+  /** Comma-separated header names, or parts of names, whose values are stored and shown as [redacted]. */
+  @Transform(toWordList)
+  @IsArray()
+  @Matches(REDACTED_HEADER_WORD_REGEX, { each: true, message: 'must list header names or parts of names, separated by commas' })
+  WEBHOOKS_REDACTED_HEADERS: string[] = [];
   @Transform(toInt) @Min(2) @IsInt() WEBHOOKS_MAX_EVENT_DATA_BYTES = DEFAULT_WEBHOOKS_OPTIONS.maxEventDataBytes;
   /** Most deliveries one replay (POST …/subscriptions/{id}/replay) may re-send. */
   @Transform(toInt) @Min(1) @Max(1_000_000) @IsInt() WEBHOOKS_REPLAY_MAX_DELIVERIES =
@@ -217,6 +242,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       httpClient: e.WEBHOOKS_HTTP_CLIENT,
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
+      redactedHeaderWords: e.WEBHOOKS_REDACTED_HEADERS,
       replayMaxDeliveries: e.WEBHOOKS_REPLAY_MAX_DELIVERIES,
       secretRotationOverlapSeconds: e.WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS,
       definitionsRefreshIntervalMs: e.WEBHOOKS_DEFINITIONS_REFRESH_MS,

@@ -67,6 +67,8 @@ export interface WebhooksOptions {
   /** The HTTP client that POSTs: axios (default), or undici directly (less CPU per request). */
   httpClient: 'axios' | 'undici';
   userAgent: string;
+  /** Header names, or parts of names, redacted beside the built-in credential names (see HeaderRedactor). */
+  redactedHeaderWords: string[];
 }
 
 export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
@@ -97,6 +99,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   responseBodyLimitBytes: 20 * 1024,
   httpClient: 'axios',
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
+  redactedHeaderWords: [],
 };
 
 /** The longest overlap a secret rotation may ask for (30 days). */

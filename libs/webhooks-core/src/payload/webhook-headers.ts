@@ -29,15 +29,6 @@ const TRANSPORT_HEADER_NAMES: ReadonlySet<string> = new Set([
 /** Names the default HTTP client (axios) silently leaves out, as they would set an object's prototype. */
 const UNSENDABLE_HEADER_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Header values kept out of the stored request headers of an attempt. */
-const SENSITIVE_HEADER_NAMES: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-api-key',
-  'api-key',
-]);
-
 const HEADER_NAME_REGEX = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const MAX_CUSTOM_HEADERS = 32;
 const MAX_HEADER_VALUE_LENGTH = 4096;
@@ -74,13 +65,40 @@ export function assertValidCustomHeaders(headers: unknown, field = 'headers'): a
 /** What a credential header's value shows as once redacted. */
 export const REDACTED_HEADER_VALUE = '[redacted]';
 
-/** A copy of the headers fit for storing: credentials a receiver needs are replaced by a marker. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  // fromEntries defines each key, where assigning one named `__proto__` would set the prototype instead.
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [
-      name,
-      SENSITIVE_HEADER_NAMES.has(name.toLowerCase()) ? REDACTED_HEADER_VALUE : value,
-    ]),
-  );
+/** Names that hold credentials: these exactly, or containing a word below, or starting with `x-amz-`. */
+const CREDENTIAL_HEADER_NAMES: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+const CREDENTIAL_NAME_WORDS = ['token', 'secret', 'password', 'passwd', 'api-key', 'apikey', 'api_key', 'session', 'credential'];
+const CREDENTIAL_NAME_PREFIXES = ['x-amz-'];
+
+/** A configured addition to the redaction rule: a header name or part of one, in any case. */
+export const REDACTED_HEADER_WORD_REGEX = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+
+/**
+ * Decides which headers hold credentials, so that their values are stored and shown as `[redacted]`: the
+ * request headers of a recorded attempt, the receiver's response headers, and the custom headers of a
+ * subscription or event when the API shows them. `extraWords` (configuration) adds names or parts of names.
+ */
+export class HeaderRedactor {
+  private readonly words: readonly string[];
+
+  constructor(extraWords: readonly string[] = []) {
+    this.words = [...CREDENTIAL_NAME_WORDS, ...extraWords.map((w) => w.toLowerCase())];
+  }
+
+  isCredential(name: string): boolean {
+    const lowerCase = name.toLowerCase();
+    return (
+      CREDENTIAL_HEADER_NAMES.has(lowerCase) ||
+      CREDENTIAL_NAME_PREFIXES.some((prefix) => lowerCase.startsWith(prefix)) ||
+      this.words.some((word) => lowerCase.includes(word))
+    );
+  }
+
+  /** A copy with credential values replaced by `[redacted]`. */
+  redact(headers: Record<string, string>): Record<string, string> {
+    // fromEntries defines each key, where assigning one named `__proto__` would set the prototype instead.
+    return Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, this.isCredential(name) ? REDACTED_HEADER_VALUE : value]),
+    );
+  }
 }

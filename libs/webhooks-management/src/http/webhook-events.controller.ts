@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { WebhookNotFoundError } from '@hookline/webhooks-core';
+import { HeaderRedactor, WebhookNotFoundError } from '@hookline/webhooks-core';
 import { WebhookEventStore } from '@hookline/webhooks';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
@@ -13,14 +13,17 @@ import { ParseId, WebhooksApi } from './webhooks-api.decorator';
 @Controller('api/webhooks/events')
 @WebhooksApi()
 export class WebhookEventsController {
-  constructor(private readonly events: WebhookEventStore) {}
+  constructor(
+    private readonly events: WebhookEventStore,
+    private readonly redactor: HeaderRedactor,
+  ) {}
 
   @Get()
   @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
   async list(@CurrentTenant() tenantId: string | null, @Query() query: ListWebhookEventsQueryDto) {
     const { sorting, ...filters } = query;
     const page = await this.events.list({ tenantId, ...filters, order: sorting === 'creationTime asc' ? 'asc' : 'desc' });
-    return { totalCount: page.totalCount, items: page.items.map(toEventSummaryDto) };
+    return { totalCount: page.totalCount, items: page.items.map((e) => toEventSummaryDto(e, this.redactor)) };
   }
 
   @Get(':id')
@@ -28,6 +31,6 @@ export class WebhookEventsController {
   async get(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
     const found = await this.events.findWithDeliveries(tenantId, id);
     if (!found) throw new WebhookNotFoundError('Webhook event', id);
-    return toEventDto(found);
+    return toEventDto(found, this.redactor);
   }
 }

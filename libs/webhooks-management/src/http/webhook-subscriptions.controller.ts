@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { SUBSCRIPTION_SORT_FIELDS } from '@hookline/webhooks';
+import { HeaderRedactor } from '@hookline/webhooks-core';
 import { WebhookStatsAppService } from '../application/webhook-stats.app-service';
 import { WebhookSubscriptionAppService } from '../application/webhook-subscription.app-service';
 import { RequirePermissions } from '../auth/webhooks-principal';
@@ -28,6 +29,7 @@ export class WebhookSubscriptionsController {
   constructor(
     private readonly subscriptions: WebhookSubscriptionAppService,
     private readonly stats: WebhookStatsAppService,
+    private readonly redactor: HeaderRedactor,
   ) {}
 
   /** 201 with the subscription; the only answer that shows the whole secret. */
@@ -35,7 +37,7 @@ export class WebhookSubscriptionsController {
   @RequirePermissions(Subscriptions.Create)
   @ApiConflictResponse({ description: 'Another subscription of the tenant sends one of these webhooks to this URI' })
   async create(@CurrentTenant() tenantId: string | null, @Body() dto: CreateWebhookSubscriptionDto) {
-    return toSubscriptionDto(await this.subscriptions.create(tenantId, dto), true);
+    return toSubscriptionDto(await this.subscriptions.create(tenantId, dto), 'reveal');
   }
 
   @Get()
@@ -47,7 +49,7 @@ export class WebhookSubscriptionsController {
       ...filters,
       sorting: parseSorting(sorting, SUBSCRIPTION_SORT_FIELDS),
     });
-    return { totalCount, items: items.map((s) => toSubscriptionDto(s)) };
+    return { totalCount, items: items.map((s) => toSubscriptionDto(s, this.redactor)) };
   }
 
   /** The definitions the tenant may subscribe to, by group. Declared before the `:id` routes. */
@@ -69,7 +71,7 @@ export class WebhookSubscriptionsController {
   @RequirePermissions(Subscriptions.Default)
   @ApiNotFoundResponse()
   async get(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
-    return toSubscriptionDto(await this.subscriptions.get(tenantId, id));
+    return toSubscriptionDto(await this.subscriptions.get(tenantId, id), this.redactor);
   }
 
   /** How the endpoint is served now: breaker, recent failure rate, sends in flight, backlog, pause, limits. */
@@ -88,7 +90,7 @@ export class WebhookSubscriptionsController {
     @Param('id', ParseId()) id: string,
     @Body() dto: UpdateWebhookSubscriptionDto,
   ) {
-    return toSubscriptionDto(await this.subscriptions.update(tenantId, id, dto));
+    return toSubscriptionDto(await this.subscriptions.update(tenantId, id, dto), this.redactor);
   }
 
   /** With its deliveries (pending ones are never sent) and their attempts. */
@@ -104,7 +106,7 @@ export class WebhookSubscriptionsController {
   @HttpCode(200)
   @RequirePermissions(Subscriptions.Update)
   async activate(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
-    return toSubscriptionDto(await this.subscriptions.activate(tenantId, id));
+    return toSubscriptionDto(await this.subscriptions.activate(tenantId, id), this.redactor);
   }
 
   /** Stops sending; pending deliveries are abandoned. Reason: "manual". */
@@ -112,7 +114,7 @@ export class WebhookSubscriptionsController {
   @HttpCode(200)
   @RequirePermissions(Subscriptions.Update)
   async deactivate(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
-    return toSubscriptionDto(await this.subscriptions.deactivate(tenantId, id));
+    return toSubscriptionDto(await this.subscriptions.deactivate(tenantId, id), this.redactor);
   }
 
   /** The signing secret, and the one a rotation replaced while it still signs. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody, redactHeaders } from '@hookline/webhooks-core';
+import { HeaderRedactor, WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody } from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/delivery-dispatch';
 import {
   AttemptAnswer,
@@ -78,6 +78,7 @@ export class WebhookDeliveryService {
     private readonly signer: WebhookSigner,
     private readonly observers: WebhookObservers,
     private readonly dispatch: DeliveryDispatch,
+    private readonly redactor: HeaderRedactor,
   ) {}
 
   /**
@@ -154,8 +155,8 @@ export class WebhookDeliveryService {
       succeeded: decision.kind === 'succeeded',
       responseStatusCode: result.statusCode,
       response: result.responseBody,
-      requestHeaders: redactHeaders(headers),
-      responseHeaders: result.responseHeaders,
+      requestHeaders: this.redactor.redact(headers),
+      responseHeaders: result.responseHeaders && this.redactor.redact(result.responseHeaders),
       durationMs: result.durationMs,
       error: result.error,
       creationTime: new Date(),

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { redactHeaders } from '@hookline/webhooks-core';
+import type { HeaderRedactor } from '@hookline/webhooks-core';
 import type { DeliveryState, WebhookDelivery, WebhookEventSummary, WebhookEventWithDeliveries } from '@hookline/webhooks';
 import { PagedQueryDto } from './paged-query.dto';
 
@@ -47,12 +47,12 @@ export class ListWebhookEventsQueryDto extends PagedQueryDto {
 }
 
 /** An event as a list shows it: no data, the number of its deliveries. */
-export const toEventSummaryDto = (e: WebhookEventSummary) => ({
+export const toEventSummaryDto = (e: WebhookEventSummary, redactor: HeaderRedactor) => ({
   id: e.id,
   tenantId: e.tenantId,
   webhookName: e.webhookName,
   sendExactSameData: e.sendExactSameData,
-  headers: e.headers === null ? null : redactHeaders(e.headers),
+  headers: e.headers === null ? null : redactor.redact(e.headers),
   useOnlyGivenHeaders: e.useOnlyGivenHeaders,
   deliveryCount: e.deliveryCount,
   creationTime: e.creationTime,
@@ -69,8 +69,8 @@ const toDeliveryDto = (d: WebhookDelivery) => ({
 });
 
 /** An event with its data (as published) and its deliveries. */
-export const toEventDto = ({ event, deliveries }: WebhookEventWithDeliveries) => ({
-  ...toEventSummaryDto({ ...event, deliveryCount: deliveries.length }),
+export const toEventDto = ({ event, deliveries }: WebhookEventWithDeliveries, redactor: HeaderRedactor) => ({
+  ...toEventSummaryDto({ ...event, deliveryCount: deliveries.length }, redactor),
   data: JSON.parse(event.data) as unknown,
   deliveries: deliveries.map(toDeliveryDto),
 });

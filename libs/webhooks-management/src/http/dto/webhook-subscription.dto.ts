@@ -18,7 +18,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { MAX_CUSTOM_HEADERS, MAX_SECRET_ROTATION_OVERLAP_SECONDS, redactHeaders } from '@hookline/webhooks-core';
+import { HeaderRedactor, MAX_CUSTOM_HEADERS, MAX_SECRET_ROTATION_OVERLAP_SECONDS } from '@hookline/webhooks-core';
 import { SUBSCRIPTION_SORT_FIELDS, WebhookSubscription } from '@hookline/webhooks';
 import { IsJsonObject } from '../webhooks-validation.pipe';
 import { PagedQueryDto } from './paged-query.dto';
@@ -214,16 +214,17 @@ export class StatsQueryDto {
 
 /**
  * A subscription as the API shows it. The secret, and credentials among the custom headers, in full only in
- * the answer to its creation.
+ * the answer to its creation (`'reveal'`); otherwise masked and redacted.
  */
-export function toSubscriptionDto(s: WebhookSubscription, revealSecrets = false) {
+export function toSubscriptionDto(s: WebhookSubscription, redactor: HeaderRedactor | 'reveal') {
+  const revealSecrets = redactor === 'reveal';
   return {
     id: s.id,
     tenantId: s.tenantId,
     webhookUri: s.webhookUri,
     secret: revealSecrets ? s.secret : maskSecret(s.secret),
     webhooks: s.webhooks,
-    headers: revealSecrets ? s.headers : redactHeaders(s.headers),
+    headers: revealSecrets ? s.headers : redactor.redact(s.headers),
     isActive: s.isActive,
     timeoutDuration: s.timeoutDuration,
     maxSendAttemptCount: s.maxSendAttemptCount,
@@ -238,7 +239,5 @@ export function toSubscriptionDto(s: WebhookSubscription, revealSecrets = false)
   };
 }
 
-function maskSecret(secret: string): string {
-  const prefix = secret.startsWith('whsec_') ? 'whsec_' : '';
-  return `${prefix}****${secret.slice(-4)}`;
-}
+/** Only the scheme prefix of a secret shows: any of its own characters would narrow a guess. */
+const maskSecret = (secret: string): string => (secret.startsWith('whsec_') ? 'whsec_…' : '…');
