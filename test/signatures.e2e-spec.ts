@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { hooklineFixture } from './support/hookline';
@@ -105,5 +105,99 @@ describe('signed deliveries', () => {
     assert.equal(replaced.headers['x-publish'], 'only');
     assert.equal(replaced.headers.accept, 'application/json, text/plain, */*', "axios's default Accept when none is given");
     assert.deepEqual(JSON.parse(replaced.body).data, data);
+  });
+});
+
+/** Whether a `v1a,` signature in the request verifies with this Standard Webhooks public key (`whpk_…`). */
+function ed25519Verifies(request: ReceivedRequest, publicKey: string): boolean {
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey.replace(/^whpk_/, ''), 'base64').toString('base64url') },
+    format: 'jwk',
+  });
+  const { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signatures } = standardHeaders(request);
+  const content = Buffer.from(`${id}.${timestamp}.${request.body}`, 'utf8');
+  return signatures
+    .split(' ')
+    .filter((s) => s.startsWith('v1a,'))
+    .some((s) => verify(null, content, key, Buffer.from(s.slice(4), 'base64')));
+}
+
+/** Ed25519 (Standard Webhooks `v1a,`): receivers verify with the public key the API shows, holding no secret. */
+describe('Ed25519 signed deliveries', () => {
+  const t = hooklineFixture();
+  const SUBSCRIPTIONS = '/api/webhooks/subscriptions';
+
+  it('signs with the private key only; the public key from the API verifies, tampering fails', async () => {
+    const created = await t.api.subscribe(
+      { webhookUri: t.receiver.url('/ed25519'), webhooks: ['order.paid'], signatureScheme: 'ed25519' },
+      'ed',
+    );
+    const got = (await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'ed')).body;
+    assert.equal(got.signatureScheme, 'ed25519');
+    assert.match(got.publicKey, /^whpk_[A-Za-z0-9+/]{43}=$/);
+    assert.equal(got.previousPublicKey, null);
+    assert.ok(!JSON.stringify(got).includes(created.secret.slice(5)), 'the private key is not shown');
+
+    await t.api.publish({ webhookName: 'order.paid', data: { orderId: 'o-ed' } }, 'ed');
+    const [request] = await t.receiver.waitForRequests('/ed25519', 1);
+    assert.match(String(request.headers['webhook-signature']), /^v1a,[A-Za-z0-9+/]{86}==$/);
+    assert.equal(request.headers['abp-webhook-signature'], undefined, 'no shared-secret signature');
+    assert.ok(ed25519Verifies(request, got.publicKey));
+    assert.ok(!ed25519Verifies({ ...request, body: request.body.replace('o-ed', 'o-xx') }, got.publicKey));
+  });
+
+  it('rotation signs with both keys during the overlap; each public key verifies; then only the new one', async () => {
+    const { id } = await t.api.subscribe(
+      { webhookUri: t.receiver.url('/ed-rotate'), webhooks: ['order.paid'], signatureScheme: 'ed25519' },
+      'ed',
+    );
+    const { publicKey: oldKey } = (await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'ed')).body;
+    const rotated = await t.api.post(`${SUBSCRIPTIONS}/${id}/rotate-secret`, { overlapSeconds: 3600 }, 'ed');
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    assert.match(rotated.body.secret, /^whsk_/);
+    assert.equal(rotated.body.previousPublicKey, oldKey);
+    const newKey: string = rotated.body.publicKey;
+    assert.notEqual(newKey, oldKey);
+    assert.equal((await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'ed')).body.previousPublicKey, oldKey);
+
+    await t.api.publish({ webhookName: 'order.paid', data: { n: 1 } }, 'ed');
+    const [during] = await t.receiver.waitForRequests('/ed-rotate', 1);
+    assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2);
+    assert.ok(ed25519Verifies(during, newKey) && ed25519Verifies(during, oldKey));
+
+    await t.api.post(`${SUBSCRIPTIONS}/${id}/rotate-secret`, { overlapSeconds: 0 }, 'ed');
+    const { publicKey: newest } = (await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'ed')).body;
+    await t.api.publish({ webhookName: 'order.paid', data: { n: 2 } }, 'ed');
+    const [, after] = await t.receiver.waitForRequests('/ed-rotate', 2);
+    assert.ok(ed25519Verifies(after, newest));
+    assert.ok(!ed25519Verifies(after, newKey), 'the replaced key no longer signs');
+  });
+
+  it('refuses a secret that is not an Ed25519 key, and an unknown scheme, naming the field', async () => {
+    const bad = await t.api.post(
+      SUBSCRIPTIONS,
+      {
+        webhookUri: t.receiver.url('/x'),
+        webhooks: ['order.paid'],
+        signatureScheme: 'ed25519',
+        secret: 'whsec_not-an-ed25519-key',
+      },
+      'ed',
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details[0].field, 'secret');
+    const unknown = await t.api.post(
+      SUBSCRIPTIONS,
+      { webhookUri: t.receiver.url('/y'), webhooks: ['order.paid'], signatureScheme: 'rsa' },
+      'ed',
+    );
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.details[0].field, 'signatureScheme');
+    const given = `whsk_${Buffer.alloc(32, 9).toString('base64')}`;
+    const chosen = await t.api.subscribe(
+      { webhookUri: t.receiver.url('/z'), webhooks: ['order.paid'], signatureScheme: 'ed25519', secret: given },
+      'ed',
+    );
+    assert.equal(chosen.secret, given);
   });
 });

@@ -216,7 +216,13 @@ describe('subscriptions API', () => {
     );
     const revealed = await t.api.post(`${SUBSCRIPTIONS}/${id}/reveal-secret`, undefined, 'reveal');
     assert.equal(revealed.status, 200);
-    assert.deepEqual(revealed.body, { secret, previousSecret: null, previousSecretExpiresAt: null });
+    assert.deepEqual(revealed.body, {
+      secret,
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      publicKey: null,
+      previousPublicKey: null,
+    });
     assert.notEqual((await t.api.get(`${SUBSCRIPTIONS}/${id}`, 'reveal')).body.secret, secret);
     assert.ok(!JSON.stringify((await t.api.get(SUBSCRIPTIONS, 'reveal')).body).includes(secret));
   });
@@ -269,6 +275,8 @@ describe('subscriptions API', () => {
       secret: s2,
       previousSecret: null,
       previousSecretExpiresAt: null,
+      publicKey: null,
+      previousPublicKey: null,
     });
 
     // overlapSeconds 0 drops the old secret at once.

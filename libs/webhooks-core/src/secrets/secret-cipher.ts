@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { BoundedMemo } from './bounded-memo';
 
 /** A key that encrypts secrets at rest: AES-256, so exactly 32 bytes, named by an id stored beside each value. */
 export interface EncryptionKey {
@@ -30,7 +31,7 @@ export class SecretDecryptionError extends Error {}
 export class SecretCipher {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private readonly current: EncryptionKey | null;
-  private readonly decrypted = new Map<string, string>();
+  private readonly decrypted = new BoundedMemo<string>(CACHE_ENTRIES);
 
   constructor(keys: readonly EncryptionKey[]) {
     for (const { id, key } of keys) {
@@ -75,14 +76,7 @@ export class SecretCipher {
   /** The plain value of a stored one; remembered, so reading the same stored value again costs a map lookup. */
   decrypt(stored: string, context: string): string {
     if (!SecretCipher.isEncrypted(stored)) return stored;
-    const cacheKey = `${context}\n${stored}`;
-    const cached = this.decrypted.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const plain = this.decryptUncached(stored, context);
-    // Full: the entry added first goes (a Map iterates in insertion order).
-    if (this.decrypted.size >= CACHE_ENTRIES) this.decrypted.delete(this.decrypted.keys().next().value!);
-    this.decrypted.set(cacheKey, plain);
-    return plain;
+    return this.decrypted.get(`${context}\n${stored}`, () => this.decryptUncached(stored, context));
   }
 
   /** A stored value in the form the newest key writes: re-encrypted when it is plain or under an older key. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   REDACTED_HEADER_VALUE,
+  SignatureScheme,
   WEBHOOKS_OPTIONS,
   WebhookConflictError,
   WebhookDefinition,
@@ -10,7 +11,9 @@ import {
   WebhookValidationError,
   WebhooksOptions,
   assertValidCustomHeaders,
-  generateWebhookSecret,
+  ed25519PrivateKey,
+  ed25519PublicKey,
+  generateSigningSecret,
   privateAddressMessage,
   privateLiteralHost,
 } from '@hookline/webhooks-core';
@@ -40,6 +43,9 @@ export interface WebhookSubscriptionSettings {
 }
 
 export interface CreateWebhookSubscriptionInput extends WebhookSubscriptionSettings {
+  /** Default hmac-sha256. It cannot change later: a subscription signed otherwise is another subscription. */
+  signatureScheme?: SignatureScheme;
+  /** Omit to have one generated; with ed25519, a `whsk_` signing key. */
   secret?: string;
   isActive?: boolean;
 }
@@ -50,7 +56,7 @@ export interface UpdateWebhookSubscriptionInput extends WebhookSubscriptionSetti
 }
 
 export interface RotateWebhookSecretInput {
-  /** Omit to have one generated. */
+  /** Omit to have one generated; for an ed25519 subscription, a `whsk_` signing key. */
   secret?: string;
   /** How long the old secret keeps signing beside the new one; default from the options. 0: not at all. */
   overlapSeconds?: number;
@@ -62,6 +68,10 @@ export interface WebhookSubscriptionSecrets {
   /** The secret a rotation replaced, while it still signs. */
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
+  /** What receivers verify an ed25519 subscription's signatures with (`whpk_…`); null for hmac-sha256. */
+  publicKey: string | null;
+  /** The public key of the replaced signing key, while it still signs. */
+  previousPublicKey: string | null;
 }
 
 /** A group of definitions and those of its webhooks the tenant may subscribe to. */
@@ -103,11 +113,13 @@ export class WebhookSubscriptionAppService {
 
   async create(tenantId: string | null, input: CreateWebhookSubscriptionInput): Promise<WebhookSubscription> {
     const settings = await this.checkSettings(tenantId, input);
+    const signatureScheme = input.signatureScheme ?? 'hmac-sha256';
     const subscription: WebhookSubscription = {
       id: randomUUID(),
       tenantId,
       ...settings,
-      secret: input.secret ?? generateWebhookSecret(),
+      signatureScheme,
+      secret: signingSecret(signatureScheme, input.secret),
       previousSecret: null,
       previousSecretExpiresAt: null,
       isActive: input.isActive ?? true,
@@ -205,7 +217,7 @@ export class WebhookSubscriptionAppService {
   /** The new secret signs at once; the old one beside it until the overlap ends. */
   async rotateSecret(tenantId: string | null, id: string, input: RotateWebhookSecretInput): Promise<WebhookSubscriptionSecrets> {
     const current = await this.get(tenantId, id);
-    const secret = input.secret ?? generateWebhookSecret();
+    const secret = signingSecret(current.signatureScheme, input.secret);
     if (secret === current.secret) throw new WebhookValidationError('secret', 'must differ from the current secret');
     const overlapSeconds = input.overlapSeconds ?? this.options.secretRotationOverlapSeconds;
     const now = new Date();
@@ -277,7 +289,30 @@ function currentSecrets(s: WebhookSubscription, now: Date): WebhookSubscriptionS
     secret: s.secret,
     previousSecret,
     previousSecretExpiresAt: previousSecret === null ? null : s.previousSecretExpiresAt,
+    ...subscriptionPublicKeys(s, now),
   };
+}
+
+/** An ed25519 subscription's public keys (not secret): the current one, and the replaced one while it signs. */
+export function subscriptionPublicKeys(
+  s: WebhookSubscription,
+  now: Date,
+): Pick<WebhookSubscriptionSecrets, 'publicKey' | 'previousPublicKey'> {
+  if (s.signatureScheme !== 'ed25519') return { publicKey: null, previousPublicKey: null };
+  const previous = previousSecretInForce(s, now);
+  return { publicKey: ed25519PublicKey(s.secret), previousPublicKey: previous === null ? null : ed25519PublicKey(previous) };
+}
+
+/** The secret a subscription of this scheme signs with: the one given (checked for ed25519), or a new one. */
+function signingSecret(scheme: SignatureScheme, given: string | undefined): string {
+  if (given === undefined) return generateSigningSecret(scheme);
+  if (scheme === 'ed25519' && !ed25519PrivateKey(given)) {
+    throw new WebhookValidationError(
+      'secret',
+      'must be an Ed25519 signing key (whsk_ + base64 of 32 or 64 bytes) for signatureScheme ed25519',
+    );
+  }
+  return given;
 }
 
 /**

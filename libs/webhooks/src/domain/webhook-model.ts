@@ -1,3 +1,5 @@
+import type { SignatureScheme } from '@hookline/webhooks-core';
+
 /**
  * The domain model of the webhooks module, free of persistence concerns. Tenant ids are strings (ABP uses
  * GUIDs); null means the host.
@@ -7,8 +9,9 @@ export interface WebhookSubscription {
   id: string;
   tenantId: string | null;
   webhookUri: string;
-  /** The signing secret. */
+  /** The signing secret: a shared secret (hmac-sha256), or an Ed25519 signing key `whsk_…` (ed25519). */
   secret: string;
+  signatureScheme: SignatureScheme;
   /**
    * The secret a rotation replaced: it keeps signing beside `secret` until `previousSecretExpiresAt`, so
    * receivers can switch without losing deliveries. Null when there is no overlap.

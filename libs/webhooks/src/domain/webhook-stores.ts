@@ -164,6 +164,7 @@ export type SubscriptionSendSettings = Pick<
   | 'id'
   | 'webhookUri'
   | 'secret'
+  | 'signatureScheme'
   | 'previousSecret'
   | 'previousSecretExpiresAt'
   | 'headers'

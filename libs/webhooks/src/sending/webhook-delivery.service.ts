@@ -265,6 +265,7 @@ export class WebhookDeliveryService {
       ...this.signer.sign({
         body,
         secrets: signingSecrets(subscription, new Date()),
+        scheme: subscription.signatureScheme,
         webhookId: deliveryId,
         timestamp: Math.floor(Date.now() / 1000),
       }),

@@ -6,6 +6,7 @@ import {
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsNotEmpty,
@@ -18,9 +19,16 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { HeaderRedactor, MAX_CUSTOM_HEADERS, MAX_SECRET_ROTATION_OVERLAP_SECONDS } from '@hookline/webhooks-core';
+import {
+  HeaderRedactor,
+  MAX_CUSTOM_HEADERS,
+  MAX_SECRET_ROTATION_OVERLAP_SECONDS,
+  SIGNATURE_SCHEMES,
+  SignatureScheme,
+} from '@hookline/webhooks-core';
 import { SUBSCRIPTION_SORT_FIELDS, WebhookSubscription } from '@hookline/webhooks';
 import { IsJsonObject } from '../webhooks-validation.pipe';
+import { subscriptionPublicKeys } from '../../application/webhook-subscription.app-service';
 import { PagedQueryDto } from './paged-query.dto';
 import { IsSorting, IsoDateTime } from './query-rules';
 
@@ -31,7 +39,9 @@ const MAX_WEBHOOK_URI_LENGTH = 2048;
 const IsWebhookSecret = () =>
   applyDecorators(
     ApiPropertyOptional({
-      description: 'Signing secret, 16–256 printable ASCII characters; omit to have one generated (`whsec_` + 32 random bytes)',
+      description:
+        'Signing secret, 16–256 printable ASCII characters; omit to have one generated (`whsec_` + 32 random bytes). ' +
+        'With signatureScheme ed25519: an Ed25519 signing key `whsk_` + base64 of 32 or 64 bytes, or omitted (generated)',
       minLength: 16,
       maxLength: 256,
     }),
@@ -67,6 +77,17 @@ export class CreateWebhookSubscriptionDto {
 
   @IsWebhookSecret()
   secret?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'hmac-sha256: signed with the shared secret (Standard Webhooks `v1,` and `abp-webhook-signature`). ' +
+      'ed25519: signed with a private key (Standard Webhooks `v1a,`); receivers verify with `publicKey`. Fixed at creation',
+    enum: SIGNATURE_SCHEMES,
+    default: 'hmac-sha256',
+  })
+  @IsOptional()
+  @IsIn(SIGNATURE_SCHEMES)
+  signatureScheme?: SignatureScheme;
 
   @ApiPropertyOptional({
     description: `Custom headers sent on every attempt (at most ${MAX_CUSTOM_HEADERS}, no CR/LF, none the service sets)`,
@@ -133,7 +154,11 @@ export class CreateWebhookSubscriptionDto {
  * A whole new set of settings: omitted optional fields go back to their defaults. The secret changes through
  * rotate-secret, activity through activate and deactivate.
  */
-export class UpdateWebhookSubscriptionDto extends OmitType(CreateWebhookSubscriptionDto, ['secret', 'isActive'] as const) {
+export class UpdateWebhookSubscriptionDto extends OmitType(CreateWebhookSubscriptionDto, [
+  'secret',
+  'isActive',
+  'signatureScheme',
+] as const) {
   @ApiProperty({ description: 'The concurrencyStamp of the state this change was made from (from a get or list)' })
   @IsString()
   @IsNotEmpty()
@@ -223,6 +248,8 @@ export function toSubscriptionDto(s: WebhookSubscription, redactor: HeaderRedact
     tenantId: s.tenantId,
     webhookUri: s.webhookUri,
     secret: revealSecrets ? s.secret : maskSecret(s.secret),
+    signatureScheme: s.signatureScheme,
+    ...subscriptionPublicKeys(s, new Date()),
     webhooks: s.webhooks,
     headers: revealSecrets ? s.headers : redactor.redact(s.headers),
     isActive: s.isActive,

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { WebhookSubscription } from '@hookline/webhooks';
+import type { SignatureScheme } from '@hookline/webhooks-core';
 
 @Entity('webhook_subscriptions')
 export class WebhookSubscriptionEntity implements WebhookSubscription {
@@ -9,6 +10,7 @@ export class WebhookSubscriptionEntity implements WebhookSubscription {
   /** Encrypted when a key is configured (SecretCipher); the stores hand it out decrypted. */
   @Column({ type: 'text' }) secret: string;
   @Column({ name: 'previous_secret', type: 'text', nullable: true }) previousSecret: string | null;
+  @Column({ name: 'signature_scheme', type: 'varchar', length: 16 }) signatureScheme: SignatureScheme;
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column({ type: 'text', array: true }) webhooks: string[];
   @Column({ type: 'jsonb' }) headers: Record<string, string>;

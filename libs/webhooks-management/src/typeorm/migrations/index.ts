@@ -7,6 +7,7 @@ import { StoredWebhookDefinitions1764010000000 } from './1764010000000-stored-we
 import { DeliveryQueueJob1764020000000 } from './1764020000000-delivery-queue-job';
 import { EndpointIsolation1765000000000 } from './1765000000000-endpoint-isolation';
 import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encrypted-subscription-secrets';
+import { SubscriptionSignatureScheme1765200000001 } from './1765200000001-subscription-signature-scheme';
 import { DefinitionDataSchemas1765300000000 } from './1765300000000-definition-data-schemas';
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 
@@ -21,6 +22,7 @@ export const WEBHOOKS_MIGRATIONS = [
   DeliveryQueueJob1764020000000,
   EndpointIsolation1765000000000,
   EncryptedSubscriptionSecrets1765200000000,
+  SubscriptionSignatureScheme1765200000001,
   DefinitionDataSchemas1765300000000,
   PortalSessions1765400000000,
 ];

@@ -13,7 +13,8 @@ const SEND_CONTEXT_SQL = `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
          e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
          e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
-         s.id AS s_id, s.webhook_uri AS s_webhook_uri, s.secret AS s_secret, s.previous_secret AS s_previous_secret,
+         s.id AS s_id, s.webhook_uri AS s_webhook_uri, s.secret AS s_secret, s.signature_scheme AS s_signature_scheme,
+         s.previous_secret AS s_previous_secret,
          s.previous_secret_expires_at AS s_previous_secret_expires_at, s.headers AS s_headers, s.is_active AS s_is_active,
          s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count,
          s.max_concurrent_sends AS s_max_concurrent_sends, s.rate_limit_per_second AS s_rate_limit_per_second
@@ -154,6 +155,7 @@ function toSendContext(r: Record<string, any>, cipher: SecretCipher): DeliverySe
           id: r.s_id,
           webhookUri: r.s_webhook_uri,
           secret: cipher.decrypt(r.s_secret, r.s_id),
+          signatureScheme: r.s_signature_scheme,
           previousSecret: r.s_previous_secret === null ? null : cipher.decrypt(r.s_previous_secret, r.s_id),
           previousSecretExpiresAt: r.s_previous_secret_expires_at,
           headers: r.s_headers,
