@@ -128,4 +128,16 @@ describe('loadHooklineConfig', () => {
       /WEBHOOKS_PORTAL_PUBLIC_URL:[\s\S]*WEBHOOKS_PORTAL_COOKIE_SAMESITE:[\s\S]*WEBHOOKS_PORTAL_ALLOWED_ORIGINS:.*app\.example\.com\/path', ''unsafe-inline''/,
     );
   });
+
+  it('takes an egress proxy URL, refusing anything but an http(s) proxy address without echoing it', () => {
+    assert.equal(loadHooklineConfig({}).webhooks.egressProxyUrl, null);
+    const url = 'http://user:pa55@proxy.internal:3128';
+    assert.equal(loadHooklineConfig({ WEBHOOKS_EGRESS_PROXY_URL: url }).webhooks.egressProxyUrl, url);
+    for (const bad of ['socks5://user:pa55@proxy:1080', 'http://user:pa55@proxy:3128/path', 'not a url']) {
+      assert.throws(
+        () => loadHooklineConfig({ WEBHOOKS_EGRESS_PROXY_URL: bad }),
+        (e: Error) => /WEBHOOKS_EGRESS_PROXY_URL: must be an http/.test(e.message) && !e.message.includes('pa55'),
+      );
+    }
+  });
 });

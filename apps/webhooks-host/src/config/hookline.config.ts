@@ -119,6 +119,8 @@ export class HooklineEnvironment {
   WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS = DEFAULT_WEBHOOKS_OPTIONS.secretRotationOverlapSeconds;
   /** The HTTP client that POSTs deliveries: axios, or undici (the same transport without axios: less CPU per request). */
   @IsIn(['axios', 'undici']) WEBHOOKS_HTTP_CLIENT: 'axios' | 'undici' = DEFAULT_WEBHOOKS_OPTIONS.httpClient;
+  /** An HTTP proxy (http:// or https://, credentials in the URL) that every delivery tunnels through; empty: direct. */
+  @IsString() WEBHOOKS_EGRESS_PROXY_URL = '';
   /** Largest accepted request body, in bytes. */
   @Transform(toInt) @Min(1024) @IsInt() HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
   /**
@@ -205,6 +207,10 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
   } else if (e.WEBHOOKS_JWT_SECRET && e.WEBHOOKS_JWT_SECRET.length < 32) {
     problems.push('WEBHOOKS_JWT_SECRET: must be at least 32 characters (an HS256 key)');
   }
+  if (e.WEBHOOKS_EGRESS_PROXY_URL && !isProxyUrl(e.WEBHOOKS_EGRESS_PROXY_URL)) {
+    // Not echoed: it may hold the proxy's credentials.
+    problems.push('WEBHOOKS_EGRESS_PROXY_URL: must be an http:// or https:// URL of a proxy (host and port, no path)');
+  }
   const encryption = parseEncryptionKeys(e.WEBHOOKS_ENCRYPTION_KEY, e.WEBHOOKS_ENCRYPTION_KEYS);
   problems.push(...encryption.problems);
   if (env.NODE_ENV === 'production' && !e.WEBHOOKS_ENCRYPTION_KEY && !e.WEBHOOKS_ENCRYPTION_KEYS) {
@@ -241,6 +247,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       shutdownGraceMs: e.WEBHOOKS_SHUTDOWN_GRACE_MS,
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       httpClient: e.WEBHOOKS_HTTP_CLIENT,
+      egressProxyUrl: e.WEBHOOKS_EGRESS_PROXY_URL || null,
       maxEventDataBytes: e.WEBHOOKS_MAX_EVENT_DATA_BYTES,
       redactedHeaderWords: e.WEBHOOKS_REDACTED_HEADERS,
       replayMaxDeliveries: e.WEBHOOKS_REPLAY_MAX_DELIVERIES,
@@ -279,6 +286,15 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       : null,
     encryptionKeys: encryption.keys,
   };
+}
+
+function isProxyUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.pathname === '/' && !url.search;
+  } catch {
+    return false;
+  }
 }
 
 function parseFeatureGrants(raw: string, problems: string[]): FeatureGrants | null {

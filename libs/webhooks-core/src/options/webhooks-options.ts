@@ -66,6 +66,11 @@ export interface WebhooksOptions {
   responseBodyLimitBytes: number;
   /** The HTTP client that POSTs: axios (default), or undici directly (less CPU per request). */
   httpClient: 'axios' | 'undici';
+  /**
+   * An HTTP proxy every delivery goes through (a CONNECT tunnel per connection), so deliveries leave from the
+   * proxy's addresses; null: direct. The private-network guard still applies to the target.
+   */
+  egressProxyUrl: string | null;
   userAgent: string;
   /** Header names, or parts of names, redacted beside the built-in credential names (see HeaderRedactor). */
   redactedHeaderWords: string[];
@@ -98,6 +103,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   secretRotationOverlapSeconds: 24 * 60 * 60,
   responseBodyLimitBytes: 20 * 1024,
   httpClient: 'axios',
+  egressProxyUrl: null,
   userAgent: 'Hookline-Webhooks/0.1 (+https://github.com/hookline)',
   redactedHeaderWords: [],
 };

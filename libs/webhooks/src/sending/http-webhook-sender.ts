@@ -1,4 +1,5 @@
-import { Agent, Dispatcher, util as undiciUtil } from 'undici';
+import { isIP } from 'node:net';
+import { Agent, Dispatcher, ProxyAgent, util as undiciUtil } from 'undici';
 import { Inject, OnApplicationShutdown } from '@nestjs/common';
 import {
   WEBHOOKS_OPTIONS,
@@ -31,13 +32,16 @@ export interface HttpAnswer {
  * than `responseBodyLimitBytes` of the answer read; it throws on a transport failure.
  */
 export abstract class HttpWebhookSender extends WebhookSender implements OnApplicationShutdown {
-  /** One undici Agent: a keep-alive pool per origin, every socket's address checked by `lookup`. */
-  protected readonly dispatcher: Agent;
+  /**
+   * One undici Agent: a keep-alive pool per origin, every socket's address checked by `lookup`. Or, with an
+   * egress proxy, a ProxyAgent: the same pools, each connection a CONNECT tunnel through the proxy.
+   */
+  protected readonly dispatcher: Agent | ProxyAgent;
 
   constructor(@Inject(WEBHOOKS_OPTIONS) protected readonly options: WebhooksOptions) {
     super();
     const lookup = options.allowPrivateNetworks ? undefined : publicOnlyLookup;
-    this.dispatcher = new Agent({
+    const agentOptions: Agent.Options = {
       // A send's own timer covers connecting too, and answers on time; undici's connect timeout (10 s by default)
       // only cleans up a connection attempt that outlives every send's timeout.
       connect: { lookup, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, timeout: LONGEST_SEND_TIMEOUT_MS },
@@ -46,7 +50,10 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
       bodyTimeout: 0,
       // Past the kept part of an answer, undici closes the connection itself (see postWithUndici).
       maxResponseSize: options.responseBodyLimitBytes + LARGEST_CHUNK_BYTES,
-    });
+    };
+    this.dispatcher = options.egressProxyUrl
+      ? new ProxyAgent({ ...agentOptions, uri: options.egressProxyUrl })
+      : new Agent(agentOptions);
   }
 
   /** POSTs `payload`; rejects with a SendTimeoutError when the exchange takes longer than `timeoutMs`. */
@@ -67,7 +74,13 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const answer = await this.post(url, Buffer.from(body, 'utf8'), { ...headers, 'accept-encoding': 'identity' }, timeoutMs);
+      const target = await this.connectionTarget(url);
+      const answer = await this.post(
+        target.url,
+        Buffer.from(body, 'utf8'),
+        { ...headers, ...target.headers, 'accept-encoding': 'identity' },
+        timeoutMs,
+      );
       const responseHeaders = Object.fromEntries(
         Object.entries(answer.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
       );
@@ -82,6 +95,24 @@ export abstract class HttpWebhookSender extends WebhookSender implements OnAppli
     } catch (e) {
       return failed(describeError(e), elapsed());
     }
+  }
+
+  /**
+   * Where to connect. Through a proxy, the proxy would resolve the name, out of reach of the private-network
+   * guard: the name is resolved here instead (public addresses only) and the tunnel opened to that address, the
+   * name going as the Host header and the TLS server name. Direct, `lookup` checks the address at connect time.
+   */
+  private async connectionTarget(url: URL): Promise<{ url: URL; headers: Record<string, string> }> {
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!this.options.egressProxyUrl || this.options.allowPrivateNetworks || isIP(hostname)) return { url, headers: {} };
+    const { address, family } = await new Promise<{ address: string; family: number }>((resolve, reject) =>
+      publicOnlyLookup(hostname, {}, (err, address, family) =>
+        err ? reject(err) : resolve({ address: address as string, family: family! }),
+      ),
+    );
+    const pinned = new URL(url);
+    pinned.hostname = family === 6 ? `[${address}]` : address;
+    return { url: pinned, headers: { host: url.host } };
   }
 
   /** Not on module destroy: deliveries in flight may still be finishing during the worker's shutdown grace period. */
