@@ -134,6 +134,8 @@ const TEST_SETTINGS: Record<string, string> = {
   WEBHOOKS_SWEEP_INTERVAL_MS: '60000',
   WEBHOOKS_DEFINITIONS_FILE: definitionsWithoutSchemas(),
   WEBHOOKS_ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+  // Tests poll the API far faster than a person; the rate-limit tests turn it on.
+  WEBHOOKS_RATE_LIMIT_REQUESTS: '0',
 };
 
 /** The environment variables of an application on this scratch environment. */

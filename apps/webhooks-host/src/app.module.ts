@@ -26,6 +26,7 @@ export class AppModule {
           http: config.role !== 'worker',
           auth: config.auth,
           portal: config.portal,
+          rateLimit: { ...config.rateLimit, redis: config.redis },
         }),
         WebhooksModule.forRoot({ worker: config.role !== 'api' }),
         OperationsModule.forRoot({ adminApiKey: config.auth.adminApiKey }),

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { WebhookDefinitionStore } from '@hookline/webhooks-core';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
@@ -21,6 +22,12 @@ import { PortalSessionService } from './auth/portal-sessions/portal-session.serv
 import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './auth/webhooks-auth.options';
 import { WebhooksAuthGuard } from './auth/webhooks-auth.guard';
 import { WebhooksCredentialService } from './auth/webhooks-credential.service';
+import {
+  WebhooksRateLimitGuard,
+  WebhooksRateLimitOptions,
+  WebhooksThrottlerOptions,
+  webhooksThrottlerOptions,
+} from './auth/webhooks-rate-limit.guard';
 import { WebhookApiKeysController } from './http/webhook-api-keys.controller';
 import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
 import { WebhookEventsController } from './http/webhook-events.controller';
@@ -58,6 +65,8 @@ export interface WebhooksManagementModuleOptions {
   auth?: WebhooksAuthOptions;
   /** How portal sessions are handed out (the portal's URL, the cookie's SameSite). */
   portal?: PortalSessionOptions;
+  /** Requests per credential and window on the HTTP API, counted in Redis. Omitted or null: unlimited. */
+  rateLimit?: WebhooksRateLimitOptions | null;
   /** Replaceable stores (ABP style): a host swaps one without forking the module. */
   stores?: {
     subscriptions?: Type<WebhookSubscriptionStore>;
@@ -128,12 +137,20 @@ export class WebhooksManagementModule {
         JwtCredentialVerifier,
         WebhooksCredentialService,
         WebhooksAuthGuard,
+        // The throttler's settings and storage, here rather than through ThrottlerModule (global), so a host's own
+        // ThrottlerModule keeps its settings.
+        { provide: getOptionsToken(), useFactory: () => webhooksThrottlerOptions(options.rateLimit ?? null) },
+        { provide: getStorageToken(), inject: [getOptionsToken()], useFactory: (o: WebhooksThrottlerOptions) => o.storage },
+        WebhooksRateLimitGuard,
         WebhookSendAttemptAppService,
         WebhookSubscriptionSendsAppService,
       ],
       exports: [
         WebhookApiKeyService,
         WebhooksCredentialService,
+        getOptionsToken(),
+        getStorageToken(),
+        WebhooksRateLimitGuard,
         WebhookSubscriptionStore,
         WebhookEventStore,
         WebhookDeliveryStore,

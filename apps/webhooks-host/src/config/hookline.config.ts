@@ -136,6 +136,12 @@ export class HooklineEnvironment {
   @IsString() WEBHOOKS_ENCRYPTION_KEYS = '';
   /** How long a verified API key is trusted without reading it again: a revocation reaches every process within this. */
   @Transform(toInt) @Min(0) @Max(60_000) @IsInt() WEBHOOKS_API_KEY_CACHE_MS = DEFAULT_API_KEY_CACHE_MS;
+  /**
+   * Requests one credential may make to the HTTP API per window, counted in Redis across every process (429 with
+   * Retry-After past it); publishing is not counted. 0: unlimited.
+   */
+  @Transform(toInt) @Min(0) @Max(1_000_000) @IsInt() WEBHOOKS_RATE_LIMIT_REQUESTS = 600;
+  @Transform(toInt) @Min(1) @Max(86_400) @IsInt() WEBHOOKS_RATE_LIMIT_WINDOW_SECONDS = 60;
   /** JWT bearer tokens from an identity server: an HS256 shared secret, or a JWKS address. Both empty: off. */
   @IsString() WEBHOOKS_JWT_SECRET = '';
   @ValidateIf((e: HooklineEnvironment) => e.WEBHOOKS_JWT_JWKS_URL !== '')
@@ -180,6 +186,8 @@ export interface HooklineConfig {
   log: { json: boolean; level: HooklineEnvironment['LOG_LEVEL'] };
   auth: WebhooksAuthOptions;
   portal: PortalSessionOptions & { allowedOrigins: string[] };
+  /** Per credential on the HTTP API; requests 0: unlimited. */
+  rateLimit: { requests: number; windowSeconds: number };
   /** Null when RABBITMQ_URL is unset. */
   rabbitmq: WebhooksRabbitMqOptions | null;
   /** Keys that encrypt secrets at rest, newest first; empty: secrets are stored in plain text (not in production). */
@@ -275,6 +283,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       publicUrl: e.WEBHOOKS_PORTAL_PUBLIC_URL.replace(/\/+$/, '') || null,
       cookieSameSite: e.WEBHOOKS_PORTAL_COOKIE_SAMESITE,
     },
+    rateLimit: { requests: e.WEBHOOKS_RATE_LIMIT_REQUESTS, windowSeconds: e.WEBHOOKS_RATE_LIMIT_WINDOW_SECONDS },
     rabbitmq: e.RABBITMQ_URL
       ? {
           url: e.RABBITMQ_URL,

@@ -1,5 +1,6 @@
 import { Body, Controller, ForbiddenException, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { WebhookPublisher } from '@hookline/webhooks';
 import { RequirePermissions } from '../auth/webhooks-principal';
@@ -16,6 +17,8 @@ const REPLAYED_HEADER = 'Idempotent-Replayed';
 @ApiTags('Publish')
 @Controller('api/webhooks')
 @WebhooksApi()
+// Publishing is the data path, bounded by its size limits, not by the administration API's rate limit.
+@SkipThrottle()
 export class WebhookPublishController {
   constructor(private readonly publisher: WebhookPublisher) {}
 

@@ -1,7 +1,8 @@
 import { ParseUUIDPipe, PipeTransform, UseFilters, UseGuards, UsePipes, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { isValidWebhookName } from '@hookline/webhooks-core';
 import { WebhooksAuthGuard } from '../auth/webhooks-auth.guard';
+import { WebhooksRateLimitGuard } from '../auth/webhooks-rate-limit.guard';
 import { RequestValidationError } from './webhooks-api-error';
 import { WebhooksExceptionFilter } from './webhooks-exception.filter';
 import { WebhooksValidationPipe } from './webhooks-validation.pipe';
@@ -12,9 +13,11 @@ import { WebhooksValidationPipe } from './webhooks-validation.pipe';
  */
 export const WebhooksApi = () =>
   applyDecorators(
-    UseGuards(WebhooksAuthGuard),
+    // The rate limit counts per credential, so it runs once the credential is known.
+    UseGuards(WebhooksAuthGuard, WebhooksRateLimitGuard),
     ApiBearerAuth(),
     ApiForbiddenResponse({ description: 'The credential lacks a permission, or acts for a tenant it may not' }),
+    ApiTooManyRequestsResponse({ description: "The credential made its window's requests; Retry-After says when to retry" }),
     UnauthenticatedWebhooksApi(),
   );
 
