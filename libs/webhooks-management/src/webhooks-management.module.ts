@@ -139,7 +139,11 @@ export class WebhooksManagementModule {
         WebhooksAuthGuard,
         // The throttler's settings and storage, here rather than through ThrottlerModule (global), so a host's own
         // ThrottlerModule keeps its settings.
-        { provide: getOptionsToken(), useFactory: () => webhooksThrottlerOptions(options.rateLimit ?? null) },
+        // Without the HTTP API (a worker) nothing is counted, so no Redis connection is opened for it.
+        {
+          provide: getOptionsToken(),
+          useFactory: () => webhooksThrottlerOptions(options.http ? (options.rateLimit ?? null) : null),
+        },
         { provide: getStorageToken(), inject: [getOptionsToken()], useFactory: (o: WebhooksThrottlerOptions) => o.storage },
         WebhooksRateLimitGuard,
         WebhookSendAttemptAppService,
