@@ -27,16 +27,24 @@ async function portalUrl(api: ApiClient, body: Record<string, unknown>): Promise
 async function startEmbedder(): Promise<{ origin: string; show: (url: string) => void; close: () => Promise<void> }> {
   let portal = '';
   const server = http.createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
-      `<!doctype html><html lang="en"><title>Settings</title><h1>Acme settings</h1><iframe title="Webhooks" src="${portal}" width="1200" height="700"></iframe>`,
+      '<!doctype html><html lang="en"><head><title>Acme settings</title></head>' +
+        '<body style="margin:0;font-family:system-ui,sans-serif;background:#fafafa">' +
+        '<header style="background:#1f2937;color:#fff;padding:14px 24px;font-weight:700">Acme · Settings</header>' +
+        '<main style="padding:24px"><h1 style="font-size:20px;margin:0 0 16px">Webhooks</h1>' +
+        `<iframe title="Webhooks" src="${portal}" style="width:100%;height:640px;border:1px solid #ddd;border-radius:8px"></iframe>` +
+        '</main></body></html>',
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     show: (url) => (portal = url),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -59,7 +67,8 @@ async function axeViolations(page: Page): Promise<string[]> {
 }
 
 /** The tenant portal and the admin console in Debian's Chromium, against the real service and a receiver. */
-describe('portal in a browser', () => {
+// A hang (a browser stuck on a loaded machine) fails the file instead of holding up the whole run.
+describe('portal in a browser', { timeout: 600_000 }, () => {
   // Rotation without overlap: after a rotation only the new secret signs, so a delivery proves which one it used.
   const settings: Record<string, string> = { WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS: '0' };
   let embedder: Awaited<ReturnType<typeof startEmbedder>>;
@@ -314,7 +323,7 @@ describe('portal in a browser', () => {
 
     // The same page on another origin (localhost is another site than 127.0.0.1): the browser refuses the frame.
     embedder.show(await portalUrl(f.api, { tenantId: TENANT_A }));
-    const blocked = page.waitForEvent('console', (m) => /frame-ancestors/.test(m.text()));
+    const blocked = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()), timeout: 30_000 });
     await page.goto(embedder.origin.replace('127.0.0.1', 'localhost'));
     await blocked;
     assert.equal(await page.frameLocator('iframe').getByRole('heading', { name: 'Endpoints' }).count(), 0);
