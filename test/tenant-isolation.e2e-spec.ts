@@ -58,6 +58,7 @@ const MATRIX: Record<string, Case> = {
   'POST /api/webhooks/publish/batch': { expect: 'own-data' },
   'GET /api/webhooks/events': { expect: 'nothing-of-a' },
   'GET /api/webhooks/events/:id': { id: (a) => a.eventId, expect: 'not-found' },
+  'POST /api/webhooks/events/:id/expunge': { id: (a) => a.eventId, body: () => ({}), expect: 'not-found' },
   'GET /api/webhooks/send-attempts': { expect: 'nothing-of-a' },
   'GET /api/webhooks/send-attempts/:id': { id: (a) => a.attemptId, expect: 'not-found' },
   'DELETE /api/webhooks/send-attempts/:id': { id: (a) => a.attemptId, expect: 'not-found' },
@@ -89,6 +90,9 @@ const MATRIX: Record<string, Case> = {
   'DELETE /api/webhooks/portal-sessions/current': { expect: 'own-data' },
   'GET /api/webhooks/tenants': { expect: 'host-only' },
   'GET /api/webhooks/queue': { expect: 'host-only' },
+  // Erasing a tenant is the host's: a tenant may not erase itself or another.
+  'DELETE /api/webhooks/tenants/:tenantId': { id: () => 'tenant-a', expect: 'host-only' },
+  'GET /api/webhooks/tenants/:tenantId/erasure': { id: () => 'tenant-a', expect: 'host-only' },
 };
 
 describe('tenant isolation', () => {

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { WebhookDefinitionStore } from '@hookline/webhooks-core';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
+import { WebhookDataLifecycleStore } from './application/data-lifecycle.store';
+import { WebhookDataLifecycleAppService } from './application/webhook-data-lifecycle.app-service';
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
 import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
 import { WebhookDefinitionAppService } from './application/webhook-definition.app-service';
@@ -44,6 +46,7 @@ import { WebhookTenantsController } from './http/webhook-tenants.controller';
 import { WEBHOOKS_ENTITIES } from './typeorm/entities';
 import { TypeOrmPortalSessionStore } from './typeorm/stores/typeorm-portal-session.store';
 import { TypeOrmWebhookApiKeyStore } from './typeorm/stores/typeorm-webhook-api-key.store';
+import { TypeOrmWebhookDataLifecycleStore } from './typeorm/stores/typeorm-webhook-data-lifecycle.store';
 import { TypeOrmWebhookDefinitionStore } from './typeorm/stores/typeorm-webhook-definition.store';
 import { TypeOrmWebhookDeliveryStore } from './typeorm/stores/typeorm-webhook-delivery.store';
 import { TypeOrmWebhookEventStore } from './typeorm/stores/typeorm-webhook-event.store';
@@ -77,6 +80,7 @@ export interface WebhooksManagementModuleOptions {
     definitions?: Type<WebhookDefinitionStore>;
     stats?: Type<WebhookStatsStore>;
     portalSessions?: Type<PortalSessionStore>;
+    dataLifecycle?: Type<WebhookDataLifecycleStore>;
   };
 }
 
@@ -129,6 +133,8 @@ export class WebhooksManagementModule {
         WebhookDefinitionAppService,
         { provide: WebhookStatsStore, useClass: options.stores?.stats ?? TypeOrmWebhookStatsStore },
         WebhookStatsAppService,
+        { provide: WebhookDataLifecycleStore, useClass: options.stores?.dataLifecycle ?? TypeOrmWebhookDataLifecycleStore },
+        WebhookDataLifecycleAppService,
         { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
         WebhookApiKeyService,
         { provide: PortalSessionStore, useClass: options.stores?.portalSessions ?? TypeOrmPortalSessionStore },

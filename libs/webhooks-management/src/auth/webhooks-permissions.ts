@@ -14,6 +14,8 @@ export const WebhooksPermissions = {
     Default: 'Webhooks.SendAttempts',
     Resend: 'Webhooks.SendAttempts.Resend',
     Delete: 'Webhooks.SendAttempts.Delete',
+    /** Erase an event's payload and its attempts' stored bodies and headers. */
+    Expunge: 'Webhooks.SendAttempts.Expunge',
   },
   Definitions: {
     Default: 'Webhooks.Definitions',
@@ -23,6 +25,12 @@ export const WebhooksPermissions = {
   ApiKeys: 'Webhooks.ApiKeys',
   /** Open portal sessions (the embeddable portal, the admin console). */
   PortalSessions: 'Webhooks.PortalSessions',
+  Tenants: {
+    /** Read where a tenant's erasure stands (host only). */
+    Default: 'Webhooks.Tenants',
+    /** Erase every row of a tenant (host only). */
+    Erase: 'Webhooks.Tenants.Erase',
+  },
 } as const;
 
 /** Every permission there is, parents before children. */

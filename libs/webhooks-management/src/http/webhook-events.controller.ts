@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HeaderRedactor, WebhookNotFoundError } from '@hookline/webhooks-core';
 import { WebhookEventStore } from '@hookline/webhooks';
+import { WebhookDataLifecycleAppService } from '../application/webhook-data-lifecycle.app-service';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
@@ -16,6 +17,7 @@ export class WebhookEventsController {
   constructor(
     private readonly events: WebhookEventStore,
     private readonly redactor: HeaderRedactor,
+    private readonly lifecycle: WebhookDataLifecycleAppService,
   ) {}
 
   @Get()
@@ -32,5 +34,16 @@ export class WebhookEventsController {
     const found = await this.events.findWithDeliveries(tenantId, id);
     if (!found) throw new WebhookNotFoundError('Webhook event', id);
     return toEventDto(found, this.redactor);
+  }
+
+  /**
+   * Erases the event's payload and publish headers, and its attempts' stored request headers, response bodies
+   * and response headers; the rest stays. Its pending deliveries are abandoned, never sent.
+   */
+  @Post(':id/expunge')
+  @HttpCode(200)
+  @RequirePermissions(WebhooksPermissions.SendAttempts.Expunge)
+  expunge(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
+    return this.lifecycle.expungeEvent(tenantId, id);
   }
 }

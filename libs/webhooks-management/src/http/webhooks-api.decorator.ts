@@ -1,6 +1,6 @@
 import { ParseUUIDPipe, PipeTransform, UseFilters, UseGuards, UsePipes, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { isValidWebhookName } from '@hookline/webhooks-core';
+import { TENANT_ID_RULE, isValidTenantId, isValidWebhookName } from '@hookline/webhooks-core';
 import { WebhooksAuthGuard } from '../auth/webhooks-auth.guard';
 import { WebhooksRateLimitGuard } from '../auth/webhooks-rate-limit.guard';
 import { RequestValidationError } from './webhooks-api-error';
@@ -39,6 +39,14 @@ export const ParseName = (field = 'name'): PipeTransform<string, string> => ({
     if (!isValidWebhookName(value)) {
       throw new RequestValidationError([{ field, message: "must be dotted words of letters, digits, '_' or '-'" }]);
     }
+    return value;
+  },
+});
+
+/** A route tenant id; anything else is a 400 naming the parameter. */
+export const ParseTenantId = (field = 'tenantId'): PipeTransform<string, string> => ({
+  transform: (value: string) => {
+    if (!isValidTenantId(value)) throw new RequestValidationError([{ field, message: TENANT_ID_RULE }]);
     return value;
   },
 });

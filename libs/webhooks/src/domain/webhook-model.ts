@@ -59,6 +59,8 @@ export interface WebhookEvent {
   headers: Record<string, string> | null;
   useOnlyGivenHeaders: boolean;
   creationTime: Date;
+  /** When its payload was erased on request (its data is then `null`); absent or null: never. */
+  expungedAt?: Date | null;
 }
 
 export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'abandoned';

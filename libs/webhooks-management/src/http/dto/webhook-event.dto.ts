@@ -56,6 +56,7 @@ export const toEventSummaryDto = (e: WebhookEventSummary, redactor: HeaderRedact
   useOnlyGivenHeaders: e.useOnlyGivenHeaders,
   deliveryCount: e.deliveryCount,
   creationTime: e.creationTime,
+  expungedAt: e.expungedAt ?? null,
 });
 
 const toDeliveryDto = (d: WebhookDelivery) => ({

@@ -10,6 +10,7 @@ import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encry
 import { SubscriptionSignatureScheme1765200000001 } from './1765200000001-subscription-signature-scheme';
 import { DefinitionDataSchemas1765300000000 } from './1765300000000-definition-data-schemas';
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
+import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const WEBHOOKS_MIGRATIONS = [
   SubscriptionSignatureScheme1765200000001,
   DefinitionDataSchemas1765300000000,
   PortalSessions1765400000000,
+  DataLifecycle1765600000000,
 ];

@@ -55,7 +55,7 @@ const CLAIM_SQL = `
 /** The event columns, camelCased, without `data`. */
 const EVENT_SUMMARY_COLUMNS = `e.id, e.tenant_id AS "tenantId", e.webhook_name AS "webhookName",
   e.send_exact_same_data AS "sendExactSameData", e.headers, e.use_only_given_headers AS "useOnlyGivenHeaders",
-  e.creation_time AS "creationTime"`;
+  e.creation_time AS "creationTime", e.expunged_at AS "expungedAt"`;
 
 @Injectable()
 export class TypeOrmWebhookEventStore extends WebhookEventStore {
