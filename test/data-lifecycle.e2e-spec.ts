@@ -202,4 +202,34 @@ describe('data lifecycle: tenant erasure and expunge', () => {
     const [otherEvent] = await t.env.query(`SELECT data, expunged_at FROM webhook_events WHERE id = $1`, [other]);
     assert.deepEqual(otherEvent, { data: '{"keep":true}', expunged_at: null });
   });
+
+  it('deleting a subscription keeps its deliveries and attempts, listed by its id, and abandons what is pending', async () => {
+    const tenantId = unique('deleting');
+    t.receiver.on(`/${tenantId}`, () => ({ status: 503 }));
+    const { id: subscriptionId } = await t.api.subscribe(
+      { webhookUri: t.receiver.url(`/${tenantId}`), webhooks: ['order.created'] },
+      tenantId,
+    );
+    const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 1 } }, tenantId);
+    const listed = async () =>
+      (await t.api.get(`/api/webhooks/send-attempts?subscriptionId=${subscriptionId}`, tenantId)).body.items as {
+        webhookEventId: string;
+      }[];
+    await waitUntil(async () => (await listed()).length === 1, { message: () => 'the first attempt was not recorded' });
+    const [pending] = (await t.api.get(`/api/webhooks/events/${eventId}`, tenantId)).body.deliveries;
+    assert.equal(pending.state, 'pending', 'waiting for its retry');
+
+    assert.equal((await t.api.delete(`/api/webhooks/subscriptions/${subscriptionId}`, tenantId)).status, 204);
+    assert.equal((await t.api.get(`/api/webhooks/subscriptions/${subscriptionId}`, tenantId)).status, 404);
+    assert.deepEqual(
+      (await listed()).map((a) => a.webhookEventId),
+      [eventId],
+      'its attempts are still listed by its id',
+    );
+    const event = (await t.api.get(`/api/webhooks/events/${eventId}`, tenantId)).body;
+    assert.deepEqual(
+      event.deliveries.map((d: { subscriptionId: string; state: string }) => [d.subscriptionId, d.state]),
+      [[subscriptionId, 'abandoned']],
+    );
+  });
 });

@@ -11,6 +11,7 @@ import { SubscriptionSignatureScheme1765200000001 } from './1765200000001-subscr
 import { DefinitionDataSchemas1765300000000 } from './1765300000000-definition-data-schemas';
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
+import { DeliveryHistoryOutlivesSubscription1765610000000 } from './1765610000000-delivery-history-outlives-subscription';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const WEBHOOKS_MIGRATIONS = [
   DefinitionDataSchemas1765300000000,
   PortalSessions1765400000000,
   DataLifecycle1765600000000,
+  DeliveryHistoryOutlivesSubscription1765610000000,
 ];

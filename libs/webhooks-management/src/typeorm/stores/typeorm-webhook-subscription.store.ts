@@ -172,9 +172,13 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       this.dataSource.transaction(async (m) => {
         const params: unknown[] = [ids];
         const ownIds = `SELECT id FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) AND ${tenantCondition('tenant_id', tenantId, params)}`;
-        // Deliveries (and with them their attempts) before the subscription: an attempt being recorded locks
-        // its delivery, then the subscription, so taking them in the same order cannot deadlock with it.
-        await m.query(`DELETE FROM webhook_deliveries WHERE webhook_subscription_id IN (${ownIds})`, params);
+        // The history stays; what is pending is abandoned, never sent. Deliveries before the subscription: an
+        // attempt being recorded locks its delivery, then the subscription, so the same order cannot deadlock.
+        await m.query(
+          `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL
+           WHERE webhook_subscription_id IN (${ownIds}) AND state = 'pending'`,
+          params,
+        );
         const [{ count }] = await m.query(
           `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
           params,
