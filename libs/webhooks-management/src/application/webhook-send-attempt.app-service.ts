@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookNotFoundError } from '@hookline/webhooks-core';
 import {
-  PagedResult,
+  KeysetPage,
   SendAttemptQuery,
   WebhookRedeliveryService,
   WebhookSendAttempt,
@@ -18,7 +18,7 @@ export class WebhookSendAttemptAppService {
     private readonly redelivery: WebhookRedeliveryService,
   ) {}
 
-  list(query: SendAttemptQuery): Promise<PagedResult<WebhookSendAttempt>> {
+  list(query: SendAttemptQuery): Promise<KeysetPage<WebhookSendAttempt>> {
     return this.attempts.list(query);
   }
 

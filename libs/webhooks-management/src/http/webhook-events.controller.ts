@@ -6,6 +6,7 @@ import { WebhookDataLifecycleAppService } from '../application/webhook-data-life
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
+import { encodeCursor } from './dto/keyset-cursor';
 import { ListWebhookEventsQueryDto, toEventDto, toEventSummaryDto } from './dto/webhook-event.dto';
 import { ParseId, WebhooksApi } from './webhooks-api.decorator';
 
@@ -23,9 +24,11 @@ export class WebhookEventsController {
   @Get()
   @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
   async list(@CurrentTenant() tenantId: string | null, @Query() query: ListWebhookEventsQueryDto) {
-    const { sorting, ...filters } = query;
-    const page = await this.events.list({ tenantId, ...filters, order: sorting === 'creationTime asc' ? 'asc' : 'desc' });
-    return { totalCount: page.totalCount, items: page.items.map((e) => toEventSummaryDto(e, this.redactor)) };
+    const { sorting, cursor, ...filters } = query;
+    const order = sorting === 'creationTime asc' ? 'asc' : 'desc';
+    const page = await this.events.list({ tenantId, ...filters, after: cursor, order });
+    const items = page.items.map((e) => toEventSummaryDto(e, this.redactor));
+    return { totalCount: page.totalCount, items, nextCursor: encodeCursor(page.next) };
   }
 
   @Get(':id')

@@ -15,6 +15,8 @@ import {
   SendAttemptListDto,
   toSendAttemptDto,
 } from './dto/send-attempt.dto';
+import { encodeCursor } from './dto/keyset-cursor';
+import { RequestValidationError } from './webhooks-api-error';
 import { ParseId, WebhooksApi } from './webhooks-api.decorator';
 
 @ApiTags('Send attempts')
@@ -27,13 +29,13 @@ export class WebhookSendAttemptsController {
   @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
   @ApiOkResponse({ type: SendAttemptListDto })
   async list(@CurrentTenant() tenantId: string | null, @Query() query: ListSendAttemptsQueryDto): Promise<SendAttemptListDto> {
-    const { sorting, ...filters } = query;
-    const { totalCount, items } = await this.attempts.list({
-      ...filters,
-      tenantId,
-      sorting: parseSorting(sorting, SEND_ATTEMPT_SORT_FIELDS),
-    });
-    return { totalCount, items: items.map(toSendAttemptDto) };
+    const { sorting, cursor, ...filters } = query;
+    const parsed = parseSorting(sorting, SEND_ATTEMPT_SORT_FIELDS);
+    if (cursor && parsed && parsed.field !== 'creationTime') {
+      throw new RequestValidationError([{ field: 'cursor', message: 'pages by cursor only when sorted by creationTime' }]);
+    }
+    const { totalCount, items, next } = await this.attempts.list({ ...filters, tenantId, after: cursor, sorting: parsed });
+    return { totalCount, items: items.map(toSendAttemptDto), nextCursor: encodeCursor(next) };
   }
 
   /** Deletes those of the ids that belong to the caller's tenant. */

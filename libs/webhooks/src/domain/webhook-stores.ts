@@ -38,8 +38,9 @@ export abstract class WebhookSubscriptionStore {
    */
   abstract save(subscription: WebhookSubscription, expectedStamp?: string): Promise<SaveSubscriptionOutcome>;
   /**
-   * Deletes those of these subscriptions that belong to the tenant, and with them their deliveries (pending
-   * ones are never sent) and attempts. Returns how many were deleted.
+   * Deletes those of these subscriptions that belong to the tenant. Their deliveries and attempts stay (listed
+   * by the subscription's id until retention); pending deliveries are abandoned, never sent. Returns how many
+   * were deleted.
    */
   abstract delete(tenantId: string | null, ids: readonly string[]): Promise<number>;
   /** Active again with a clean slate: no consecutive failures, no deactivation time or reason. Tenant-scoped. */
@@ -113,8 +114,22 @@ export type SaveEventsOutcome =
   /** The key was claimed earlier and has not expired: nothing was stored. */
   | { saved: false; earlier: { requestHash: string; result: unknown } };
 
+/**
+ * A row's place in a list ordered by creation time, then id (both in the list's direction): its creation time
+ * as PostgreSQL prints it (to the microsecond) and its id.
+ */
+export interface KeysetPosition {
+  creationTime: string;
+  id: string;
+}
+
+/** A page, and the position its last row holds when another page may follow (null: none does). */
+export type KeysetPage<T> = PagedResult<T> & { next: KeysetPosition | null };
+
 export interface EventQuery {
   tenantId: string | null;
+  /** Only rows after this one (keyset paging); skipCount then counts from there. */
+  after?: KeysetPosition;
   webhookName?: string;
   /** Events with a delivery to this subscription (and in `state`, when both are given: the same delivery). */
   subscriptionId?: string;
@@ -143,7 +158,7 @@ export abstract class WebhookEventStore {
    */
   abstract saveEvents(events: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome>;
   /** Tenant-scoped; items without their data. */
-  abstract list(query: EventQuery): Promise<PagedResult<WebhookEventSummary>>;
+  abstract list(query: EventQuery): Promise<KeysetPage<WebhookEventSummary>>;
   /** Tenant-scoped: another tenant's event is not found. */
   abstract findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null>;
 }
@@ -247,6 +262,8 @@ export type SendAttemptSortField = (typeof SEND_ATTEMPT_SORT_FIELDS)[number];
 
 export interface SendAttemptQuery {
   tenantId: string | null;
+  /** Only rows after this one (keyset paging, when sorted by creation time); skipCount then counts from there. */
+  after?: KeysetPosition;
   webhookEventId?: string;
   subscriptionId?: string;
   /** success: the attempt got a 2xx; failed: anything else. */
@@ -269,8 +286,11 @@ export abstract class WebhookSendAttemptStore {
    * success). Returns that run's length.
    */
   abstract record(attempt: WebhookSendAttempt, transition: DeliveryTransition): Promise<{ consecutiveFailures: number }>;
-  /** Tenant-scoped, newest first unless sorted otherwise. */
-  abstract list(query: SendAttemptQuery): Promise<PagedResult<WebhookSendAttempt>>;
+  /**
+   * Tenant-scoped, newest first unless sorted otherwise. `next` only when sorted by creation time (the default),
+   * the one order keyset paging follows.
+   */
+  abstract list(query: SendAttemptQuery): Promise<KeysetPage<WebhookSendAttempt>>;
   /** Tenant-scoped: another tenant's attempt is not found. */
   abstract findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null>;
   /** Deletes those of these attempts that belong to the tenant; returns how many. */

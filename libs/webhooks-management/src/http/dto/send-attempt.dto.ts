@@ -1,11 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { SEND_ATTEMPT_SORT_FIELDS, WebhookSendAttempt } from '@hookline/webhooks';
+import { KeysetPosition, SEND_ATTEMPT_SORT_FIELDS, WebhookSendAttempt } from '@hookline/webhooks';
+import { IsCursor } from './keyset-cursor';
 import { PagedQueryDto } from './paged-query.dto';
 import { IsSorting, IsoDateTime } from './query-rules';
 
 export class ListSendAttemptsQueryDto extends PagedQueryDto {
+  @IsCursor()
+  cursor?: KeysetPosition;
+
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -108,6 +112,12 @@ export const toSendAttemptDto = (a: WebhookSendAttempt): SendAttemptDto => ({
 export class SendAttemptListDto {
   @ApiProperty() totalCount: number;
   @ApiProperty({ type: [SendAttemptDto] }) items: SendAttemptDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Give it as cursor for the next page (sorted by creation time only); null on the last page.',
+  })
+  nextCursor: string | null;
 }
 
 export class QueuedCountDto {

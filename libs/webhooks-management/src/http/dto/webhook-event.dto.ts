@@ -2,13 +2,23 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { HeaderRedactor } from '@hookline/webhooks-core';
-import type { DeliveryState, WebhookDelivery, WebhookEventSummary, WebhookEventWithDeliveries } from '@hookline/webhooks';
+import type {
+  DeliveryState,
+  KeysetPosition,
+  WebhookDelivery,
+  WebhookEventSummary,
+  WebhookEventWithDeliveries,
+} from '@hookline/webhooks';
+import { IsCursor } from './keyset-cursor';
 import { PagedQueryDto } from './paged-query.dto';
 
 export const EVENT_SORTINGS = ['creationTime desc', 'creationTime asc'] as const;
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'succeeded', 'failed', 'abandoned'];
 
 export class ListWebhookEventsQueryDto extends PagedQueryDto {
+  @IsCursor()
+  cursor?: KeysetPosition;
+
   @ApiPropertyOptional({ example: 'order.created' })
   @IsOptional()
   @IsString()

@@ -5,13 +5,14 @@ import {
   EventQuery,
   EventWithDeliveries,
   IdempotencyClaim,
-  PagedResult,
+  KeysetPage,
   SaveEventsOutcome,
   WebhookEventStore,
   WebhookEventSummary,
   WebhookEventWithDeliveries,
 } from '@hookline/webhooks';
 import { WebhookDeliveryEntity } from '../entities';
+import { POSITION_TIME } from '../keyset-position';
 
 /**
  * The events and all their deliveries in one statement (one round trip, atomic), however many there are:
@@ -124,7 +125,7 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
     return earlier;
   }
 
-  async list(q: EventQuery): Promise<PagedResult<WebhookEventSummary>> {
+  async list(q: EventQuery): Promise<KeysetPage<WebhookEventSummary>> {
     // Two spellings of the tenant filter, so each uses the (tenant_id, creation_time) index.
     const params: unknown[] = q.tenantId === null ? [] : [q.tenantId];
     const where = [q.tenantId === null ? 'e.tenant_id IS NULL' : 'e.tenant_id = $1'];
@@ -143,18 +144,25 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
     }
     const filter = where.join(' AND ');
     const order = q.order === 'asc' ? 'ASC' : 'DESC';
+    // The page after a keyset position; the total still counts every event the filters match.
+    const after = q.after
+      ? `AND (e.creation_time, e.id) ${order === 'ASC' ? '>' : '<'} ($${params.length + 1}::timestamptz, $${params.length + 2}::uuid)`
+      : '';
+    const pageParams = q.after ? [...params, q.after.creationTime, q.after.id] : params;
     const [rows, [{ count }]] = await Promise.all([
       this.dataSource.query(
-        `SELECT ${EVENT_SUMMARY_COLUMNS},
+        `SELECT ${EVENT_SUMMARY_COLUMNS}, ${POSITION_TIME('e')},
                 (SELECT count(*)::int FROM webhook_deliveries d WHERE d.webhook_event_id = e.id) AS "deliveryCount"
-         FROM webhook_events e WHERE ${filter}
+         FROM webhook_events e WHERE ${filter} ${after}
          ORDER BY e.creation_time ${order}, e.id ${order}
          LIMIT ${q.maxResultCount} OFFSET ${q.skipCount}`,
-        params,
+        pageParams,
       ),
       this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_events e WHERE ${filter}`, params),
     ]);
-    return { totalCount: count, items: rows };
+    const items = rows.map(({ positionTime: _, ...event }: { positionTime: string }) => event);
+    const last = rows.length === q.maxResultCount ? rows[rows.length - 1] : null;
+    return { totalCount: count, items, next: last && { creationTime: last.positionTime, id: last.id } };
   }
 
   async findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null> {

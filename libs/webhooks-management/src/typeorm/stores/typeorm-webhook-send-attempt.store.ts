@@ -10,15 +10,18 @@ import {
   IsNull,
   LessThanOrEqual,
   MoreThanOrEqual,
+  Raw,
   Repository,
 } from 'typeorm';
 import {
   DeliveryTransition,
-  PagedResult,
+  KeysetPage,
+  KeysetPosition,
   SendAttemptQuery,
   WebhookSendAttempt,
   WebhookSendAttemptStore,
 } from '@hookline/webhooks';
+import { POSITION_TIME } from '../keyset-position';
 import { MicroBatcher } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
@@ -163,7 +166,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     return items.map((i) => ({ consecutiveFailures: counts.get(i.attempt.webhookSubscriptionId) ?? 0 }));
   }
 
-  async list(query: SendAttemptQuery): Promise<PagedResult<WebhookSendAttempt>> {
+  async list(query: SendAttemptQuery): Promise<KeysetPage<WebhookSendAttempt>> {
     const where: FindOptionsWhere<WebhookSendAttemptEntity> = { tenantId: query.tenantId ?? IsNull() };
     if (query.webhookEventId) where.webhookEventId = query.webhookEventId;
     if (query.subscriptionId) where.webhookSubscriptionId = query.subscriptionId;
@@ -173,16 +176,40 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     const to = query.creationTimeTo && LessThanOrEqual(query.creationTimeTo);
     if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
     if (query.responseContains) where.response = ILike(`%${escapeLike(query.responseContains)}%`);
-    const order: FindOptionsOrder<WebhookSendAttemptEntity> = query.sorting
-      ? { [query.sorting.field]: query.sorting.direction, id: 'ASC' }
-      : { creationTime: 'DESC', attemptNumber: 'DESC', id: 'ASC' };
-    const [items, totalCount] = await this.repository.findAndCount({
-      where,
-      order,
-      skip: query.skipCount,
-      take: query.maxResultCount,
-    });
-    return { totalCount, items };
+    // Creation time, then id, in one direction: the order keyset paging follows. Any other sorting pages by skipCount.
+    const keyset = !query.sorting || query.sorting.field === 'creationTime';
+    const direction = query.sorting?.direction ?? 'DESC';
+    const after = keyset ? query.after : undefined;
+    const onPage: FindOptionsWhere<WebhookSendAttemptEntity> = after
+      ? {
+          ...where,
+          id: Raw(
+            (id) => `(creation_time, ${id}) ${direction === 'ASC' ? '>' : '<'} (CAST(:time AS timestamptz), CAST(:id AS uuid))`,
+            {
+              time: after.creationTime,
+              id: after.id,
+            },
+          ),
+        }
+      : where;
+    const order: FindOptionsOrder<WebhookSendAttemptEntity> = keyset
+      ? { creationTime: direction, id: direction }
+      : { [query.sorting!.field]: query.sorting!.direction, id: 'ASC' };
+    const [[items, countOnPage], countAll] = await Promise.all([
+      this.repository.findAndCount({ where: onPage, order, skip: query.skipCount, take: query.maxResultCount }),
+      // The total counts every attempt the filters match, those before the keyset position too.
+      after ? this.repository.countBy(where) : undefined,
+    ]);
+    const last = keyset && items.length === query.maxResultCount ? items[items.length - 1] : null;
+    return { totalCount: countAll ?? countOnPage, items, next: last && (await this.positionOf(last)) };
+  }
+
+  /** The attempt's creation time to the microsecond (to the millisecond if it was deleted meanwhile), and its id. */
+  private async positionOf(attempt: WebhookSendAttempt): Promise<KeysetPosition> {
+    const [row] = await this.dataSource.query(`SELECT ${POSITION_TIME('a')} FROM webhook_send_attempts a WHERE a.id = $1`, [
+      attempt.id,
+    ]);
+    return { creationTime: row?.positionTime ?? attempt.creationTime.toISOString(), id: attempt.id };
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null> {
