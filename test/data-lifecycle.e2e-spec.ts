@@ -189,7 +189,7 @@ describe('data lifecycle: tenant erasure and expunge', () => {
     assert.ok(event.expungedAt);
     assert.deepEqual(event.deliveries.map((d: { state: string }) => d.state).sort(), ['abandoned', 'succeeded']);
     const attempts = await t.env.query<Record<string, unknown>>(
-      `SELECT webhook_event_id, response, request_headers, response_headers, response_status_code
+      `SELECT id, webhook_event_id, response, request_headers, response_headers, response_status_code
        FROM webhook_send_attempts WHERE webhook_event_id = ANY($1::uuid[])`,
       [[id, other]],
     );
@@ -199,6 +199,12 @@ describe('data lifecycle: tenant erasure and expunge', () => {
     }
     const untouched = attempts.filter((a) => a.webhook_event_id === other);
     assert.ok(untouched.every((a) => a.response !== null && Object.keys(a.request_headers as object).length > 0));
+    const resent = await t.api.post(
+      '/api/webhooks/send-attempts/resend-many',
+      { ids: attempts.filter((a) => a.webhook_event_id === id).map((a) => a.id) },
+      tenantId,
+    );
+    assert.deepEqual(resent.body, { queuedCount: 0 }, 'an expunged event is never sent again');
     const [otherEvent] = await t.env.query(`SELECT data, expunged_at FROM webhook_events WHERE id = $1`, [other]);
     assert.deepEqual(otherEvent, { data: '{"keep":true}', expunged_at: null });
   });

@@ -25,7 +25,7 @@ const SEND_CONTEXT_SQL = `
 
 /**
  * Reopens the deliveries of a `candidates` CTE (id, state before): pending, due at $1, attempt budget counted
- * from now on; only those of an active subscription.
+ * from now on; only those of an active subscription and an event not expunged.
  */
 const reopenCandidates = (candidatesSql: string, guard = 'true') => `
   WITH candidates AS (${candidatesSql}),
@@ -34,6 +34,8 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
     SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
     FROM candidates c, webhook_subscriptions s
     WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
+      -- An expunged event's payload is gone: it is never sent again.
+      AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = d.webhook_event_id AND e.expunged_at IS NOT NULL)
     RETURNING d.id, d.webhook_subscription_id AS "webhookSubscriptionId", d.tenant_id AS "tenantId",
       c.state = 'pending' AS "wasPending"
   )`;
