@@ -7,6 +7,7 @@ import { Figures, Stage, failureStage, latencyStage, limitStage, memoryStage, sc
 import { ingestStage } from './ingest-stage';
 import { isolationStage } from './isolation-stage';
 import { referenceStage } from './reference-stage';
+import { filterStage } from './filter-stage';
 
 /**
  * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile]`: runs every stage of the benchmark
@@ -22,6 +23,7 @@ const STAGES: Stage[] = [
   latencyStage,
   ingestStage,
   scaleStage,
+  filterStage,
   memoryStage,
   failureStage,
   isolationStage,
@@ -78,6 +80,13 @@ const TARGETS: Target[] = [
     measure: (f) => Number(f['p99 ratio many/100']),
     holds: (v) => v <= 2,
     goal: '≤ 2×',
+  },
+  {
+    name: 'publish cost with payload filters on 10% of subscriptions within 20% of without (CPU)',
+    stage: 'payload filters',
+    measure: (f) => Number(f['publish CPU with/without %']),
+    holds: (v) => v <= 120,
+    goal: '≤ 120%',
   },
   {
     name: 'worker peak RSS < 300 MB draining 200,000 deliveries',

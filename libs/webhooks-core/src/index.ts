@@ -8,6 +8,7 @@ export * from './definitions/webhook-name-pattern';
 export * from './definitions/file-webhook-definitions';
 export * from './features/webhook-feature-checker';
 export * from './schemas/webhook-data-schemas';
+export * from './filtering/payload-filter';
 export * from './signing/webhook-signer';
 export * from './secrets/secret-cipher';
 export * from './payload/webhook-payload';

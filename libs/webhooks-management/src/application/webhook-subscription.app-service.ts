@@ -9,8 +9,10 @@ import {
   WebhookDefinitionManager,
   WebhookNotFoundError,
   WebhookValidationError,
+  PayloadFilter,
   WebhooksOptions,
   assertValidCustomHeaders,
+  compilePayloadFilter,
   ed25519PrivateKey,
   ed25519PublicKey,
   generateSigningSecret,
@@ -32,6 +34,8 @@ import {
 export interface WebhookSubscriptionSettings {
   webhookUri: string;
   webhooks: string[];
+  /** Only events whose data passes it are delivered; omit (or `{}`) for every event. */
+  filter?: PayloadFilter | null;
   headers?: Record<string, string>;
   description?: string;
   timeoutDuration?: number;
@@ -241,7 +245,7 @@ export class WebhookSubscriptionAppService {
     }));
   }
 
-  /** The rules of create and update: no literal private address, subscribable names, valid headers. */
+  /** The rules of create and update: no literal private address, subscribable names, a valid filter and headers. */
   private async checkSettings(tenantId: string | null, input: WebhookSubscriptionSettings) {
     // Names are checked when they are resolved, at send time; a literal address can be refused now.
     const literal = this.options.allowPrivateNetworks ? null : privateLiteralHost(input.webhookUri);
@@ -250,9 +254,12 @@ export class WebhookSubscriptionAppService {
     await this.definitions.assertSubscribable(tenantId, webhooks);
     const headers = input.headers ?? {};
     assertValidCustomHeaders(headers, 'headers');
+    const filter = input.filter ?? null;
+    if (filter !== null) compilePayloadFilter(filter, 'filter');
     return {
       webhookUri: input.webhookUri,
       webhooks,
+      filter: filter !== null && Object.keys(filter).length > 0 ? filter : null,
       headers,
       description: input.description ?? null,
       timeoutDuration: input.timeoutDuration ?? null,

@@ -1,4 +1,4 @@
-import type { SignatureScheme } from '@hookline/webhooks-core';
+import type { PayloadFilter, SignatureScheme } from '@hookline/webhooks-core';
 
 /**
  * The domain model of the webhooks module, free of persistence concerns. Tenant ids are strings (ABP uses
@@ -20,6 +20,8 @@ export interface WebhookSubscription {
   previousSecretExpiresAt: Date | null;
   /** Exact webhook names, `*`, or prefix wildcards such as `order.*`. */
   webhooks: string[];
+  /** Only events whose data passes this filter are delivered; null: every event. */
+  filter: PayloadFilter | null;
   headers: Record<string, string>;
   isActive: boolean;
   /** Seconds; null means the global timeoutDuration. */

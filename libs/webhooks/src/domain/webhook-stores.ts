@@ -16,15 +16,15 @@ export abstract class WebhookSubscriptionStore {
   /** Tenant-scoped: another tenant's subscription is not found. */
   abstract findById(tenantId: string | null, id: string): Promise<WebhookSubscription | null>;
   /**
-   * Ids of the active subscriptions of exactly this tenant (null: host subscriptions only) holding any of
-   * `patterns`. One indexed query; never a scan of all subscriptions.
+   * The active subscriptions of exactly this tenant (null: host subscriptions only) holding any of `patterns`,
+   * with what matching needs of them. One indexed query; never a scan of all subscriptions.
    */
-  abstract findActiveIdsByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<string[]>;
+  abstract findActiveByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<MatchedSubscription[]>;
   /** The same for several tenants at once (a host publishing to many tenants), in one query. */
   abstract findActiveByTenantsAndPatterns(
     tenantIds: readonly string[],
     patterns: readonly string[],
-  ): Promise<{ id: string; tenantId: string }[]>;
+  ): Promise<(MatchedSubscription & { tenantId: string })[]>;
   /** Sets the subscription inactive with the reason and stops its pending deliveries (they become abandoned). */
   abstract deactivate(id: string, reason: string, at: Date): Promise<void>;
   /** Active subscriptions of every tenant and the host together (an operations figure, not tenant data). */
@@ -55,6 +55,12 @@ export abstract class WebhookSubscriptionStore {
     secret: string,
     previousSecretExpiresAt: Date | null,
   ): Promise<WebhookSubscription | null>;
+}
+
+/** What publishing reads of a subscription that holds the event's name: its id and its filter's JSON text. */
+export interface MatchedSubscription {
+  id: string;
+  filter: string | null;
 }
 
 export const SUBSCRIPTION_SORT_FIELDS = [

@@ -11,6 +11,7 @@ import {
   WebhookValidationError,
   WebhooksOptions,
   MicroBatcher,
+  PayloadFilterCache,
   assertValidCustomHeaders,
   isValidTenantId,
   jsonTextOf,
@@ -19,7 +20,13 @@ import {
 } from '@hookline/webhooks-core';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
-import { EventWithDeliveries, IdempotencyClaim, WebhookEventStore, WebhookSubscriptionStore } from '../domain/webhook-stores';
+import {
+  EventWithDeliveries,
+  IdempotencyClaim,
+  MatchedSubscription,
+  WebhookEventStore,
+  WebhookSubscriptionStore,
+} from '../domain/webhook-stores';
 import { WebhookObservers } from '../observation/webhook-observer';
 
 /** What a publisher hands over (ABP's WebhooksEventData). */
@@ -97,6 +104,8 @@ interface CheckedPublish {
 @Injectable()
 export class WebhookPublisher {
   private readonly logger = new Logger(WebhookPublisher.name);
+  /** Subscriptions' payload filters, compiled once per filter text. */
+  private readonly filters = new PayloadFilterCache();
   private readonly batches = new MicroBatcher<CheckedPublish, PromiseSettledResult<EventWithDeliveries[]>>((publishes) =>
     this.storeTogether(publishes),
   );
@@ -283,8 +292,9 @@ export class WebhookPublisher {
 
   /**
    * For each publish, its subscription ids by tenant: one indexed query per webhook name (and one for the
-   * host) however many publishes and tenants there are. A tenant without the definition's features gets its
-   * event recorded but nothing delivered.
+   * host) however many publishes and tenants there are, then each subscription's payload filter on the
+   * publish's data (compiled filters are cached, so nothing more is read or compiled per event). A tenant
+   * without the definition's features gets its event recorded but nothing delivered.
    */
   private async matchSubscriptions(publishes: CheckedPublish[]): Promise<Map<string | null, string[]>[]> {
     const tenantsByName = new Map<string, Set<string | null>>();
@@ -296,31 +306,38 @@ export class WebhookPublisher {
         tenantsByName.set(definition.name, tenants);
       }),
     );
-    const found = new Map<string, Map<string | null, string[]>>();
+    const found = new Map<string, Map<string | null, MatchedSubscription[]>>();
     await Promise.all(
       [...tenantsByName].map(async ([name, tenants]) => {
         const patterns = patternsMatching(name);
-        const byTenant = new Map<string | null, string[]>();
+        const byTenant = new Map<string | null, MatchedSubscription[]>();
         const host = tenants.has(null);
         const others = [...tenants].filter((t): t is string => t !== null);
-        const [hostIds, rows] = await Promise.all([
-          host ? this.subscriptions.findActiveIdsByPatterns(null, patterns) : [],
+        const [hostMatches, rows] = await Promise.all([
+          host ? this.subscriptions.findActiveByPatterns(null, patterns) : [],
           others.length ? this.subscriptions.findActiveByTenantsAndPatterns(others, patterns) : [],
         ]);
-        if (host) byTenant.set(null, hostIds);
-        for (const { id, tenantId } of rows) {
-          const ids = byTenant.get(tenantId);
-          if (ids) ids.push(id);
-          else byTenant.set(tenantId, [id]);
+        if (host) byTenant.set(null, hostMatches);
+        for (const row of rows) {
+          const matches = byTenant.get(row.tenantId);
+          if (matches) matches.push(row);
+          else byTenant.set(row.tenantId, [row]);
         }
         found.set(name, byTenant);
       }),
     );
     // A tenant that lacks the definition's features is not in `found`, so its event gets no deliveries.
-    return publishes.map(({ definition, tenantIds }) => {
+    return publishes.map(({ input, definition, tenantIds }) => {
       const byTenant = found.get(definition.name)!;
-      return new Map(tenantIds.map((t) => [t, byTenant.get(t) ?? []]));
+      return new Map(tenantIds.map((t) => [t, this.passingFilters(byTenant.get(t) ?? [], input.data)]));
     });
+  }
+
+  /** The ids of the subscriptions whose payload filter the data passes (those without one take everything). */
+  private passingFilters(matches: MatchedSubscription[], data: object): string[] {
+    const ids: string[] = [];
+    for (const { id, filter } of matches) if (filter === null || this.filters.get(filter)(data)) ids.push(id);
+    return ids;
   }
 }
 

@@ -23,6 +23,7 @@ import {
   HeaderRedactor,
   MAX_CUSTOM_HEADERS,
   MAX_SECRET_ROTATION_OVERLAP_SECONDS,
+  PayloadFilter,
   SIGNATURE_SCHEMES,
   SignatureScheme,
 } from '@hookline/webhooks-core';
@@ -74,6 +75,18 @@ export class CreateWebhookSubscriptionDto {
   @IsString({ each: true })
   @MaxLength(128, { each: true })
   webhooks: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'Deliver only events whose `data` passes this filter: `{ "path": value }` (equality), operators `$eq`, `$in`, ' +
+      '`$exists`, `$gt`, `$gte`, `$lt`, `$lte` on dotted paths, and `$and`, `$or`, `$not`. Omit for every event.',
+    type: 'object',
+    additionalProperties: true,
+    example: { 'customer.country': { $in: ['GB', 'IE'] }, total: { $gte: 10000 } },
+  })
+  @IsOptional()
+  @IsObject({ message: 'filter must be an object of fields and operators' })
+  filter?: PayloadFilter;
 
   @IsWebhookSecret()
   secret?: string;
@@ -251,6 +264,7 @@ export function toSubscriptionDto(s: WebhookSubscription, redactor: HeaderRedact
     signatureScheme: s.signatureScheme,
     ...subscriptionPublicKeys(s, new Date()),
     webhooks: s.webhooks,
+    filter: s.filter,
     headers: revealSecrets ? s.headers : redactor.redact(s.headers),
     isActive: s.isActive,
     timeoutDuration: s.timeoutDuration,

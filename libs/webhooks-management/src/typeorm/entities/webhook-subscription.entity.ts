@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { PayloadFilter } from '@hookline/webhooks-core';
 import type { WebhookSubscription } from '@hookline/webhooks';
 import type { SignatureScheme } from '@hookline/webhooks-core';
 
@@ -13,6 +14,7 @@ export class WebhookSubscriptionEntity implements WebhookSubscription {
   @Column({ name: 'signature_scheme', type: 'varchar', length: 16 }) signatureScheme: SignatureScheme;
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column({ type: 'text', array: true }) webhooks: string[];
+  @Column({ type: 'json', nullable: true }) filter: PayloadFilter | null;
   @Column({ type: 'jsonb' }) headers: Record<string, string>;
   @Column({ name: 'is_active', type: 'boolean' }) isActive: boolean;
   @Column({ name: 'timeout_duration', type: 'int', nullable: true }) timeoutDuration: number | null;

@@ -9,6 +9,7 @@ import { EndpointIsolation1765000000000 } from './1765000000000-endpoint-isolati
 import { EncryptedSubscriptionSecrets1765200000000 } from './1765200000000-encrypted-subscription-secrets';
 import { SubscriptionSignatureScheme1765200000001 } from './1765200000001-subscription-signature-scheme';
 import { DefinitionDataSchemas1765300000000 } from './1765300000000-definition-data-schemas';
+import { SubscriptionPayloadFilters1765310000000 } from './1765310000000-subscription-payload-filters';
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
 import { DeliveryHistoryOutlivesSubscription1765610000000 } from './1765610000000-delivery-history-outlives-subscription';
@@ -26,6 +27,7 @@ export const WEBHOOKS_MIGRATIONS = [
   EncryptedSubscriptionSecrets1765200000000,
   SubscriptionSignatureScheme1765200000001,
   DefinitionDataSchemas1765300000000,
+  SubscriptionPayloadFilters1765310000000,
   PortalSessions1765400000000,
   DataLifecycle1765600000000,
   DeliveryHistoryOutlivesSubscription1765610000000,

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import {
+  MatchedSubscription,
   PagedResult,
   SaveSubscriptionOutcome,
   SubscriptionQuery,
@@ -16,6 +17,9 @@ import { retryOnDeadlock } from '../deadlock';
 
 /** First key of the advisory locks that serialize saves of one tenant and URI (the second is their hash). */
 const SUBSCRIPTION_URI_LOCK = 0x486b; // "Hk"
+
+/** A JSON document for a `json` column: TypeORM's write types cannot see into a record of unknown values. */
+const jsonColumn = (value: object | null) => value as never;
 
 /** `%`, `_` and `\` taken literally in an ILIKE pattern. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -39,27 +43,27 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
     return row && this.decrypted(row);
   }
 
-  async findActiveIdsByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<string[]> {
+  async findActiveByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<MatchedSubscription[]> {
     // Two spellings so each uses the partial tenant index (`= NULL` never matches, IS NOT DISTINCT FROM is not indexable).
-    const rows: { id: string }[] =
-      tenantId === null
-        ? await this.dataSource.query(
-            `SELECT id FROM webhook_subscriptions WHERE tenant_id IS NULL AND is_active AND webhooks && $1::text[]`,
-            [patterns],
-          )
-        : await this.dataSource.query(
-            `SELECT id FROM webhook_subscriptions WHERE tenant_id = $1 AND is_active AND webhooks && $2::text[]`,
-            [tenantId, patterns],
-          );
-    return rows.map((r) => r.id);
+    return tenantId === null
+      ? this.dataSource.query(
+          `SELECT id, filter::text AS filter FROM webhook_subscriptions
+           WHERE tenant_id IS NULL AND is_active AND webhooks && $1::text[]`,
+          [patterns],
+        )
+      : this.dataSource.query(
+          `SELECT id, filter::text AS filter FROM webhook_subscriptions
+           WHERE tenant_id = $1 AND is_active AND webhooks && $2::text[]`,
+          [tenantId, patterns],
+        );
   }
 
   async findActiveByTenantsAndPatterns(
     tenantIds: readonly string[],
     patterns: readonly string[],
-  ): Promise<{ id: string; tenantId: string }[]> {
+  ): Promise<(MatchedSubscription & { tenantId: string })[]> {
     return this.dataSource.query(
-      `SELECT id, tenant_id AS "tenantId" FROM webhook_subscriptions
+      `SELECT id, tenant_id AS "tenantId", filter::text AS filter FROM webhook_subscriptions
        WHERE tenant_id = ANY($1::varchar[]) AND is_active AND webhooks && $2::text[]`,
       [tenantIds, patterns],
     );
@@ -126,10 +130,10 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       const existing = await this.findDuplicate(m, s);
       if (existing) return { kind: 'duplicate', existing };
       if (expectedStamp === undefined) {
-        await m.insert(WebhookSubscriptionEntity, this.encrypted(s));
+        await m.insert(WebhookSubscriptionEntity, { ...this.encrypted(s), filter: jsonColumn(s.filter) });
       } else {
         // Only what an update may change: the failure count and activity belong to the sender and activate/deactivate.
-        const { webhookUri, webhooks, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp } = s;
+        const { webhookUri, webhooks, filter, headers, description, timeoutDuration, maxSendAttemptCount, concurrencyStamp } = s;
         const { maxConcurrentSends, rateLimitPerSecond } = s;
         await m.update(
           WebhookSubscriptionEntity,
@@ -137,6 +141,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
           {
             webhookUri,
             webhooks,
+            filter: jsonColumn(filter),
             headers,
             description,
             timeoutDuration,
