@@ -1,0 +1,3 @@
+export * from './verify';
+export * from './dedupe';
+export * from './express';
