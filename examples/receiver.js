@@ -1,57 +1,29 @@
-// A webhook receiver that verifies both of Hookline's signatures and ignores duplicates.
+// A webhook receiver built with the receiver toolkit: it verifies each delivery's signature over the raw body,
+// refuses old timestamps, and handles each delivery once (delivery is at-least-once).
 //
+//   npm install @hookline/webhooks-receiver express
 //   HOOKLINE_SECRET='whsec_…' PORT=4000 node examples/receiver.js
 //
-// It prints one JSON line per new delivery. Copy what you need: the raw body is verified before any
-// JSON parsing, the timestamp must be recent, and deliveries are deduplicated on webhook-id
-// (delivery is at-least-once). Needs the `standardwebhooks` npm package.
-const http = require('node:http');
-const { createHmac, timingSafeEqual } = require('node:crypto');
-const { Webhook } = require('standardwebhooks');
+// It prints one JSON line per new delivery. During a secret rotation, set HOOKLINE_SECRET to the new and the
+// old secret separated by a comma: deliveries signed with either are accepted.
+const express = require('express');
+const { MemoryDedupeStore, WebhookDeduplicator, webhookMiddleware } = require('@hookline/webhooks-receiver');
 
-const secret = process.env.HOOKLINE_SECRET;
-if (!secret) {
+const secrets = (process.env.HOOKLINE_SECRET ?? '').split(',').filter(Boolean);
+if (secrets.length === 0) {
   console.error('Set HOOKLINE_SECRET to the secret returned when the subscription was created.');
   process.exit(1);
 }
 const port = Number(process.env.PORT ?? 4000);
 
-// Standard Webhooks: a whsec_ secret is used as is; any other secret keys the HMAC with its raw bytes,
-// which the library expects in base64.
-const standardWebhooks = new Webhook(secret.startsWith('whsec_') ? secret : Buffer.from(secret, 'utf8').toString('base64'));
+// In production, a RedisDedupeStore shares what was handled between processes and restarts.
+const dedupe = new WebhookDeduplicator(new MemoryDedupeStore());
 
-// ABP: `sha256=` + hex HMAC-SHA256 of the raw body, keyed by the UTF-8 bytes of the whole secret.
-function abpSignatureValid(rawBody, header) {
-  const expected = Buffer.from('sha256=' + createHmac('sha256', Buffer.from(secret, 'utf8')).update(rawBody).digest('hex'));
-  const given = Buffer.from(String(header ?? ''));
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
-const seen = new Set(); // a persistent store in production
-
-http
-  .createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      try {
-        standardWebhooks.verify(raw.toString('utf8'), req.headers); // also rejects timestamps older than 5 minutes
-      } catch (e) {
-        console.error(`rejected: ${e.message}`);
-        return res.writeHead(401).end();
-      }
-      if (!abpSignatureValid(raw, req.headers['abp-webhook-signature'])) {
-        console.error('rejected: bad abp-webhook-signature');
-        return res.writeHead(401).end();
-      }
-      const webhookId = req.headers['webhook-id'];
-      if (!seen.has(webhookId)) {
-        seen.add(webhookId);
-        const payload = JSON.parse(raw.toString('utf8'));
-        console.log(JSON.stringify({ webhookId, webhookEvent: payload.webhookEvent, attempt: payload.attempt, data: payload.data }));
-      }
-      res.writeHead(204).end(); // any 2xx is success
-    });
-  })
-  .listen(port, () => console.error(`receiver listening on http://localhost:${port}`));
+const app = express();
+// The middleware reads the raw body itself: mount no JSON parser before it on this route.
+app.post('/hooks', webhookMiddleware({ secrets, toleranceSeconds: 300 }), async (req, res) => {
+  const { webhookId, webhookEvent, attempt, data } = req.webhook;
+  await dedupe.once(webhookId, () => console.log(JSON.stringify({ webhookId, webhookEvent, attempt, data })));
+  res.sendStatus(204); // any 2xx is success
+});
+app.listen(port, () => console.error(`receiver listening on http://localhost:${port}`));

@@ -9,7 +9,8 @@ export async function createShopApp(
   config: ShopConfig,
   logger: LogLevel[] = ['error', 'warn', 'log'],
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(ShopModule.forRoot(config), { logger });
+  // The raw body is what the webhook inbox verifies signatures over.
+  const app = await NestFactory.create(ShopModule.forRoot(config), { logger, rawBody: true });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   app.enableShutdownHooks();
   return app;

@@ -11,6 +11,11 @@ export interface ShopConfig {
   adminApiKey: string | null;
   /** Let tenants' webhooks reach loopback and private addresses (to try it with a local receiver). */
   allowPrivateNetworks: boolean;
+  /**
+   * Secrets of the shop's own webhook inbox (`POST /webhook-inbox`, verified with the receiver toolkit), current
+   * first; empty: no inbox.
+   */
+  inboxSecrets: string[];
 }
 
 export function loadShopConfig(env: Record<string, string | undefined> = process.env): ShopConfig {
@@ -25,5 +30,6 @@ export function loadShopConfig(env: Record<string, string | undefined> = process
     queuePrefix: env.SHOP_QUEUE_PREFIX || 'sample-shop',
     adminApiKey,
     allowPrivateNetworks: env.SHOP_ALLOW_PRIVATE_NETWORKS === 'true',
+    inboxSecrets: (env.SHOP_INBOX_SECRETS ?? '').split(',').filter(Boolean),
   };
 }

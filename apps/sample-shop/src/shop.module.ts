@@ -4,6 +4,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { WebhooksCoreModule } from '@hookline/webhooks-core';
 import { WebhooksModule } from '@hookline/webhooks';
 import { WebhooksManagementModule } from '@hookline/webhooks-management';
+import { WebhookReceiverModule } from '@hookline/webhooks-receiver/nest';
+import { ShopWebhookHandlers, WebhookInboxController } from './inbox/webhook-inbox';
 import { OrdersController } from './orders/orders.controller';
 import { PlaceOrderHandler } from './orders/place-order';
 import type { ShopConfig } from './shop.config';
@@ -14,11 +16,13 @@ import { ShopWebhookDefinitions, ShopWebhooksPublisher } from './webhooks/shop-w
 /**
  * A SaaS backend with webhooks built in: its own features (orders, users) plus the three webhooks modules,
  * which store events and subscriptions in the shop's database, send from a worker inside this process, and
- * serve the webhooks management API (`/api/webhooks/...`) to the shop's tenants.
+ * serve the webhooks management API (`/api/webhooks/...`) to the shop's tenants. With inbox secrets configured
+ * it also receives webhooks (`/webhook-inbox`), verified and routed by the receiver toolkit.
  */
 @Module({})
 export class ShopModule {
   static forRoot(config: ShopConfig): DynamicModule {
+    const inbox = config.inboxSecrets.length > 0;
     return {
       module: ShopModule,
       imports: [
@@ -31,9 +35,16 @@ export class ShopModule {
           auth: { adminApiKey: config.adminApiKey, jwt: null },
         }),
         WebhooksModule.forRoot({ worker: true }),
+        ...(inbox ? [WebhookReceiverModule.forRoot({ secrets: config.inboxSecrets })] : []),
       ],
-      controllers: [OrdersController, UsersController],
-      providers: [PlaceOrderHandler, RegisterUserHandler, ShopWebhookDefinitions, ShopWebhooksPublisher],
+      controllers: [OrdersController, UsersController, ...(inbox ? [WebhookInboxController] : [])],
+      providers: [
+        PlaceOrderHandler,
+        RegisterUserHandler,
+        ShopWebhookDefinitions,
+        ShopWebhooksPublisher,
+        ...(inbox ? [ShopWebhookHandlers] : []),
+      ],
     };
   }
 }

@@ -13,8 +13,11 @@ export interface CatalogDefinition {
 
 const USAGE = `Writes TypeScript declarations of every Hookline event's data, from the catalog's JSON Schemas.
 
-  hookline-receiver-types --definitions <file.yaml|file.json> [--out hookline-events.d.ts]
+  hookline-receiver-types [--definitions <file.yaml|file.json>] [--out hookline-events.d.ts]
   hookline-receiver-types --url <https://hookline.example.com> --api-key <key> [--tenant <id>] [--out …]
+
+Without --url, the definitions file is read: --definitions, else $WEBHOOKS_DEFINITIONS_FILE, else
+config/webhooks.definitions.yaml (the service's defaults).
 
 The output declares one interface per event (order.created → OrderCreatedData) and HooklineEvents, the map
 from event names to them: verifyWebhook<HooklineEvents>(…) returns events whose data is typed by name.`;
@@ -33,11 +36,15 @@ export async function generateReceiverTypes(definitions: readonly CatalogDefinit
   for (const d of [...definitions].sort((a, b) => a.name.localeCompare(b.name))) {
     const typeName = dataTypeName(d.name);
     if (d.schema) {
-      const schema = { ...d.schema, title: undefined, description: d.schema.description ?? d.description ?? undefined };
+      const description = [
+        d.schema.description ?? d.description,
+        `Data of \`${d.name}\`, schema version ${d.schemaVersion ?? 1}.`,
+      ];
+      const schema = { ...d.schema, title: undefined, description: description.filter(Boolean).join('\n\n') };
       parts.push(
         (
           await compile(schema as never, typeName, {
-            bannerComment: `/** Data of \`${d.name}\`, schema version ${d.schemaVersion ?? 1}. */`,
+            bannerComment: '',
             additionalProperties: true,
             declareExternallyReferenced: true,
             format: true,
@@ -78,17 +85,15 @@ export async function fetchDefinitions(baseUrl: string, apiKey: string, tenant?:
 
 async function main(args: string[]): Promise<void> {
   const option = (name: string) => {
-    const i = args.indexOf(`--${name}`);
+    const i = args.lastIndexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const file = option('definitions');
+  if (args.includes('--help')) return console.log(USAGE);
   const url = option('url');
+  const file = url
+    ? undefined
+    : (option('definitions') ?? process.env.WEBHOOKS_DEFINITIONS_FILE ?? 'config/webhooks.definitions.yaml');
   const out = option('out') ?? 'hookline-events.d.ts';
-  if (args.includes('--help') || (!file && !url)) {
-    console.log(USAGE);
-    process.exitCode = file || url || args.includes('--help') ? 0 : 1;
-    return;
-  }
   const apiKey = option('api-key') ?? process.env.HOOKLINE_API_KEY;
   if (url && !apiKey) throw new Error('--url needs --api-key (or HOOKLINE_API_KEY)');
   const definitions = file ? await readDefinitionsFile(file) : await fetchDefinitions(url!, apiKey!, option('tenant'));
