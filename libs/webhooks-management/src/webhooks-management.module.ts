@@ -31,7 +31,7 @@ import {
   webhooksThrottlerOptions,
 } from './auth/webhooks-rate-limit.guard';
 import { WebhookApiKeysController } from './http/webhook-api-keys.controller';
-import { WebhookDefinitionsController } from './http/webhook-definitions.controller';
+import { WebhookCatalogController, WebhookDefinitionsController } from './http/webhook-definitions.controller';
 import { WebhookEventsController } from './http/webhook-events.controller';
 import {
   WebhookPortalSessionExchangeController,
@@ -113,6 +113,7 @@ export class WebhooksManagementModule {
             WebhookPublishController,
             WebhookSendAttemptsController,
             WebhookDefinitionsController,
+            WebhookCatalogController,
             WebhookApiKeysController,
             WebhookEventsController,
             WebhookStatsController,

@@ -13,6 +13,7 @@ import {
   WebhookValidationError,
   isValidWebhookName,
 } from '@hookline/webhooks-core';
+import { buildAsyncApiDocument } from './asyncapi-document';
 
 export interface WebhookGroupInput {
   displayName?: string;
@@ -57,6 +58,11 @@ export class WebhookDefinitionAppService {
   /** The definitions the tenant's features allow. */
   listAvailable(tenantId: string | null): Promise<WebhookDefinition[]> {
     return this.definitions.getAvailable(tenantId);
+  }
+
+  /** The definitions the tenant may use, as an AsyncAPI 3.0 document. */
+  async asyncApiDocument(tenantId: string | null): Promise<Record<string, unknown>> {
+    return buildAsyncApiDocument(await this.definitions.getAvailable(tenantId), 'Hookline webhooks');
   }
 
   /**

@@ -86,3 +86,18 @@ export class WebhookDefinitionsController {
     await this.definitions.deleteDefinition(name);
   }
 }
+
+/** The catalog as an AsyncAPI document, for tools that read one (code generators, documentation sites). */
+@ApiTags('Definitions')
+@Controller('api/webhooks')
+@WebhooksApi()
+export class WebhookCatalogController {
+  constructor(private readonly definitions: WebhookDefinitionAppService) {}
+
+  /** AsyncAPI 3.0: the webhooks available to the caller's tenant, each with the schema of its data. */
+  @Get('asyncapi.json')
+  @RequirePermissions(WebhooksPermissions.Definitions.Default)
+  async asyncApi(@CurrentTenant() tenantId: string | null) {
+    return this.definitions.asyncApiDocument(tenantId);
+  }
+}
