@@ -71,6 +71,7 @@ const MATRIX: Record<string, Case> = {
   'DELETE /api/webhooks/api-keys/:id': { id: (a) => a.apiKeyId, expect: 'not-found' },
   'GET /api/webhooks/definitions': { expect: 'nothing-of-a' },
   'GET /api/webhooks/definitions/groups': { expect: 'nothing-of-a' },
+  'GET /api/webhooks/asyncapi.json': { expect: 'nothing-of-a' },
   // Stored definitions are the host's: a tenant may not write them at all.
   'POST /api/webhooks/definitions': { body: () => ({ name: 'b.made', groupName: 'orders' }), expect: 'host-only' },
   'PUT /api/webhooks/definitions/:name': {
