@@ -85,7 +85,7 @@ export class CreateWebhookSubscriptionDto {
     example: { 'customer.country': { $in: ['GB', 'IE'] }, total: { $gte: 10000 } },
   })
   @IsOptional()
-  @IsObject({ message: 'filter must be an object of fields and operators' })
+  @IsJsonObject()
   filter?: PayloadFilter;
 
   @IsWebhookSecret()
