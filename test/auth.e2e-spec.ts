@@ -55,6 +55,7 @@ const REQUIRED_PERMISSIONS: Record<string, readonly string[]> = {
   'POST /api/webhooks/events/:id/expunge': [SendAttempts.Expunge],
   'GET /api/webhooks/stats': [SendAttempts.Default],
   'GET /api/webhooks/definitions': [Definitions.Default],
+  'GET /api/webhooks/asyncapi.json': [Definitions.Default],
   'GET /api/webhooks/definitions/groups': [Definitions.Default],
   'POST /api/webhooks/definitions/groups': [Definitions.Manage],
   'PUT /api/webhooks/definitions/groups/:name': [Definitions.Manage],
