@@ -45,7 +45,7 @@ export function Recovery() {
       <>
         <PageHeader title="Recovery" />
         <EmptyState title="You can look but not resend">
-          This session may read messages only. Ask for a portal link that may resend.
+          This portal link may read messages only. Ask for a portal link that may resend.
         </EmptyState>
       </>
     );

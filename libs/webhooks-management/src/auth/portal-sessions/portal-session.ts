@@ -22,7 +22,7 @@ export abstract class PortalSessionStore {
   abstract insert(session: PortalSession): Promise<void>;
   /** Swaps the token for the session hash if the token is unused and unexpired; null otherwise. */
   abstract exchange(tokenHash: string, sessionHash: string, now: Date): Promise<PortalSession | null>;
-  /** The live session with this session hash; null when unknown or expired. */
+  /** The live session whose token hashes to this; null when unknown or expired. */
   abstract findLive(sessionHash: string, now: Date): Promise<PortalSession | null>;
   abstract delete(sessionHash: string): Promise<void>;
 }
