@@ -117,6 +117,19 @@ const CASES: BadInput[] = [
     { name: `${name} header`, path: SUBSCRIPTIONS, body: { ...ok, headers: { [name]: 'x' } }, field: `headers.${name}` },
     { name: `${name} publish header`, path: PUBLISH, body: { ...event, headers: { [name]: 'x' } }, field: `headers.${name}` },
   ]),
+  // class-transformer's Date conversion calls the value's toString: an object whose toString is not a function threw.
+  {
+    name: 'api key expiresAt an object with a toString field',
+    path: '/api/webhooks/api-keys',
+    rawBody: '{"name":"k","permissions":["Webhooks.Publish"],"expiresAt":{"toString":""}}',
+    field: 'expiresAt',
+  },
+  {
+    name: 'api key expiresAt not a date',
+    path: '/api/webhooks/api-keys',
+    body: { name: 'k', permissions: ['Webhooks.Publish'], expiresAt: '2026-02-30' },
+    field: 'expiresAt',
+  },
   { name: 'subscription id not a UUID', method: 'GET', path: `${SUBSCRIPTIONS}/123`, field: 'id' },
   { name: 'event id not a UUID', method: 'GET', path: '/api/webhooks/send-attempts?webhookEventId=x', field: 'webhookEventId' },
   {

@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
-  IsDate,
   IsIn,
   IsOptional,
   IsString,
@@ -15,6 +14,7 @@ import {
 import type { WebhookApiKey } from '../../auth/api-keys/webhook-api-key';
 import { ALL_WEBHOOKS_PERMISSIONS } from '../../auth/webhooks-permissions';
 import { PagedQueryDto } from './paged-query.dto';
+import { IsoDateTime } from './query-rules';
 
 export class CreateWebhookApiKeyDto {
   @ApiProperty({ description: 'What the key is for', example: 'billing-service', maxLength: 128 })
@@ -43,8 +43,7 @@ export class CreateWebhookApiKeyDto {
     format: 'date-time',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsoDateTime()
   expiresAt?: Date;
 }
 

@@ -1,6 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { HeaderRedactor } from '@hookline/webhooks-core';
 import type {
   DeliveryState,
@@ -11,6 +10,7 @@ import type {
 } from '@hookline/webhooks';
 import { IsCursor } from './keyset-cursor';
 import { PagedQueryDto } from './paged-query.dto';
+import { IsoDateTime } from './query-rules';
 
 export const EVENT_SORTINGS = ['creationTime desc', 'creationTime asc'] as const;
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'succeeded', 'failed', 'abandoned'];
@@ -40,14 +40,12 @@ export class ListWebhookEventsQueryDto extends PagedQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Events created at or after this time.' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'creationTimeFrom must be an ISO 8601 date-time' })
+  @IsoDateTime()
   creationTimeFrom?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Events created at or before this time.' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'creationTimeTo must be an ISO 8601 date-time' })
+  @IsoDateTime()
   creationTimeTo?: Date;
 
   @ApiPropertyOptional({ enum: EVENT_SORTINGS, default: 'creationTime desc' })
