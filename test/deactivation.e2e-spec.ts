@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hooklineFixture } from './support/hookline';
-import { sleep, waitUntil } from './support/wait';
+import { hooklineFixture, sendsSettled } from './support/hookline';
+import { waitUntil } from './support/wait';
 
 const N = 3;
 
@@ -48,7 +48,7 @@ describe('automatic deactivation', () => {
     // Afterwards the healthy subscription keeps receiving; the deactivated one gets nothing new.
     const failingRequests = t.receiver.requests('/failing').length;
     await publishAndSettle(4 + N);
-    await sleep(300);
+    await sendsSettled(t.env, t.hookline);
     assert.equal(t.receiver.requests('/failing').length, failingRequests);
     assert.equal(t.receiver.requests('/healthy').length, 4 + N);
   });
@@ -63,7 +63,7 @@ describe('automatic deactivation', () => {
     await waitUntil(async () => (await subscription(gone.id, 'beta')).isActive === false);
     const state = await subscription(gone.id, 'beta');
     assert.match(state.deactivationReason, /410/);
-    await sleep(300);
+    await sendsSettled(t.env, t.hookline);
     assert.equal(t.receiver.requests('/gone').length, 1, 'no retry after 410');
     const [delivery] = await t.env.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_event_id = $1', [
       eventId,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeliveryDispatch } from '@hookline/webhooks';
-import { REDIS_URL, RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
+import { DeliveryDispatch, DeliverySweeper } from '@hookline/webhooks';
+import { REDIS_URL, RunningHookline, ScratchEnvironment, sendsSettled, startHookline } from './support/hookline';
 import { HooklineProcess } from './support/hookline-process';
 import { TestReceiver } from './support/receiver';
 import { TcpProxy } from './support/tcp-proxy';
-import { sleep, waitUntil } from './support/wait';
+import { waitUntil } from './support/wait';
 
 /** Runs `body` with a fresh environment and receiver, and cleans up whatever it started. */
 async function withEnvironment(
@@ -34,13 +34,16 @@ describe('nothing is lost', () => {
       apps.push(api);
       await api.api.subscribe({ webhookUri: receiver.url('/later'), webhooks: ['order.created'] }, 't');
       for (let i = 0; i < 3; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
-      await sleep(500);
+      // Handed to the scheduler, and nobody claims them: an API-only process never sends.
+      const counts = await api.app.get(DeliveryDispatch).counts();
+      assert.deepEqual([counts.waiting, counts.inFlight], [3, 0]);
       assert.equal(receiver.requests('/later').length, 0, 'an API-only process sends nothing');
       assert.equal(await pendingCount(env), 3);
 
-      apps.push(await startHookline(env, { ROLE: 'worker' }));
+      const worker = await startHookline(env, { ROLE: 'worker' });
+      apps.push(worker);
       const requests = await receiver.waitForRequests('/later', 3);
-      await sleep(300);
+      await sendsSettled(env, worker);
       assert.equal(receiver.requests('/later').length, 3);
       assert.deepEqual(requests.map((r) => JSON.parse(r.body).data.i).sort(), [0, 1, 2]);
     }));
@@ -96,10 +99,16 @@ describe('nothing is lost', () => {
       await env.flushRedis();
       assert.deepEqual(await env.redisKeys(), [], 'Redis lost everything');
 
-      apps.push(await startHookline(env, { ROLE: 'worker', WEBHOOKS_SWEEP_INTERVAL_MS: '200', WEBHOOKS_SWEEP_GRACE_MS: '0' }));
+      const worker = await startHookline(env, {
+        ROLE: 'worker',
+        WEBHOOKS_SWEEP_INTERVAL_MS: '200',
+        WEBHOOKS_SWEEP_GRACE_MS: '0',
+      });
+      apps.push(worker);
       const [request] = await receiver.waitForRequests('/swept', 1);
       assert.equal(request.headers['webhook-id'], id);
-      await sleep(500);
+      await sendsSettled(env, worker);
+      assert.equal(await worker.app.get(DeliverySweeper).sweep(), 0, 'a sweep after the send hands nothing over');
       assert.equal(receiver.requests('/swept').length, 1, 'sweeping again does not send again');
     }));
 
@@ -116,7 +125,8 @@ describe('nothing is lost', () => {
         await hookline.api.subscribe({ webhookUri: receiver.url('/redis-down'), webhooks: ['customer.created'] }, 't');
 
         await redisProxy.cut();
-        await sleep(300);
+        const dispatch = hookline.app.get(DeliveryDispatch);
+        await waitUntil(async () => !(await dispatch.ping()));
         const started = Date.now();
         const eventId = await hookline.api.publish({ webhookName: 'customer.created', data: { during: 'outage' } }, 't');
         assert.ok(Date.now() - started < 2000, `publish took ${Date.now() - started} ms with Redis away`);
@@ -125,12 +135,12 @@ describe('nothing is lost', () => {
           [eventId],
         );
         assert.equal(delivery.state, 'pending', 'the event and its delivery are stored');
-        await sleep(500);
+        assert.equal(await hookline.app.get(DeliverySweeper).sweep(), 0, 'the sweeper cannot hand it over yet');
         assert.equal(receiver.requests('/redis-down').length, 0);
 
         await redisProxy.resume();
         await receiver.waitForRequests('/redis-down', 1, 20_000);
-        await sleep(500);
+        await sendsSettled(env, hookline);
         assert.equal(receiver.requests('/redis-down').length, 1);
       } finally {
         await redisProxy.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiErrorBody, hooklineFixture } from './support/hookline';
+import { ApiErrorBody, hooklineFixture, sendsSettled } from './support/hookline';
 import { verifiesWithSecret } from './support/signatures';
 import { sleep, waitUntil } from './support/wait';
 
@@ -321,10 +321,13 @@ describe('subscriptions API', () => {
       { message: () => `deliveries of the deleted subscription: ${states}` },
     );
     assert.deepEqual(states, ['abandoned'], 'the delivery stays, abandoned');
-    await sleep(300); // past the longest retry delay of this file (200 ms)
-    const sent = t.receiver.requests('/doomed').length;
-    await sleep(500);
-    assert.equal(t.receiver.requests('/doomed').length, sent, 'no retry after the delete');
+    // Nothing is pending and the scheduler holds nothing (no retry waiting): no send can follow.
+    await sendsSettled(t.env, t.hookline);
+    const [{ attempts }] = await t.env.query<{ attempts: string }>(
+      'SELECT count(*) AS attempts FROM webhook_send_attempts WHERE webhook_subscription_id = $1',
+      [mine.id],
+    );
+    assert.equal(t.receiver.requests('/doomed').length, Number(attempts), 'every send was recorded, none after the delete');
   });
 
   it("another tenant's subscription: 404 on every id route, absent from lists, unchanged", async () => {

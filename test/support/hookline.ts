@@ -8,6 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { after, before } from 'node:test';
+import { DeliveryDispatch } from '@hookline/webhooks';
 import { createHooklineApp } from '../../apps/webhooks-host/src/bootstrap';
 import { loadHooklineConfig } from '../../apps/webhooks-host/src/config/hookline.config';
 import { TestReceiver } from './receiver';
@@ -98,6 +99,25 @@ export interface RunningHookline {
   app: INestApplication;
   api: ApiClient;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until nothing more can be sent: no delivery is pending, and the scheduler holds none (none waiting, in
+ * flight or waiting for a retry). A receiver has then had every request it is ever going to get, so what did not
+ * arrive can be asserted without sleeping.
+ */
+export async function sendsSettled(env: ScratchEnvironment, hookline: RunningHookline, timeoutMs = 15_000): Promise<void> {
+  await env.deliveriesSettled(timeoutMs);
+  const dispatch = hookline.app.get(DeliveryDispatch);
+  let held = {};
+  await waitUntil(
+    async () => {
+      const { waiting, inFlight, retriesScheduled } = await dispatch.counts();
+      held = { waiting, inFlight, retriesScheduled };
+      return waiting + inFlight + retriesScheduled === 0;
+    },
+    { timeoutMs, message: () => `the scheduler still holds deliveries: ${JSON.stringify(held)}` },
+  );
 }
 
 /** The host admin key every test application is configured with; ApiClient sends it unless told otherwise. */
