@@ -82,6 +82,57 @@ describe('publish in batches', () => {
     assert.equal(requests.find((r) => JSON.parse(r.body).id === body.items[4].webhookEventId)!.headers['x-trace'], 'abc');
   });
 
+  it("holds each event to the single publish's rules, with the same errors under events[i]", async () => {
+    // Each of these is refused by POST /api/webhooks/publish; the batch must refuse it alike.
+    const refused: [string, string][] = [
+      ['an unknown field', '{"webhookName":"order.created","data":{},"colour":"blue"}'],
+      ['a __proto__ field', '{"webhookName":"order.created","data":{},"__proto__":{"webhookName":"x"}}'],
+      ['a constructor field', '{"webhookName":"order.created","data":{},"constructor":1}'],
+      ['a toString field', '{"webhookName":"order.created","data":{},"toString":"x"}'],
+      ['a NUL in the name', '{"webhookName":"order.created\\u0000","data":{}}'],
+      ['a name too long', `{"webhookName":"${'a'.repeat(129)}","data":{}}`],
+      ['a name of the wrong type', '{"webhookName":5,"data":{}}'],
+      ['data not an object', '{"webhookName":"order.created","data":[1]}'],
+      ['data missing', '{"webhookName":"order.created"}'],
+      ['headers not an object', '{"webhookName":"order.created","data":{},"headers":"x"}'],
+      ['a hop-by-hop header', '{"webhookName":"order.created","data":{},"headers":{"Connection":"close"}}'],
+      ['a NUL in a header', '{"webhookName":"order.created","data":{},"headers":{"x-a":"b\\u0000"}}'],
+      ['a boolean as text', '{"webhookName":"order.created","data":{},"sendExactSameData":"true"}'],
+      ['a number for a boolean', '{"webhookName":"order.created","data":{},"useOnlyGivenHeaders":1}'],
+    ];
+    const before = (await t.env.rowCounts()).events;
+    const answer = await t.api.request('POST', BATCH, {
+      rawBody: `{"events":[${refused.map(([, e]) => e).join(',')}]}`,
+      tenant: 'rules',
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    for (const [i, [name, rawBody]] of refused.entries()) {
+      const single = await t.api.request('POST', '/api/webhooks/publish', { rawBody, tenant: 'rules' });
+      assert.ok(single.status >= 400 && single.status < 500, `${name}: ${single.status}`);
+      const item = answer.body.items[i];
+      assert.equal(item.status, single.status, `${name}: ${JSON.stringify(item)}`);
+      assert.equal(item.error!.code, single.body.error.code, name);
+      assert.deepEqual(
+        item.error!.details,
+        single.body.error.details.map((d: { field: string; message: string }) => ({ ...d, field: `events[${i}].${d.field}` })),
+        name,
+      );
+    }
+    assert.equal((await t.env.rowCounts()).events, before);
+
+    // Free-form objects pass untouched, keys named like object members included.
+    await t.api.subscribe({ webhookUri: t.receiver.url('/rules'), webhooks: ['order.created'] }, 'rules');
+    const data = '{"__proto__":{"a":1},"constructor":{"b":2},"toString":"x","n":12345678901234567890,"z":-0}';
+    const kept = await t.api.request('POST', BATCH, {
+      rawBody: `{"events":[{"webhookName":"order.created","data":${data},"headers":{"x-kept":"c"}}]}`,
+      tenant: 'rules',
+    });
+    assert.equal(kept.body.items[0].status, 202, JSON.stringify(kept.body));
+    const [received] = await t.receiver.waitForRequests('/rules', 1);
+    assert.ok(received.body.includes(`"data":${data}`), received.body);
+    assert.equal(received.headers['x-kept'], 'c');
+  });
+
   it('answers repeated idempotency keys with the first result, per event, and refuses a reused key with other data', async () => {
     const events = [
       event({ k: 1 }, { idempotencyKey: 'batch-k1' }),

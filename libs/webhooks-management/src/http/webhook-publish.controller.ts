@@ -59,8 +59,8 @@ export class WebhookPublishController {
   @ApiBody({ type: PublishBatchDto })
   @ApiOkResponse({ type: PublishedBatchDto })
   async publishBatch(@CurrentTenant() tenantId: string | null, @Body() body: unknown): Promise<PublishedBatchDto> {
-    // The body is read event by event (not by the validation pipe), so one bad event refuses only itself.
-    const events = readBatchEvents(body, tenantId);
+    // Each event is read on its own by the validation pipe's rules, so one bad event refuses only itself.
+    const events = await readBatchEvents(body, tenantId);
     const published = await this.publisher.publishEach(events.flatMap((e) => (e.status === 'fulfilled' ? [e.value] : [])));
     let next = 0;
     return toPublishedBatchDto(events.map((e) => (e.status === 'fulfilled' ? published[next++] : e)));

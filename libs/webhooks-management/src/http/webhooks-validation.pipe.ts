@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Type, ValidationPipe } from '@nestjs/common';
 import { ValidateBy, ValidationOptions, getMetadataStorage } from 'class-validator';
 import { hasLoneSurrogate } from '@hookline/webhooks-core';
 import { RequestValidationError } from './webhooks-api-error';
@@ -87,6 +87,15 @@ export class WebhooksValidationPipe extends ValidationPipe {
     return shape;
   }
 }
+
+const objectPipe = new WebhooksValidationPipe();
+
+/**
+ * `value` read as `metatype` by the pipe's rules, as a request body of that type would be: for objects a body
+ * carries several of (a batch's events). A RequestValidationError names the fields as in the object itself.
+ */
+export const validateAs = async <T extends object>(metatype: Type<T>, value: object): Promise<T> =>
+  (await objectPipe.transform(value, { type: 'body', metatype })) as T;
 
 /** A detail for text (or a list of texts) PostgreSQL could not store: a NUL or a lone surrogate. */
 function unstorableText(field: string, value: unknown): { field: string; message: string }[] {

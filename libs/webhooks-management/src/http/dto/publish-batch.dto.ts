@@ -1,9 +1,10 @@
 import { ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsOptional, IsString, validateSync } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import type { PublishWebhookInput, PublishWebhookResult } from '@hookline/webhooks';
 import { RequestValidationError } from '../webhooks-api-error';
 import { ApiError, isDatabaseUnavailable, toApiError } from '../webhooks-exception.filter';
+import { validateAs } from '../webhooks-validation.pipe';
 import { PublishWebhookDto } from './publish-webhook.dto';
 
 /** Most events one batch publish may carry. */
@@ -25,17 +26,6 @@ export class PublishBatchEventDto extends OmitType(PublishWebhookDto, ['tenantId
   @IsString()
   idempotencyKey?: string;
 }
-
-/** The properties an event of a batch may have; any other is refused, as the single publish refuses unknown ones. */
-const EVENT_PROPERTIES: ReadonlySet<string> = new Set<keyof PublishBatchEventDto>([
-  'webhookName',
-  'data',
-  'sendExactSameData',
-  'headers',
-  'useOnlyGivenHeaders',
-  'tenantId',
-  'idempotencyKey',
-]);
 
 export class PublishBatchDto {
   @ApiProperty({
@@ -66,12 +56,16 @@ export class PublishedBatchDto {
 }
 
 /**
- * The events of a batch body, each read on its own: the publish input, or why it is refused. The body as a
- * whole (an object whose `events` lists 1-MAX_PUBLISH_BATCH_EVENTS items) is checked first; a body that fails
- * is refused entire. A host acting as the host may set each event's tenant; anyone acting for a tenant
- * publishes for that tenant only. `data` is passed on as read, never copied.
+ * The events of a batch body, each read on its own by the rules a single publish's body is read by: the
+ * publish input, or why it is refused (fields named as in the event; the answer puts them under
+ * `events[i]`). The body as a whole (an object whose `events` lists 1-MAX_PUBLISH_BATCH_EVENTS items) is
+ * checked first; a body that fails is refused entire. A host acting as the host may set each event's tenant;
+ * anyone acting for a tenant publishes for that tenant only. `data` is passed on as read, never copied.
  */
-export function readBatchEvents(body: unknown, actingTenant: string | null): PromiseSettledResult<PublishWebhookInput>[] {
+export function readBatchEvents(
+  body: unknown,
+  actingTenant: string | null,
+): Promise<PromiseSettledResult<PublishWebhookInput>[]> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new RequestValidationError([{ field: 'body', message: 'must be a JSON object with an events array' }]);
   }
@@ -83,29 +77,14 @@ export function readBatchEvents(body: unknown, actingTenant: string | null): Pro
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_PUBLISH_BATCH_EVENTS) {
     throw new RequestValidationError([{ field: 'events', message: `must be an array of 1-${MAX_PUBLISH_BATCH_EVENTS} events` }]);
   }
-  return events.map((event, i) => {
-    try {
-      return { status: 'fulfilled', value: readEvent(event, `events[${i}]`, actingTenant) };
-    } catch (reason) {
-      return { status: 'rejected', reason };
-    }
-  });
+  return Promise.allSettled(events.map((event, i) => readEvent(event, `events[${i}]`, actingTenant)));
 }
 
-function readEvent(event: unknown, path: string, actingTenant: string | null): PublishWebhookInput {
+async function readEvent(event: unknown, path: string, actingTenant: string | null): Promise<PublishWebhookInput> {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
     throw new RequestValidationError([{ field: path, message: 'must be a JSON object' }]);
   }
-  // Copied property by property (never Object.assign, which would treat a `__proto__` key as the prototype).
-  const dto = new PublishBatchEventDto();
-  const problems: { field: string; message: string }[] = [];
-  for (const [key, value] of Object.entries(event)) {
-    if (EVENT_PROPERTIES.has(key)) (dto as unknown as Record<string, unknown>)[key] = value;
-    else problems.push({ field: `${path}.${key}`, message: `property ${key} should not exist` });
-  }
-  const invalid = RequestValidationError.fromValidationErrors(validateSync(dto), path).details;
-  if (problems.length || invalid.length) throw new RequestValidationError([...problems, ...invalid]);
-  const { tenantId, ...input } = dto;
+  const { tenantId, ...input } = await validateAs(PublishBatchEventDto, event);
   if (tenantId !== undefined && actingTenant !== null) {
     throw new ForbiddenException(`${path}.tenantId: only the host, acting as the host, publishes for other tenants`);
   }
