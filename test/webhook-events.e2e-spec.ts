@@ -120,6 +120,23 @@ describe('events API', () => {
     assert.deepEqual(customer.deliveries, [], 'no subscription matched customer.created');
   });
 
+  it('answers the data exactly as published: integers beyond 2^53, -0, integer-like keys, __proto__', async () => {
+    const data = '{"__proto__":{"isAdmin":true},"id":12345678901234567890,"zero":-0,"b":1,"2":"two","1":"one","n":{"x":-0}}';
+    const published = await t.api.request('POST', '/api/webhooks/publish', {
+      rawBody: `{"webhookName":"order.created","data":${data}}`,
+      tenant: 'exact',
+    });
+    assert.equal(published.status, 202, JSON.stringify(published.body));
+    const answer = await fetch(`${t.api.baseUrl}${EVENTS}/${published.body.webhookEventId}`, {
+      headers: { authorization: `Bearer ${t.api.key}`, __tenant: 'exact' },
+    });
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
+    const text = await answer.text();
+    assert.ok(text.includes(`"data":${data},`), text);
+    assert.equal(JSON.parse(text).id, published.body.webhookEventId);
+  });
+
   it("answers 404 for another tenant's event, and for the host", async () => {
     for (const tenant of ['beta', '']) {
       const { status, body } = await t.api.get(`${EVENTS}/${ids.paid}`, tenant);

@@ -6,6 +6,7 @@ import { WebhookDataLifecycleAppService } from '../application/webhook-data-life
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
+import { ExactJson } from './exact-json';
 import { encodeCursor } from './dto/keyset-cursor';
 import { ListWebhookEventsQueryDto, toEventDto, toEventSummaryDto } from './dto/webhook-event.dto';
 import { ParseId, WebhooksApi } from './webhooks-api.decorator';
@@ -33,6 +34,7 @@ export class WebhookEventsController {
 
   @Get(':id')
   @RequirePermissions(WebhooksPermissions.SendAttempts.Default)
+  @ExactJson()
   async get(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
     const found = await this.events.findWithDeliveries(tenantId, id);
     if (!found) throw new WebhookNotFoundError('Webhook event', id);

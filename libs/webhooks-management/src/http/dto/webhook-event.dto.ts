@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import type { HeaderRedactor } from '@hookline/webhooks-core';
+import { type HeaderRedactor, parseJsonText } from '@hookline/webhooks-core';
 import type {
   DeliveryState,
   KeysetPosition,
@@ -77,9 +77,9 @@ const toDeliveryDto = (d: WebhookDelivery) => ({
   creationTime: d.creationTime,
 });
 
-/** An event with its data (as published) and its deliveries. */
+/** An event with its data (as published, read so that it is written back exactly: see ExactJson) and its deliveries. */
 export const toEventDto = ({ event, deliveries }: WebhookEventWithDeliveries, redactor: HeaderRedactor) => ({
   ...toEventSummaryDto({ ...event, deliveryCount: deliveries.length }, redactor),
-  data: JSON.parse(event.data) as unknown,
+  data: parseJsonText(event.data, { field: 'data' }),
   deliveries: deliveries.map(toDeliveryDto),
 });
