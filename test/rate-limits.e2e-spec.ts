@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Agent, fetch as fetchVia } from 'undici';
 import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
 import { TcpProxy } from './support/tcp-proxy';
 import { waitUntil } from './support/wait';
@@ -70,5 +71,78 @@ describe('rate limits on the API, per credential', () => {
     }
     await waitUntil(async () => (await api.get(SUBSCRIPTIONS)).status === 429, { timeoutMs: 20_000 });
     await waitUntil(async () => (await api.get('/health/ready')).status === 200, { timeoutMs: 20_000 });
+  });
+});
+
+/**
+ * Requests whose credential is refused count against the client's address (with the credentials' limit), so
+ * guessing credentials is limited; each test client here has a loopback address of its own.
+ */
+describe('rate limits on refused credentials, per client address', () => {
+  const env = new ScratchEnvironment();
+  let apps: RunningHookline[] = [];
+  const agents: Agent[] = [];
+
+  before(async () => {
+    const settings = { WEBHOOKS_RATE_LIMIT_REQUESTS: String(LIMIT), WEBHOOKS_RATE_LIMIT_WINDOW_SECONDS: '60' };
+    apps = [await startHookline(env, settings), await startHookline(env, settings)];
+  });
+  after(async () => {
+    await Promise.all(agents.map((a) => a.close()));
+    await Promise.all(apps.map((a) => a.close()));
+    await env.drop();
+  });
+
+  /** A client that connects from `address`: `call` answers the status, Retry-After and error code. */
+  const clientFrom = (address: string) => {
+    const agent = new Agent({ localAddress: address });
+    agents.push(agent);
+    return async (app: RunningHookline, path: string, options: { key?: string; method?: string; body?: unknown } = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
+      const response = await fetchVia(`${app.api.baseUrl}${path}`, {
+        method: options.method ?? 'GET',
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        dispatcher: agent,
+      });
+      const body = (await response.json().catch(() => undefined)) as { error?: { code: string } } | undefined;
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), code: body?.error?.code };
+    };
+  };
+
+  it('answers 429 with Retry-After once an address has had its refusals, in every process, even to a valid credential', async () => {
+    const [a, b] = apps;
+    const guesser = clientFrom('127.0.0.2');
+    const valid = a.api.key!;
+    const refused = [
+      await guesser(a, SUBSCRIPTIONS, { key: 'wrong-key-1' }),
+      await guesser(b, SUBSCRIPTIONS),
+      await guesser(a, '/api/webhooks/publish', { key: 'wrong-key-2', method: 'POST', body: {} }),
+      await guesser(b, '/api/webhooks/portal-sessions/exchange', { method: 'POST', body: { token: 'guess' } }),
+      await guesser(a, SUBSCRIPTIONS, { key: 'Basic x' }),
+    ];
+    assert.deepEqual(
+      refused.map((r) => r.status),
+      [401, 401, 401, 401, 401],
+    );
+    for (const [app, options] of [
+      [b, { key: 'wrong-key-3' }],
+      [a, { key: valid }],
+      [b, { key: valid, method: 'POST', body: { webhookName: 'order.created', data: {} } }],
+    ] as const) {
+      const limited = await guesser(app, SUBSCRIPTIONS, options);
+      assert.equal(limited.status, 429, JSON.stringify(options));
+      assert.equal(limited.code, 'TooManyRequests');
+      const retryAfter = Number(limited.retryAfter);
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${limited.retryAfter}`);
+    }
+    const exchange = await guesser(a, '/api/webhooks/portal-sessions/exchange', { method: 'POST', body: { token: 'guess' } });
+    assert.equal(exchange.status, 429);
+
+    // Another address is not held back, and the valid credential works from it.
+    const other = clientFrom('127.0.0.3');
+    assert.equal((await other(a, SUBSCRIPTIONS, { key: 'wrong-key-4' })).status, 401);
+    assert.equal((await other(b, SUBSCRIPTIONS, { key: valid })).status, 200);
   });
 });

@@ -25,6 +25,7 @@ import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './auth/webhooks-auth
 import { WebhooksAuthGuard } from './auth/webhooks-auth.guard';
 import { WebhooksCredentialService } from './auth/webhooks-credential.service';
 import {
+  RefusedCredentialLimit,
   WebhooksRateLimitGuard,
   WebhooksRateLimitOptions,
   WebhooksThrottlerOptions,
@@ -152,6 +153,7 @@ export class WebhooksManagementModule {
           useFactory: () => webhooksThrottlerOptions(options.http ? (options.rateLimit ?? null) : null),
         },
         { provide: getStorageToken(), inject: [getOptionsToken()], useFactory: (o: WebhooksThrottlerOptions) => o.storage },
+        { provide: RefusedCredentialLimit, inject: [getOptionsToken()], useFactory: (o: WebhooksThrottlerOptions) => o.refusals },
         WebhooksRateLimitGuard,
         WebhookSendAttemptAppService,
         WebhookSubscriptionSendsAppService,
@@ -161,6 +163,7 @@ export class WebhooksManagementModule {
         WebhooksCredentialService,
         getOptionsToken(),
         getStorageToken(),
+        RefusedCredentialLimit,
         WebhooksRateLimitGuard,
         WebhookSubscriptionStore,
         WebhookEventStore,

@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
 import { RequestValidationError } from '../http/webhooks-api-error';
 import { PORTAL_CSRF_HEADER, readPortalCookie } from './portal-sessions/portal-cookie';
+import { RefusedCredentialLimit } from './webhooks-rate-limit.guard';
 import { WebhooksCredentialService } from './webhooks-credential.service';
 import { withParents } from './webhooks-permissions';
 import { HOST_ONLY, PRINCIPAL_KEY, REQUIRED_PERMISSIONS, WebhooksPrincipal } from './webhooks-principal';
@@ -12,20 +13,27 @@ import { HOST_ONLY, PRINCIPAL_KEY, REQUIRED_PERMISSIONS, WebhooksPrincipal } fro
 export const TENANT_HEADER = '__tenant';
 
 /**
- * Every webhooks API route: 401 without a valid credential, then the acting tenant, then 403 without the
- * route's permissions. Leaves the principal on the request for @CurrentTenant() and @CurrentPrincipal().
+ * Every webhooks API route: 401 without a valid credential (429 once the client's address has had too many:
+ * RefusedCredentialLimit), then the acting tenant, then 403 without the route's permissions. Leaves the
+ * principal on the request for @CurrentTenant() and @CurrentPrincipal().
  */
 @Injectable()
 export class WebhooksAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly credentials: WebhooksCredentialService,
+    private readonly refusals: RefusedCredentialLimit,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: WebhooksPrincipal }>();
-    const principal = await this.authenticate(request);
-    if (!principal) throw new UnauthorizedException('The credential is unknown, revoked or expired.');
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request & { [PRINCIPAL_KEY]?: WebhooksPrincipal }>();
+    const retryAfter = (seconds: number) => http.getResponse<Response>().setHeader('Retry-After', String(seconds));
+    const principal = await this.refusals.check(request.ip, retryAfter, async () => {
+      const found = await this.authenticate(request);
+      if (!found) throw new UnauthorizedException('The credential is unknown, revoked or expired.');
+      return found;
+    });
     principal.tenantId = actingTenant(principal, request.headers[TENANT_HEADER]);
 
     const targets = [context.getHandler(), context.getClass()];

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import {
   ThrottlerException,
   ThrottlerGuard,
@@ -8,6 +8,7 @@ import {
   ThrottlerStorageService,
 } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { Redis } from 'ioredis';
 import { PRINCIPAL_KEY, WebhooksPrincipal } from './webhooks-principal';
 
 /** How many API requests one credential may make in a window, counted in Redis so every process shares the count. */
@@ -26,6 +27,7 @@ export interface WebhooksThrottlerOptions {
   throttlers: ThrottlerOptions[];
   skipIf?: () => boolean;
   storage: ThrottlerStorage;
+  refusals: RefusedCredentialLimit;
 }
 
 /**
@@ -35,7 +37,12 @@ export interface WebhooksThrottlerOptions {
  */
 export function webhooksThrottlerOptions(options: WebhooksRateLimitOptions | null): WebhooksThrottlerOptions {
   if (!options?.requests)
-    return { throttlers: [{ limit: 1, ttl: 1 }], skipIf: () => true, storage: new ThrottlerStorageService() };
+    return {
+      throttlers: [{ limit: 1, ttl: 1 }],
+      skipIf: () => true,
+      storage: new ThrottlerStorageService(),
+      refusals: new RefusedCredentialLimit(null, 0, 0),
+    };
   // Given the URL (not a client), the storage closes its connection when the application stops.
   const storage = new ThrottlerStorageRedisService(options.redis.url, {
     keyPrefix: `${options.redis.prefix}:rate-limit:`,
@@ -44,7 +51,12 @@ export function webhooksThrottlerOptions(options: WebhooksRateLimitOptions | nul
   });
   // Connection errors surface as failed counts, which the guard reports; without a listener ioredis prints each.
   storage.redis.on('error', () => undefined);
-  return { throttlers: [{ limit: options.requests, ttl: options.windowSeconds * 1000 }], storage };
+  const ttl = options.windowSeconds * 1000;
+  return {
+    throttlers: [{ limit: options.requests, ttl }],
+    storage,
+    refusals: new RefusedCredentialLimit(storage.redis as Redis, options.requests, ttl),
+  };
 }
 
 /**
@@ -54,8 +66,7 @@ export function webhooksThrottlerOptions(options: WebhooksRateLimitOptions | nul
  */
 @Injectable()
 export class WebhooksRateLimitGuard extends ThrottlerGuard {
-  private readonly log = new Logger(WebhooksRateLimitGuard.name);
-  private lastWarning = 0;
+  private readonly warning = new RedisUnansweredWarning(WebhooksRateLimitGuard.name);
 
   protected override async getTracker(req: Record<string, any>): Promise<string> {
     const principal: WebhooksPrincipal = req[PRINCIPAL_KEY];
@@ -72,11 +83,86 @@ export class WebhooksRateLimitGuard extends ThrottlerGuard {
       return await super.handleRequest(request);
     } catch (e) {
       if (e instanceof ThrottlerException) throw e;
-      if (Date.now() - this.lastWarning > WARNING_INTERVAL_MS) {
-        this.lastWarning = Date.now();
-        this.log.warn(`Rate limit not applied, Redis did not answer: ${(e as Error).message}`);
-      }
+      this.warning.report(e);
       return true;
+    }
+  }
+}
+
+/** A warning that a limit was not applied because Redis did not answer, logged at most once a minute. */
+class RedisUnansweredWarning {
+  private readonly log: Logger;
+  private last = 0;
+
+  constructor(context: string) {
+    this.log = new Logger(context);
+  }
+
+  report(error: unknown): void {
+    if (Date.now() - this.last < WARNING_INTERVAL_MS) return;
+    this.last = Date.now();
+    this.log.warn(`Rate limit not applied, Redis did not answer: ${(error as Error).message}`);
+  }
+}
+
+/** Counts a refusal; answers the milliseconds the address must wait once it is past the limit, else 0. */
+const COUNT_REFUSAL = `
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n > tonumber(ARGV[2]) then return redis.call('PTTL', KEYS[1]) end
+return 0`;
+
+/**
+ * Requests whose credential is refused (401), counted per client address in Redis with the credentials' limit
+ * and window. Once an address has had its window's refusals, every request it makes answers 429 until the
+ * window ends, before its credential is checked: guessing gets no faster with more processes, and a right guess
+ * is not told apart from a wrong one meanwhile. When Redis does not answer, nothing is counted or refused.
+ */
+export class RefusedCredentialLimit {
+  private readonly warning = new RedisUnansweredWarning(RefusedCredentialLimit.name);
+
+  constructor(
+    private readonly redis: Redis | null,
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /**
+   * Runs `authenticate` for a request from `address`: a 429 (ThrottlerException, with `retryAfter` given the
+   * seconds to wait) while the address is past its limit, and its UnauthorizedException counted.
+   */
+  async check<T>(address: string | undefined, retryAfter: (seconds: number) => void, authenticate: () => Promise<T>): Promise<T> {
+    if (!this.redis) return authenticate();
+    const key = `refused:${address ?? 'unknown'}`;
+    const waiting = this.ask(async (redis) => {
+      const refused = Number(await redis.get(key));
+      return refused >= this.limit ? await redis.pttl(key) : 0;
+    });
+    let outcome: PromiseSettledResult<T>;
+    try {
+      outcome = { status: 'fulfilled', value: await authenticate() };
+    } catch (reason) {
+      outcome = { status: 'rejected', reason };
+    }
+    let waitMs = await waiting;
+    if (!waitMs && outcome.status === 'rejected' && outcome.reason instanceof UnauthorizedException) {
+      waitMs = await this.ask(async (redis) => Number(await redis.eval(COUNT_REFUSAL, 1, key, this.windowMs, this.limit)));
+    }
+    if (waitMs > 0) {
+      retryAfter(Math.ceil(waitMs / 1000));
+      throw new ThrottlerException('Too many requests with a refused credential from this address; see Retry-After.');
+    }
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
+  }
+
+  /** The milliseconds to wait as `question` reads them from Redis; 0 when Redis does not answer. */
+  private async ask(question: (redis: Redis) => Promise<number>): Promise<number> {
+    try {
+      return await question(this.redis!);
+    } catch (e) {
+      this.warning.report(e);
+      return 0;
     }
   }
 }

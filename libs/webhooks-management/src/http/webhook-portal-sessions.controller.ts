@@ -5,6 +5,7 @@ import { PORTAL_SESSION_OPTIONS, PortalSessionOptions } from '../auth/portal-ses
 import { PortalSessionService } from '../auth/portal-sessions/portal-session.service';
 import { portalSetCookie, readPortalCookie } from '../auth/portal-sessions/portal-cookie';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
+import { RefusedCredentialLimit } from '../auth/webhooks-rate-limit.guard';
 import { CurrentPrincipal, RequirePermissions, WebhooksPrincipal } from '../auth/webhooks-principal';
 import { CreatePortalSessionDto, CreatedPortalSessionDto, PortalSessionDto, toPortalSessionDto } from './dto/portal-session.dto';
 import { UnauthenticatedWebhooksApi, WebhooksApi } from './webhooks-api.decorator';
@@ -60,18 +61,30 @@ export class WebhookPortalSessionExchangeController {
   constructor(
     private readonly sessions: PortalSessionService,
     @Inject(PORTAL_SESSION_OPTIONS) private readonly options: PortalSessionOptions,
+    private readonly refusals: RefusedCredentialLimit,
   ) {}
 
-  /** Swaps the URL's one-time token for the session cookie; a used, expired or unknown token answers 401. */
+  /**
+   * Swaps the URL's one-time token for the session cookie; a used, expired or unknown token answers 401, and
+   * counts as a refused credential of the client's address.
+   */
   @Post('exchange')
   @HttpCode(200)
   @ApiOkResponse({ type: PortalSessionDto })
-  async exchange(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<PortalSessionDto> {
+  async exchange(
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PortalSessionDto> {
     const token = (body as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string')
-      throw new UnauthorizedException('Missing credential: send { "token": <the token from the portal URL> }.');
-    const exchanged = await this.sessions.exchange(token);
-    if (!exchanged) throw new UnauthorizedException('The portal link is unknown, already used or expired: ask for a new one.');
+    const retryAfter = (seconds: number) => response.setHeader('Retry-After', String(seconds));
+    const exchanged = await this.refusals.check(request.ip, retryAfter, async () => {
+      if (typeof token !== 'string')
+        throw new UnauthorizedException('Missing credential: send { "token": <the token from the portal URL> }.');
+      const found = await this.sessions.exchange(token);
+      if (!found) throw new UnauthorizedException('The portal link is unknown, already used or expired: ask for a new one.');
+      return found;
+    });
     response.setHeader('Set-Cookie', portalSetCookie(this.options, exchanged.sessionToken, exchanged.session.expiresAt));
     return toPortalSessionDto(exchanged.session);
   }

@@ -17,7 +17,6 @@ export const WebhooksApi = () =>
     UseGuards(WebhooksAuthGuard, WebhooksRateLimitGuard),
     ApiBearerAuth(),
     ApiForbiddenResponse({ description: 'The credential lacks a permission, or acts for a tenant it may not' }),
-    ApiTooManyRequestsResponse({ description: "The credential made its window's requests; Retry-After says when to retry" }),
     UnauthenticatedWebhooksApi(),
   );
 
@@ -25,6 +24,11 @@ export const WebhooksApi = () =>
 export const UnauthenticatedWebhooksApi = () =>
   applyDecorators(
     ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, revoked or expired credential' }),
+    ApiTooManyRequestsResponse({
+      description:
+        "The credential made its window's requests, or the client's address had its window's refused credentials; " +
+        'Retry-After says when to retry',
+    }),
     UsePipes(new WebhooksValidationPipe()),
     UseFilters(WebhooksExceptionFilter),
   );
