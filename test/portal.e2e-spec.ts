@@ -69,8 +69,15 @@ async function axeViolations(page: Page): Promise<string[]> {
 /** The tenant portal and the admin console in Debian's Chromium, against the real service and a receiver. */
 // A hang (a browser stuck on a loaded machine) fails the file instead of holding up the whole run.
 describe('portal in a browser', { timeout: 600_000 }, () => {
-  // Rotation without overlap: after a rotation only the new secret signs, so a delivery proves which one it used.
-  const settings: Record<string, string> = { WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS: '0' };
+  const settings: Record<string, string> = {
+    // Rotation without overlap: after a rotation only the new secret signs, so a delivery proves which one it used.
+    WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS: '0',
+    // A breaker that five failures in a row open, and that stays open while the page is looked at; the other
+    // endpoints here never fail five times in a row.
+    WEBHOOKS_BREAKER_MIN_ATTEMPTS: '5',
+    WEBHOOKS_BREAKER_FAILURE_PERCENT: '100',
+    WEBHOOKS_BREAKER_COOLDOWN_MS: '600000',
+  };
   let embedder: Awaited<ReturnType<typeof startEmbedder>>;
   before(async () => {
     embedder = await startEmbedder();
@@ -239,9 +246,78 @@ describe('portal in a browser', { timeout: 600_000 }, () => {
     await page.getByRole('status').filter({ hasText: 'queued again' }).waitFor();
     await f.receiver.waitForRequests('/portal-a', before + 1);
 
+    const refund = {
+      name: 'order.refunded',
+      groupName: 'orders',
+      displayName: 'Order refunded',
+      schema: {
+        type: 'object',
+        required: ['orderId', 'amount'],
+        properties: { orderId: { type: 'string' }, amount: { type: 'integer' } },
+      },
+      schemaVersion: 3,
+      example: { orderId: 'ord_1001', amount: 1250 },
+    };
+    const created = await f.api.post('/api/webhooks/definitions', refund);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
     await page.getByRole('link', { name: 'Event catalog' }).click();
     await page.getByText('A customer placed an order.').waitFor();
+    const entry = page.locator('dl.catalog > div').filter({ has: page.locator('code', { hasText: 'order.refunded' }) });
+    await entry.getByText('Data schema version 3').waitFor();
+    await entry.getByText('Example', { exact: true }).click();
+    assert.deepEqual(JSON.parse(await entry.getByLabel('Example of order.refunded').innerText()), refund.example);
+    await entry.getByText('JSON Schema', { exact: true }).click();
+    assert.deepEqual(JSON.parse(await entry.getByLabel('Schema of order.refunded').innerText()), refund.schema);
     await capture('event-catalog');
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows an open breaker and a pause the endpoint asked for, with when each ends', async () => {
+    const health = async (id: string) => (await f.api.get(`/api/webhooks/subscriptions/${id}/health`, TENANT_A)).body;
+    f.receiver.on('/portal-paused', () => ({ status: 429, headers: { 'retry-after': '600' } }));
+    f.receiver.on('/portal-failing', () => ({ status: 500 }));
+    const busy = await f.api.subscribe(
+      { webhookUri: f.receiver.url('/portal-paused'), webhooks: ['order.paid'], maxConcurrentSends: 1 },
+      TENANT_A,
+    );
+    const down = await f.api.subscribe(
+      { webhookUri: f.receiver.url('/portal-failing'), webhooks: ['order.paid'], maxConcurrentSends: 1 },
+      TENANT_A,
+    );
+    for (let i = 0; i < 5; i++) await f.api.publish({ webhookName: 'order.paid', data: { i } }, TENANT_A);
+    await waitUntil(async () => (await health(busy.id)).pausedUntil !== null, { timeoutMs: 30_000, message: () => 'the pause' });
+    await waitUntil(async () => (await health(down.id)).breaker.state === 'open', {
+      timeoutMs: 30_000,
+      message: () => 'the open breaker',
+    });
+
+    const { pausedUntil, backlog } = await health(busy.id);
+    assert.ok(backlog > 0, 'the messages published after the 429 wait');
+    await page.goto(`${f.api.baseUrl}/portal/endpoints/${busy.id}`);
+    const pause = page.getByTestId('pause');
+    await pause.waitFor();
+    assert.match(await pause.innerText(), /^Paused until .+\. Your endpoint asked us to wait/);
+    assert.equal(await pause.locator('time').getAttribute('datetime'), pausedUntil);
+    assert.equal(await page.getByTestId('breaker').count(), 0, 'its breaker is closed');
+    const facts = page.getByRole('region', { name: 'Sending now' });
+    assert.match(await facts.innerText(), new RegExp(`Waiting\\s+${backlog} messages? waiting to be sent`));
+    assert.match(await facts.innerText(), /Breaker\s+closed/);
+    await capture('endpoint-paused');
+
+    const { breaker } = await health(down.id);
+    await page.goto(`${f.api.baseUrl}/portal/endpoints/${down.id}`);
+    const notice = page.getByTestId('breaker');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /^Breaker open since .+\. Too many recent attempts failed, so nothing is sent/);
+    assert.deepEqual(
+      await notice.locator('time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime'))),
+      [breaker.since, breaker.until],
+      'since when, and until when',
+    );
+    const downFacts = await page.getByRole('region', { name: 'Sending now' }).innerText();
+    assert.match(downFacts, /Recent failures\s+\d+ recent attempts, 100% failed/);
+    assert.match(downFacts, /In flight\s+0 of at most 1 at a time/);
+    await capture('endpoint-breaker-open');
     assert.deepEqual(problems, []);
   });
 

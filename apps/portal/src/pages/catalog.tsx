@@ -6,9 +6,10 @@ interface CatalogDefinition {
   name: string;
   displayName: string;
   description: string | null;
-  /** Present once definitions carry a JSON Schema and examples. */
-  schema?: unknown;
-  examples?: unknown[];
+  /** JSON Schema of the events' `data`, its version, and a `data` that satisfies it; null when it has none. */
+  schema: object | null;
+  schemaVersion: number | null;
+  example: object | null;
 }
 
 interface CatalogGroup {
@@ -40,16 +41,19 @@ export function Catalog() {
                   </dt>
                   <dd>
                     {d.description ?? <span className="muted">No description.</span>}
-                    {d.schema !== undefined && d.schema !== null && (
-                      <details>
-                        <summary>Schema</summary>
-                        <CodeBlock label={`Schema of ${d.name}`} text={JSON.stringify(d.schema, null, 2)} />
-                      </details>
+                    {d.schema !== null && (
+                      <>
+                        <p className="muted">Data schema version {d.schemaVersion}</p>
+                        <details>
+                          <summary>JSON Schema</summary>
+                          <CodeBlock label={`Schema of ${d.name}`} text={JSON.stringify(d.schema, null, 2)} />
+                        </details>
+                      </>
                     )}
-                    {d.examples && d.examples.length > 0 && (
+                    {d.example !== null && (
                       <details>
                         <summary>Example</summary>
-                        <CodeBlock label={`Example of ${d.name}`} text={JSON.stringify(d.examples[0], null, 2)} />
+                        <CodeBlock label={`Example of ${d.name}`} text={JSON.stringify(d.example, null, 2)} />
                       </details>
                     )}
                   </dd>
