@@ -29,6 +29,13 @@ describe('payload filters on subscriptions', () => {
     );
     assert.equal(notObject.status, 400);
     assert.equal((notObject.body as ApiErrorBody).error.details[0].field, 'filter');
+    // Read as the nearest double, this id stands for several integers: no comparison with it would be exact.
+    const bigId = await t.api.request('POST', SUBSCRIPTIONS, {
+      tenant: 'strict',
+      rawBody: `{"webhookUri":"${t.receiver.url('/x')}","webhooks":["order.created"],"filter":{"$or":[{"id":12345678901234567890}]}}`,
+    });
+    assert.equal(bigId.status, 400);
+    assert.equal((bigId.body as ApiErrorBody).error.details[0].field, 'filter.$or[0].id');
     assert.deepEqual(await t.env.rowCounts(), before);
 
     const { id } = await t.api.subscribe({ webhookUri: t.receiver.url('/x'), webhooks: ['order.created'] }, 'strict');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebhookValidationError } from '../errors';
+import { parseJsonText } from '../payload/json-text';
 import { PayloadFilterCache, compilePayloadFilter } from './payload-filter';
 
 const order = {
@@ -109,6 +110,13 @@ const invalid: [unknown, string, RegExp][] = [
   [{ a: { b: { c: { d: { e: { f: { g: { h: { i: { j: 1 } } } } } } } } } }, 'filter.a.b.c.d.e.f.g.h.i', /nests deeper than 8/],
   [{ big: 'x'.repeat(5000) }, 'filter', /at most 4096 characters/],
   [{ $or: [{ $and: [{ total: { $lt: Infinity } }] }] }, 'filter.$or[0].$and[0].total.$lt', /number or a string/],
+  // A number beyond 2^53 - 1 stands for several integers, so no comparison with it is exact.
+  [parseJsonText('{"id":12345678901234567890}'), 'filter.id', /beyond ±9007199254740991/],
+  [{ id: 2 ** 53 }, 'filter.id', /beyond ±9007199254740991/],
+  [{ id: { $gt: -(2 ** 53) } }, 'filter.id.$gt', /cannot be compared exactly/],
+  [{ id: { $in: [1, 2 ** 60] } }, 'filter.id.$in[1]', /cannot be compared exactly/],
+  [{ $or: [{ a: { $eq: { ids: [1, 1e20] } } }] }, 'filter.$or[0].a.$eq.ids[1]', /cannot be compared exactly/],
+  [{ ids: [2 ** 53 + 2] }, 'filter.ids[0]', /cannot be compared exactly/],
 ];
 
 describe('payload filter validation', () => {
@@ -125,6 +133,39 @@ describe('payload filter validation', () => {
       );
     });
   }
+});
+
+describe('payload filters on integers beyond 2^53', () => {
+  /** Data as a publish request reads it: 9007199254740993 (2^53 + 1) is held as the number 2^53. */
+  const data = parseJsonText('{"id":9007199254740993,"neg":-9007199254740993,"small":7}') as object;
+  const passes = (filter: unknown, on: unknown = data) => compilePayloadFilter(filter)(on);
+
+  it('compares them exactly with every operand it accepts', () => {
+    assert.equal(passes({ id: { $gt: 9007199254740991 } }), true);
+    assert.equal(passes({ id: { $lte: 9007199254740991 } }), false);
+    assert.equal(passes({ id: 9007199254740991 }), false);
+    assert.equal(passes({ neg: { $lt: -9007199254740991 } }), true);
+    assert.equal(passes({ neg: { $gte: -4503599627370495.5 } }), false);
+  });
+
+  it('compares bigints an application publishes exactly, with numbers and each other', () => {
+    const built = { id: 2n ** 64n + 1n, small: 7n, half: 3n };
+    assert.equal(passes({ small: 7 }, built), true);
+    assert.equal(passes({ small: { $in: [6, 7] } }, built), true);
+    assert.equal(passes({ small: { $eq: 7.5 } }, built), false);
+    assert.equal(passes({ id: { $gt: 9007199254740991 } }, built), true);
+    assert.equal(passes({ id: { $lt: 9007199254740991 } }, built), false);
+    assert.equal(passes({ half: { $gt: 2.5, $lt: 3.5 } }, built), true);
+    assert.equal(passes({ half: { $gte: 3.5 } }, built), false);
+    assert.equal(passes({ half: { $lte: 2.5 } }, built), false);
+    assert.equal(passes({ small: { $gt: '1' } }, built), false, 'a bigint does not compare with a string');
+    assert.equal(passes({ list: [1, 2] }, { list: [1n, 2n] }), true);
+  });
+
+  it('keeps compiling a stored filter that holds one, as it did', () => {
+    const predicate = new PayloadFilterCache().get('{"id":{"$gt":12345678901234567890}}');
+    assert.equal(predicate({ id: 2 ** 70 }), true);
+  });
 });
 
 describe('PayloadFilterCache', () => {

@@ -11,6 +11,11 @@ import { WebhookValidationError } from '../errors';
  *   numbers, strings with strings; anything else does not match);
  * - `"path": { "field": …, … }` — an object of fields is a filter on the object at that path;
  * - `"$and": [filter, …]`, `"$or": [filter, …]`, `"$not": filter`.
+ *
+ * A number in a filter lies within ±(2^53 - 1): a larger one is held as the nearest double, which stands for
+ * several integers, so no comparison with it would be exact. Within that range every comparison with an integer
+ * of the data is exact, however large: a number beyond it in the data read from JSON is held as a double of at
+ * least 2^53, which sorts the same way, and a bigint an application publishes is compared as a bigint.
  */
 export type PayloadFilter = Record<string, unknown>;
 
@@ -28,11 +33,12 @@ export const PAYLOAD_FILTER_LIMITS = {
   pathLength: 256,
 } as const;
 
+/** Whether the order of a found value against the operand (negative: below, 0: equal, positive: above) holds. */
 const COMPARISONS = {
-  $gt: (a: number | string, b: number | string) => a > b,
-  $gte: (a: number | string, b: number | string) => a >= b,
-  $lt: (a: number | string, b: number | string) => a < b,
-  $lte: (a: number | string, b: number | string) => a <= b,
+  $gt: (order: number) => order > 0,
+  $gte: (order: number) => order >= 0,
+  $lt: (order: number) => order < 0,
+  $lte: (order: number) => order <= 0,
 } as const;
 const FIELD_OPERATORS = new Set(['$eq', '$in', '$exists', ...Object.keys(COMPARISONS)]);
 
@@ -45,7 +51,21 @@ export function compilePayloadFilter(filter: unknown, field = 'filter'): Payload
   if (json !== undefined && json.length > PAYLOAD_FILTER_LIMITS.jsonLength) {
     throw new WebhookValidationError(field, `must be at most ${PAYLOAD_FILTER_LIMITS.jsonLength} characters of JSON`);
   }
-  return compileFilter(filter, field, 0);
+  const predicate = compileFilter(filter, field, 0);
+  assertExactNumbers(filter, field);
+  return predicate;
+}
+
+/** Refuses a number beyond ±(2^53 - 1) anywhere in a filter (they only stand as operands), naming its place. */
+function assertExactNumbers(value: unknown, at: string): void {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    throw new WebhookValidationError(
+      at,
+      `is beyond ±${Number.MAX_SAFE_INTEGER} (2^53 - 1), so it cannot be compared exactly: publish such values as strings and filter on the strings`,
+    );
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => assertExactNumbers(v, `${at}[${i}]`));
+  else if (isPlainObject(value)) for (const [key, v] of Object.entries(value)) assertExactNumbers(v, `${at}.${key}`);
 }
 
 function compileFilter(filter: unknown, at: string, depth: number): PayloadPredicate {
@@ -120,8 +140,12 @@ function compileOperator(op: string, operand: unknown, at: string): (found: unkn
       if (typeof operand !== 'string' && !(typeof operand === 'number' && Number.isFinite(operand))) {
         throw new WebhookValidationError(at, 'must be a number or a string');
       }
-      const compare = COMPARISONS[op];
-      return (found) => typeof found === typeof operand && compare(found as number | string, operand);
+      const holds = COMPARISONS[op];
+      if (typeof operand === 'string') return (found) => typeof found === 'string' && holds(order(found, operand));
+      return (found) =>
+        typeof found === 'number'
+          ? holds(order(found, operand))
+          : typeof found === 'bigint' && holds(bigintOrder(found, operand));
     }
     default:
       throw new WebhookValidationError(at, 'is not a field operator');
@@ -155,9 +179,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Equality of JSON values: objects by their entries in any order, arrays in order. */
+const order = <T extends string | number>(a: T, b: T) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order of a bigint of the data against a filter's number (a double within ±(2^53 - 1)), exactly. */
+function bigintOrder(found: bigint, operand: number): number {
+  const floor = BigInt(Math.floor(operand));
+  // Against a fraction, an integer is above exactly when it is above the fraction's floor.
+  if (!Number.isInteger(operand)) return found > floor ? 1 : -1;
+  return found < floor ? -1 : found > floor ? 1 : 0;
+}
+
+/** Equality of JSON values: objects by their entries in any order, arrays in order; a bigint equals its number. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    // Loose equality compares a bigint with a number by value (7n == 7, 7n != 7.5).
+    return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && a == b;
+  }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
@@ -186,7 +224,8 @@ export class PayloadFilterCache {
     let predicate = this.predicates.get(filterJson);
     if (!predicate) {
       if (this.predicates.size >= this.maxEntries) this.predicates.clear();
-      predicate = compilePayloadFilter(JSON.parse(filterJson));
+      // Checked when it was stored; compiled without the number check, so publishing never refuses a stored filter.
+      predicate = compileFilter(JSON.parse(filterJson), 'filter', 0);
       this.predicates.set(filterJson, predicate);
     }
     return predicate;
