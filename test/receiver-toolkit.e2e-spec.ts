@@ -102,6 +102,36 @@ describe('the receiver toolkit against real deliveries', () => {
     refused(() => verifyWebhook(request.body, request.headers, { secrets: oldSecret, scheme: 'abp' }), /does not match/);
   });
 
+  it('verifies Ed25519 (v1a) deliveries with the public key the API shows, across a key rotation', async () => {
+    const SUBSCRIPTIONS = '/api/webhooks/subscriptions';
+    const { created, eventId, request } = await deliveryTo('/ed25519', 'ed', { signatureScheme: 'ed25519' }, { orderId: 'o-ed' });
+    const { publicKey: firstKey } = (await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'ed')).body;
+    assert.match(firstKey, /^whpk_/);
+    const event = verifyWebhook<{ 'order.created': { orderId: string } }>(request.body, request.headers, {
+      publicKey: firstKey,
+    });
+    assert.equal(event.id, eventId);
+    assert.deepEqual(event.data, { orderId: 'o-ed' });
+    refused(() => verifyWebhook(request.body.replace('o-ed', 'o-xx'), request.headers, { publicKey: firstKey }), /no signature/);
+    refused(() => verifyWebhook(request.body, request.headers, { secrets: whsec() }), /no signature/);
+
+    const rotated = await t.api.post(`${SUBSCRIPTIONS}/${created.id}/rotate-secret`, { overlapSeconds: 3600 }, 'ed');
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    const secondKey: string = rotated.body.publicKey;
+    assert.equal(rotated.body.previousPublicKey, firstKey);
+    await t.api.publish({ webhookName: 'order.created', data: { n: 2 } }, 'ed');
+    const [, during] = await t.receiver.waitForRequests('/ed25519', 2);
+    assert.ok(verifyWebhook(during.body, during.headers, { publicKey: secondKey }), 'the new key verifies');
+    assert.ok(verifyWebhook(during.body, during.headers, { publicKey: firstKey }), 'and so does the old one, during the overlap');
+
+    await t.api.post(`${SUBSCRIPTIONS}/${created.id}/rotate-secret`, { overlapSeconds: 0 }, 'ed');
+    const { publicKey: thirdKey } = (await t.api.get(`${SUBSCRIPTIONS}/${created.id}`, 'ed')).body;
+    await t.api.publish({ webhookName: 'order.created', data: { n: 3 } }, 'ed');
+    const [, , afterwards] = await t.receiver.waitForRequests('/ed25519', 3);
+    assert.ok(verifyWebhook(afterwards.body, afterwards.headers, { publicKey: [secondKey, thirdKey] }));
+    refused(() => verifyWebhook(afterwards.body, afterwards.headers, { publicKey: secondKey }), /no signature/);
+  });
+
   describe('Express middleware with Redis deduplication', () => {
     const redis = new Redis(REDIS_URL);
     const prefix = `hookline-test-dedupe-${randomBytes(6).toString('hex')}:`;
