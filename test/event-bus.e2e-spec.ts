@@ -13,7 +13,7 @@ import {
   WebhooksCoreModule,
 } from '@hookline/webhooks-core';
 import { WebhookPublisher, WebhooksEvent, WebhooksModule } from '@hookline/webhooks';
-import { WebhookSubscriptionAppService, WebhooksManagementModule } from '@hookline/webhooks-management';
+import { WebhookSubscriptionAppService, WebhooksManagementModule, WebhooksStoresModule } from '@hookline/webhooks-management';
 import { REDIS_URL, ScratchEnvironment } from './support/hookline';
 import { TestReceiver } from './support/receiver';
 
@@ -40,15 +40,19 @@ describe('in-process use through the CQRS EventBus', () => {
 
   before(async () => {
     receiver = await TestReceiver.start();
+    const core = WebhooksCoreModule.forRoot({
+      options: { retryBaseDelayMs: 50, retryMaxDelayMs: 200, allowPrivateNetworks: true },
+      featureGrants: { '*': [] },
+    });
+    const stores = WebhooksStoresModule.forRoot({ core, database: { url: env.databaseUrl(), poolSize: 5 } });
+    const webhooks = WebhooksModule.forRoot({ core, stores, worker: true });
     @Module({
       imports: [
-        WebhooksCoreModule.forRoot({
-          options: { retryBaseDelayMs: 50, retryMaxDelayMs: 200, allowPrivateNetworks: true },
-          featureGrants: { '*': [] },
-        }),
         BullModule.forRoot({ redis: REDIS_URL, prefix: env.queuePrefix }),
-        WebhooksManagementModule.forRoot({ database: { url: env.databaseUrl(), poolSize: 5 }, http: false }),
-        WebhooksModule.forRoot({ worker: true }),
+        core,
+        stores,
+        webhooks,
+        WebhooksManagementModule.forRoot({ core, stores, webhooks, http: false }),
         ShopModule,
       ],
     })

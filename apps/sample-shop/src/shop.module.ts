@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { WebhooksCoreModule } from '@hookline/webhooks-core';
 import { WebhooksModule } from '@hookline/webhooks';
-import { WebhooksManagementModule } from '@hookline/webhooks-management';
+import { WebhooksManagementModule, WebhooksStoresModule } from '@hookline/webhooks-management';
 import { WebhookReceiverModule } from '@hookline/webhooks-receiver/nest';
 import { ShopWebhookHandlers, WebhookInboxController } from './inbox/webhook-inbox';
 import { OrdersController } from './orders/orders.controller';
@@ -23,18 +23,27 @@ import { ShopWebhookDefinitions, ShopWebhooksPublisher } from './webhooks/shop-w
 export class ShopModule {
   static forRoot(config: ShopConfig): DynamicModule {
     const inbox = config.inboxSecrets.length > 0;
+    const core = WebhooksCoreModule.forRoot({
+      options: { allowPrivateNetworks: config.allowPrivateNetworks },
+      definitionsFile: null,
+    });
+    const stores = WebhooksStoresModule.forRoot({ core, database: { url: config.databaseUrl, poolSize: 10 } });
+    const webhooks = WebhooksModule.forRoot({ core, stores, worker: true });
     return {
       module: ShopModule,
       imports: [
         CqrsModule,
-        WebhooksCoreModule.forRoot({ options: { allowPrivateNetworks: config.allowPrivateNetworks }, definitionsFile: null }),
         BullModule.forRoot({ redis: config.redisUrl, prefix: config.queuePrefix }),
+        core,
+        stores,
+        webhooks,
         WebhooksManagementModule.forRoot({
-          database: { url: config.databaseUrl, poolSize: 10 },
+          core,
+          stores,
+          webhooks,
           http: true,
           auth: { adminApiKey: config.adminApiKey, jwt: null },
         }),
-        WebhooksModule.forRoot({ worker: true }),
         ...(inbox ? [WebhookReceiverModule.forRoot({ secrets: config.inboxSecrets })] : []),
       ],
       controllers: [OrdersController, UsersController, ...(inbox ? [WebhookInboxController] : [])],

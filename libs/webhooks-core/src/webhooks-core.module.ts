@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WEBHOOKS_DEFINITIONS_FILE, WebhookDefinitionManager } from './definitions/webhook-definition-manager';
 import {
@@ -26,8 +26,10 @@ export interface WebhooksCoreModuleOptions {
   signer?: Type<WebhookSigner>;
 }
 
-/** Definitions, options, features, signing and secret encryption: what every other webhooks module builds on. */
-@Global()
+/**
+ * Definitions, options, features, signing and secret encryption: what every other webhooks module builds on.
+ * The application creates it once and hands that module to each module that depends on it.
+ */
 @Module({})
 export class WebhooksCoreModule {
   static forRoot(config: WebhooksCoreModuleOptions = {}): DynamicModule {

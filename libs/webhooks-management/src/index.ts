@@ -2,6 +2,7 @@ export * from './typeorm/entities';
 export * from './typeorm/migrations';
 export * from './typeorm/webhooks-database';
 export * from './typeorm/subscription-secret-encryption';
+export * from './typeorm/webhooks-stores.module';
 export * from './application/webhook-subscription.app-service';
 export * from './application/webhook-definition.app-service';
 export * from './application/webhook-stats.store';

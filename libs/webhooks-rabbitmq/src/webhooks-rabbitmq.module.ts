@@ -9,9 +9,11 @@ import { WEBHOOKS_RABBITMQ_OPTIONS, WebhooksRabbitMqOptions } from './webhooks-r
  */
 @Module({})
 export class WebhooksRabbitMqModule {
-  static forRoot(options: WebhooksRabbitMqOptions): DynamicModule {
+  /** `webhooks`: the application's WebhooksModule.forRoot(...) module, whose publisher stores the events. */
+  static forRoot(options: WebhooksRabbitMqOptions, webhooks: DynamicModule): DynamicModule {
     return {
       module: WebhooksRabbitMqModule,
+      imports: [webhooks],
       providers: [{ provide: WEBHOOKS_RABBITMQ_OPTIONS, useValue: options }, RabbitMqWebhooksConsumer, RabbitMqReadinessCheck],
       exports: [RabbitMqWebhooksConsumer, RabbitMqReadinessCheck],
     };

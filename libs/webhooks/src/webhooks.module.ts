@@ -17,6 +17,10 @@ import { WebhookSender } from './sending/webhook-sender';
 import { WEBHOOKS_WORKER_ENABLED, WebhookWorker } from './sending/webhook-worker';
 
 export interface WebhooksModuleOptions {
+  /** The WebhooksCoreModule.forRoot(...) module of the application. */
+  core: DynamicModule;
+  /** A module exporting a provider for each store port (WebhooksStoresModule.forRoot(...) for PostgreSQL). */
+  stores: DynamicModule;
   /** Send deliveries, move due retries and run the sweeper in this process (the worker role). */
   worker: boolean;
   /** Replaceable transport; by default the HTTP client `httpClient` names in the options. */
@@ -24,8 +28,8 @@ export interface WebhooksModuleOptions {
 }
 
 /**
- * Publishing, the CQRS handler, the scheduler (Bull/Redis) with its worker, and the sweeper (ABP's AbpWebhooksModule). Needs
- * WebhooksCoreModule and a provider for each store port (WebhooksManagementModule supplies PostgreSQL ones).
+ * Publishing, the CQRS handler, the scheduler (Bull/Redis) with its worker, and the sweeper (ABP's AbpWebhooksModule).
+ * Depends on WebhooksCoreModule and on a module providing each store port (WebhooksStoresModule for PostgreSQL).
  * Bull's connection comes from the host's BullModule.forRoot.
  */
 @Module({})
@@ -33,9 +37,7 @@ export class WebhooksModule {
   static forRoot(options: WebhooksModuleOptions): DynamicModule {
     return {
       module: WebhooksModule,
-      // Global like the store module it depends on: the management HTTP API uses the publisher and scheduler.
-      global: true,
-      imports: [CqrsModule, DiscoveryModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE })],
+      imports: [options.core, options.stores, CqrsModule, DiscoveryModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE })],
       providers: [
         { provide: WEBHOOKS_WORKER_ENABLED, useValue: options.worker },
         options.sender

@@ -16,11 +16,25 @@ import { PostgresReadinessCheck, ReadinessChecks, RedisReadinessCheck } from './
 export interface OperationsModuleOptions {
   /** The host admin key; null disables the queue dashboard. */
   adminApiKey: string | null;
+  /** The application's WebhooksModule and stores module: what the metrics and readiness checks read. */
+  webhooks: DynamicModule;
+  stores: DynamicModule;
+  /** The application's WebhooksManagementModule: the credentials the queue route checks. */
+  management: DynamicModule;
 }
 
 /** Holds the metrics, for the Prometheus module's controller to read. */
-@Module({ providers: [HooklineMetrics], exports: [HooklineMetrics] })
-export class HooklineMetricsModule {}
+@Module({})
+export class HooklineMetricsModule {
+  static forRoot({ webhooks, stores }: Pick<OperationsModuleOptions, 'webhooks' | 'stores'>): DynamicModule {
+    return {
+      module: HooklineMetricsModule,
+      imports: [webhooks, stores],
+      providers: [HooklineMetrics],
+      exports: [HooklineMetrics],
+    };
+  }
+}
 
 /** Path of the Bull Board queue dashboard. */
 export const QUEUE_DASHBOARD_ROUTE = '/admin/queues';
@@ -31,7 +45,8 @@ export const QUEUE_DASHBOARD_ROUTE = '/admin/queues';
  */
 @Module({})
 export class OperationsModule {
-  static forRoot({ adminApiKey }: OperationsModuleOptions): DynamicModule {
+  static forRoot({ adminApiKey, webhooks, stores, management }: OperationsModuleOptions): DynamicModule {
+    const metrics = HooklineMetricsModule.forRoot({ webhooks, stores });
     const dashboard = adminApiKey
       ? [
           BullBoardModule.forRoot({
@@ -46,15 +61,17 @@ export class OperationsModule {
     return {
       module: OperationsModule,
       imports: [
+        webhooks,
+        management,
         DiscoveryModule,
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         // Our controller serves the application's own registry, so prom-client's global default metrics stay off.
         PrometheusModule.registerAsync({
-          imports: [HooklineMetricsModule],
+          imports: [metrics],
           controller: MetricsController,
           useFactory: () => ({ defaultMetrics: { enabled: false } }),
         }),
-        HooklineMetricsModule,
+        metrics,
         ...dashboard,
       ],
       controllers: [HealthController, QueueController],

@@ -28,6 +28,7 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
   private storedVersion: string | null = null;
   private refreshTimer?: NodeJS.Timeout;
   private refreshing: Promise<void> | null = null;
+  private store?: WebhookDefinitionStore;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -35,7 +36,6 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
     private readonly schemas: WebhookDataSchemas,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
     @Optional() @Inject(WEBHOOKS_DEFINITIONS_FILE) private readonly definitionsFile?: string | null,
-    @Optional() private readonly store?: WebhookDefinitionStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -49,12 +49,20 @@ export class WebhookDefinitionManager implements OnModuleInit, OnModuleDestroy {
     ({ groups: this.staticGroups, webhooks: this.webhooks } = context.build());
     for (const definition of this.webhooks.values()) this.assertUsableSchema(definition);
     this.groups = this.staticGroups;
-    if (this.store) {
-      await this.reload();
-      this.refreshTimer = setInterval(() => void this.refreshIfChanged(), this.options.definitionsRefreshIntervalMs);
-      this.refreshTimer.unref();
-    }
-    this.logger.log(`${this.webhooks.size} webhook definitions in ${this.groups.length} groups`);
+    this.logger.log(`${this.webhooks.size} webhook definitions in ${this.groups.length} groups from code and file`);
+  }
+
+  /**
+   * Adds the definitions of a store (the persistence module hands it over as it starts, after this manager has
+   * read code and file), and keeps them fresh.
+   */
+  async attachStore(store: WebhookDefinitionStore): Promise<void> {
+    this.store = store;
+    await this.reload();
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = setInterval(() => void this.refreshIfChanged(), this.options.definitionsRefreshIntervalMs);
+    this.refreshTimer.unref();
+    this.logger.log(`${this.webhooks.size} webhook definitions in ${this.groups.length} groups with the stored ones`);
   }
 
   /** A schema from code or the file that does not compile, or an example that breaks it, stops start-up. */
