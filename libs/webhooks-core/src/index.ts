@@ -11,6 +11,7 @@ export * from './schemas/webhook-data-schemas';
 export * from './filtering/payload-filter';
 export * from './signing/webhook-signer';
 export * from './secrets/secret-cipher';
+export * from './secrets/secret-matcher';
 export * from './payload/webhook-payload';
 export * from './webhooks-core.module';
 export * from './payload/webhook-headers';

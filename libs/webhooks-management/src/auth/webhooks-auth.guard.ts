@@ -1,8 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
-import { RequestValidationError } from '../http/webhooks-api-error';
+import { TENANT_ID_RULE, WebhookValidationError, isValidTenantId } from '@hookline/webhooks-core';
 import { PORTAL_CSRF_HEADER, readPortalCookie } from './portal-sessions/portal-cookie';
 import { RefusedCredentialLimit } from './webhooks-rate-limit.guard';
 import { WebhooksCredentialService } from './webhooks-credential.service';
@@ -75,7 +74,7 @@ function bearerToken(header: string | undefined): string {
 function actingTenant(principal: WebhooksPrincipal, header: string | string[] | undefined): string | null {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value === '') return principal.credentialTenantId;
-  if (!isValidTenantId(value)) throw new RequestValidationError([{ field: TENANT_HEADER, message: TENANT_ID_RULE }]);
+  if (!isValidTenantId(value)) throw new WebhookValidationError(TENANT_HEADER, TENANT_ID_RULE);
   if (principal.credentialTenantId !== null && value !== principal.credentialTenantId) {
     throw new ForbiddenException(`A tenant credential cannot act for another tenant (${TENANT_HEADER} header).`);
   }

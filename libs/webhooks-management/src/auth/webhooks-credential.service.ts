@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { SecretMatcher } from '@hookline/webhooks-core';
 import { WebhookApiKeyService } from './api-keys/webhook-api-key.service';
 import { JwtCredentialVerifier } from './jwt-credential.verifier';
 import { PortalSessionService } from './portal-sessions/portal-session.service';
@@ -7,12 +7,10 @@ import { WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from './webhooks-auth.opti
 import { ALL_WEBHOOKS_PERMISSIONS } from './webhooks-permissions';
 import type { WebhooksPrincipal } from './webhooks-principal';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 /** Turns a bearer token (the admin key, an API key or a JWT) into the principal it proves, or null. */
 @Injectable()
 export class WebhooksCredentialService {
-  private readonly adminKeyDigest: Buffer | null;
+  private readonly adminKey: SecretMatcher | null;
 
   constructor(
     @Inject(WEBHOOKS_AUTH_OPTIONS) options: WebhooksAuthOptions,
@@ -20,13 +18,12 @@ export class WebhooksCredentialService {
     private readonly jwt: JwtCredentialVerifier,
     private readonly portalSessions: PortalSessionService,
   ) {
-    this.adminKeyDigest = options.adminApiKey ? digest(options.adminApiKey) : null;
+    this.adminKey = options.adminApiKey ? new SecretMatcher(options.adminApiKey) : null;
   }
 
   /** The principal acts for its own tenant; the guard applies `__tenant` for host credentials. */
   async authenticate(token: string): Promise<WebhooksPrincipal | null> {
-    // Digests have equal length, so the comparison takes the same time whatever the token.
-    if (this.adminKeyDigest && timingSafeEqual(digest(token), this.adminKeyDigest)) {
+    if (this.adminKey?.matches(token)) {
       return principal('admin-key', null, null, ALL_WEBHOOKS_PERMISSIONS);
     }
     if (WebhookApiKeyService.looksLikeApiKey(token)) {
