@@ -321,6 +321,22 @@ describe('portal in a browser', { timeout: 600_000 }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('says until when a replaced secret keeps signing, from the endpoint itself', async () => {
+    const rotating = await f.api.subscribe(
+      { webhookUri: f.receiver.url('/portal-rotating'), webhooks: ['order.cancelled'] },
+      TENANT_A,
+    );
+    const path = `/api/webhooks/subscriptions/${rotating.id}/rotate-secret`;
+    const rotated = await f.api.post(path, { overlapSeconds: 3600 }, TENANT_A);
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    await page.goto(`${f.api.baseUrl}/portal/endpoints/${rotating.id}`);
+    const notice = page.getByRole('status').filter({ hasText: 'The previous secret keeps signing beside it until' });
+    await notice.waitFor();
+    assert.equal(await notice.locator('time').getAttribute('datetime'), rotated.body.previousSecretExpiresAt);
+    assert.doesNotMatch(await notice.innerText(), /New secret in use/, 'not rotated on this page');
+    assert.deepEqual(problems, []);
+  });
+
   it('a session for tenant A cannot reach tenant B: not in the UI, not by editing the URL, not by calls from the page', async () => {
     const b = await f.api.subscribe({ webhookUri: f.receiver.url('/portal-b'), webhooks: ['order.created'] }, TENANT_B);
     const bEvent = await f.api.publish({ webhookName: 'order.created', data: { of: 'tenant b' } }, TENANT_B);

@@ -247,6 +247,8 @@ describe('subscriptions API', () => {
     const overlapMs = new Date(first.body.previousSecretExpiresAt).getTime() - Date.now();
     assert.ok(overlapMs > 23.9 * 3600_000 && overlapMs <= 24 * 3600_000, `overlap ${overlapMs} ms`);
     assert.deepEqual((await t.api.post(`${SUBSCRIPTIONS}/${id}/reveal-secret`, undefined, tenant)).body, first.body);
+    const shown = async () => (await t.api.get(`${SUBSCRIPTIONS}/${id}`, tenant)).body.previousSecretExpiresAt;
+    assert.equal(await shown(), first.body.previousSecretExpiresAt, 'a get says until when the old secret signs');
 
     const during = await deliver(1);
     assert.equal(
@@ -271,6 +273,7 @@ describe('subscriptions API', () => {
     assert.ok(verifiesWithSecret(s2, after), 'the new secret verifies after the overlap');
     assert.ok(!verifiesWithSecret(s1, after), 'the replaced secret no longer verifies');
     assert.ok(!verifiesWithSecret(s0, after));
+    assert.equal(await shown(), null, 'and, once it has stopped, that none does');
     assert.deepEqual((await t.api.post(`${SUBSCRIPTIONS}/${id}/reveal-secret`, undefined, tenant)).body, {
       secret: s2,
       previousSecret: null,

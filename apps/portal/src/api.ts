@@ -95,6 +95,8 @@ export interface Subscription {
   tenantId: string | null;
   webhookUri: string;
   secret: string;
+  /** During a rotation's overlap, until when the replaced secret still signs beside `secret`; else null. */
+  previousSecretExpiresAt: string | null;
   webhooks: string[];
   headers: Record<string, string>;
   isActive: boolean;

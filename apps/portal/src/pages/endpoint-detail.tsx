@@ -95,28 +95,24 @@ export function EndpointDetail({ id }: { id: string }) {
         </dl>
       </section>
       <EndpointHealth id={id} />
-      {canUpdate && <SigningSecret subscription={s} />}
+      {canUpdate && <SigningSecret subscription={s} onRotated={endpoint.reload} />}
       {canUpdate && <TestSend id={id} />}
     </>
   );
 }
 
-interface RevealedSecret {
-  secret: string;
-  previousSecret?: string | null;
-  previousSecretExpiresAt?: string | null;
-}
-
-function SigningSecret({ subscription }: { subscription: Subscription }) {
-  const [revealed, setRevealed] = useState<RevealedSecret | null>(null);
+function SigningSecret({ subscription, onRotated }: { subscription: Subscription; onRotated: () => void }) {
+  const [revealed, setRevealed] = useState<string | null>(null);
   const [rotated, setRotated] = useState(false);
   const reveal = useAction(async () =>
-    setRevealed(await api<RevealedSecret>('POST', `/subscriptions/${subscription.id}/reveal-secret`)),
+    setRevealed((await api<{ secret: string }>('POST', `/subscriptions/${subscription.id}/reveal-secret`)).secret),
   );
   const rotate = useAction(async () => {
-    setRevealed(await api<RevealedSecret>('POST', `/subscriptions/${subscription.id}/rotate-secret`, { body: {} }));
+    setRevealed((await api<{ secret: string }>('POST', `/subscriptions/${subscription.id}/rotate-secret`, { body: {} })).secret);
     setRotated(true);
+    onRotated();
   });
+  const overlapEnds = subscription.previousSecretExpiresAt;
   return (
     <section className="card" aria-labelledby="secret">
       <h2 id="secret">Signing secret</h2>
@@ -124,13 +120,17 @@ function SigningSecret({ subscription }: { subscription: Subscription }) {
       <ErrorNotice error={reveal.error ?? rotate.error} />
       <p>
         <code className="secret" data-testid="signing-secret">
-          {revealed ? revealed.secret : subscription.secret}
+          {revealed ?? subscription.secret}
         </code>
       </p>
-      {rotated && (
+      {(rotated || overlapEnds) && (
         <p className="notice info" role="status">
-          New secret in use. {revealed?.previousSecretExpiresAt ? 'The old one keeps signing beside it until ' : ''}
-          {revealed?.previousSecretExpiresAt && <DateTime value={revealed.previousSecretExpiresAt} />}
+          {rotated && 'New secret in use. '}
+          {overlapEnds && (
+            <>
+              The previous secret keeps signing beside it until <DateTime value={overlapEnds} />.
+            </>
+          )}
         </p>
       )}
       <div className="actions">

@@ -291,23 +291,25 @@ export class WebhookSubscriptionAppService {
 }
 
 function currentSecrets(s: WebhookSubscription, now: Date): WebhookSubscriptionSecrets {
-  const previousSecret = previousSecretInForce(s, now);
-  return {
-    secret: s.secret,
-    previousSecret,
-    previousSecretExpiresAt: previousSecret === null ? null : s.previousSecretExpiresAt,
-    ...subscriptionPublicKeys(s, now),
-  };
+  return { secret: s.secret, previousSecret: previousSecretInForce(s, now), ...subscriptionSigningKeys(s, now) };
 }
 
-/** An ed25519 subscription's public keys (not secret): the current one, and the replaced one while it signs. */
-export function subscriptionPublicKeys(
+/**
+ * What every subscription answer shows of its signing keys (nothing secret): an ed25519 subscription's public
+ * keys, and until when the key a rotation replaced still signs (null once it stopped).
+ */
+export function subscriptionSigningKeys(
   s: WebhookSubscription,
   now: Date,
-): Pick<WebhookSubscriptionSecrets, 'publicKey' | 'previousPublicKey'> {
-  if (s.signatureScheme !== 'ed25519') return { publicKey: null, previousPublicKey: null };
+): Pick<WebhookSubscriptionSecrets, 'publicKey' | 'previousPublicKey' | 'previousSecretExpiresAt'> {
   const previous = previousSecretInForce(s, now);
-  return { publicKey: ed25519PublicKey(s.secret), previousPublicKey: previous === null ? null : ed25519PublicKey(previous) };
+  const previousSecretExpiresAt = previous === null ? null : s.previousSecretExpiresAt;
+  if (s.signatureScheme !== 'ed25519') return { publicKey: null, previousPublicKey: null, previousSecretExpiresAt };
+  return {
+    publicKey: ed25519PublicKey(s.secret),
+    previousPublicKey: previous === null ? null : ed25519PublicKey(previous),
+    previousSecretExpiresAt,
+  };
 }
 
 /** The secret a subscription of this scheme signs with: the one given (checked for ed25519), or a new one. */

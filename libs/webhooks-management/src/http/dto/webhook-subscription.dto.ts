@@ -29,7 +29,7 @@ import {
 } from '@hookline/webhooks-core';
 import { SUBSCRIPTION_SORT_FIELDS, WebhookSubscription } from '@hookline/webhooks';
 import { IsJsonObject } from '../webhooks-validation.pipe';
-import { subscriptionPublicKeys } from '../../application/webhook-subscription.app-service';
+import { subscriptionSigningKeys } from '../../application/webhook-subscription.app-service';
 import { PagedQueryDto } from './paged-query.dto';
 import { IsSorting, IsoDateTime } from './query-rules';
 
@@ -262,7 +262,7 @@ export function toSubscriptionDto(s: WebhookSubscription, redactor: HeaderRedact
     webhookUri: s.webhookUri,
     secret: revealSecrets ? s.secret : maskSecret(s.secret),
     signatureScheme: s.signatureScheme,
-    ...subscriptionPublicKeys(s, new Date()),
+    ...subscriptionSigningKeys(s, new Date()),
     webhooks: s.webhooks,
     filter: s.filter,
     headers: revealSecrets ? s.headers : redactor.redact(s.headers),
