@@ -79,7 +79,8 @@ export class CreateWebhookSubscriptionDto {
   @ApiPropertyOptional({
     description:
       'Deliver only events whose `data` passes this filter: `{ "path": value }` (equality), operators `$eq`, `$in`, ' +
-      '`$exists`, `$gt`, `$gte`, `$lt`, `$lte` on dotted paths, and `$and`, `$or`, `$not`. Omit for every event.',
+      '`$exists`, `$gt`, `$gte`, `$lt`, `$lte` on dotted paths, and `$and`, `$or`, `$not`. Numbers in it lie within ' +
+      '±9007199254740991 (2^53 - 1). Omit for every event.',
     type: 'object',
     additionalProperties: true,
     example: { 'customer.country': { $in: ['GB', 'IE'] }, total: { $gte: 10000 } },
