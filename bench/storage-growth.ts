@@ -38,20 +38,23 @@ async function main(): Promise<void> {
          FROM generate_series(1, $1::int) i RETURNING id, tenant_id, creation_time
        ), d AS (
          INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
-           last_attempt_at, creation_time)
-         SELECT gen_random_uuid(), e.id, s.id, e.tenant_id, 'succeeded', 1, e.creation_time, e.creation_time
+           last_attempt_at, creation_time, event_creation_time)
+         SELECT gen_random_uuid(), e.id, s.id, e.tenant_id, 'succeeded', 1, e.creation_time, e.creation_time, e.creation_time
          FROM e JOIN s ON s.tenant_id = e.tenant_id RETURNING id, webhook_event_id, webhook_subscription_id, tenant_id, creation_time
        )
        INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
-         attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms, creation_time)
+         attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms, creation_time,
+         event_creation_time)
        SELECT gen_random_uuid(), id, webhook_event_id, webhook_subscription_id, tenant_id, 1, true, 200, '{"received":true}',
-              $3, $4, 40, creation_time
+              $3, $4, 40, creation_time, creation_time
        FROM d`,
       [deliveries, JSON.stringify(ORDER_DATA), headers, responseHeaders],
     );
     for (const table of TABLES) await dataSource.query(`VACUUM ANALYZE ${table}`);
     const rows: { table: string; bytes: string }[] = await dataSource.query(
-      `SELECT t AS table, pg_total_relation_size(t)::bigint AS bytes FROM unnest($1::text[]) t`,
+      // A partitioned table's size is its partitions'.
+      `SELECT t AS table, (SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree(t)) AS bytes
+       FROM unnest($1::text[]) t`,
       [TABLES],
     );
     const perMillion = (bytes: number) => ((bytes / deliveries) * 1e6) / 2 ** 20;

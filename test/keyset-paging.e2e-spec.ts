@@ -23,12 +23,14 @@ describe('keyset paging of the admin lists', () => {
                   timestamptz '2026-01-01 00:00:00.000001+00' + (i / 3) * interval '1.000007 second'
            FROM generate_series(1, $2::int) i RETURNING id, creation_time
          ), d AS (
-           INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count, creation_time)
-           SELECT gen_random_uuid(), id, $3, $1, 'succeeded', 1, creation_time FROM e RETURNING id, webhook_event_id, creation_time
+           INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+             creation_time, event_creation_time)
+           SELECT gen_random_uuid(), id, $3, $1, 'succeeded', 1, creation_time, creation_time FROM e
+           RETURNING id, webhook_event_id, creation_time
          )
          INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
-           succeeded, response_status_code, request_headers, duration_ms, creation_time)
-         SELECT gen_random_uuid(), id, webhook_event_id, $3, $1, 1, true, 200, '{}', 5, creation_time FROM d`,
+           succeeded, response_status_code, request_headers, duration_ms, creation_time, event_creation_time)
+         SELECT gen_random_uuid(), id, webhook_event_id, $3, $1, 1, true, 200, '{}', 5, creation_time, creation_time FROM d`,
         [tenant, ROWS, subscriptionId],
       );
     }

@@ -74,7 +74,7 @@ describe('operations', () => {
     const labels = new Set(after.samples.filter((s) => s.name.startsWith('hookline_')).flatMap((s) => Object.keys(s.labels)));
     assert.deepEqual(
       [...labels].sort(),
-      ['event', 'le', 'reason', 'result', 'state', 'status_class', 'webhook'],
+      ['event', 'le', 'outcome', 'reason', 'result', 'state', 'status_class', 'webhook'],
       'bounded labels only',
     );
   });

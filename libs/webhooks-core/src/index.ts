@@ -21,3 +21,4 @@ export * from './health/readiness-check';
 export * from './batching/micro-batcher';
 export * from './batching/concurrency-limit';
 export * from './payload/json-text';
+export * from './ids/time-ordered-id';

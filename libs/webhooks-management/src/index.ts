@@ -9,6 +9,8 @@ export * from './application/webhook-stats.store';
 export * from './application/webhook-stats.app-service';
 export * from './application/data-lifecycle.store';
 export * from './application/webhook-data-lifecycle.app-service';
+export * from './application/history-partitions.store';
+export * from './application/webhook-history.app-service';
 export * from './auth/api-keys/webhook-api-key';
 export * from './auth/api-keys/webhook-api-key.service';
 export * from './auth/webhooks-auth.options';

@@ -1,5 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { getOptionsToken, getStorageToken } from '@nestjs/throttler';
+import {
+  DEFAULT_RETENTION_DAYS,
+  WEBHOOK_HISTORY_OPTIONS,
+  WebhookHistoryAppService,
+  WebhookHistoryOptions,
+} from './application/webhook-history.app-service';
 import { WebhookDataLifecycleAppService } from './application/webhook-data-lifecycle.app-service';
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
 import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
@@ -53,6 +59,8 @@ export interface WebhooksManagementModuleOptions {
   portal?: PortalSessionOptions;
   /** Requests per credential and window on the HTTP API, counted in Redis. Omitted or null: unlimited. */
   rateLimit?: WebhooksRateLimitOptions | null;
+  /** How long the delivery history is kept, and whether this process drops what is past it. Default: 30 days, not here. */
+  history?: WebhookHistoryOptions;
 }
 
 /**
@@ -87,6 +95,11 @@ export class WebhooksManagementModule {
         WebhookDefinitionAppService,
         WebhookStatsAppService,
         WebhookDataLifecycleAppService,
+        {
+          provide: WEBHOOK_HISTORY_OPTIONS,
+          useValue: options.history ?? { retentionDays: DEFAULT_RETENTION_DAYS, runRetention: false },
+        },
+        WebhookHistoryAppService,
         { provide: WEBHOOKS_AUTH_OPTIONS, useValue: options.auth ?? { adminApiKey: null, jwt: null } },
         WebhookApiKeyService,
         { provide: PORTAL_SESSION_OPTIONS, useValue: options.portal ?? DEFAULT_PORTAL_SESSION_OPTIONS },

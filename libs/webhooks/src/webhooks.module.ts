@@ -58,6 +58,7 @@ export class WebhooksModule {
         WebhookWorker,
       ],
       exports: [
+        WebhookObservers,
         WebhookPublisher,
         DeliveryDispatch,
         DeliverySweeper,

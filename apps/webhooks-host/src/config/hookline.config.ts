@@ -20,7 +20,12 @@ import {
   REDACTED_HEADER_WORD_REGEX,
   parseEncryptionKeys,
 } from '@hookline/webhooks-core';
-import { DEFAULT_API_KEY_CACHE_MS, PortalSessionOptions, WebhooksAuthOptions } from '@hookline/webhooks-management';
+import {
+  DEFAULT_API_KEY_CACHE_MS,
+  DEFAULT_RETENTION_DAYS,
+  PortalSessionOptions,
+  WebhooksAuthOptions,
+} from '@hookline/webhooks-management';
 import { WebhooksRabbitMqOptions, deadLetterQueueOf } from '@hookline/webhooks-rabbitmq';
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -137,6 +142,11 @@ export class HooklineEnvironment {
   /** How long a verified API key is trusted without reading it again: a revocation reaches every process within this. */
   @Transform(toInt) @Min(0) @Max(60_000) @IsInt() WEBHOOKS_API_KEY_CACHE_MS = DEFAULT_API_KEY_CACHE_MS;
   /**
+   * Days the delivery history (events, deliveries, attempts) is kept after the day its event was published;
+   * the worker drops older days whole, keeping any day with a delivery still pending.
+   */
+  @Transform(toInt) @Min(1) @Max(3650) @IsInt() WEBHOOKS_RETENTION_DAYS = DEFAULT_RETENTION_DAYS;
+  /**
    * Requests one credential may make to the HTTP API per window, counted in Redis across every process (429 with
    * Retry-After past it); publishing is not counted. 0: unlimited.
    */
@@ -192,6 +202,7 @@ export interface HooklineConfig {
   rabbitmq: WebhooksRabbitMqOptions | null;
   /** Keys that encrypt secrets at rest, newest first; empty: secrets are stored in plain text (not in production). */
   encryptionKeys: EncryptionKey[];
+  history: { retentionDays: number };
 }
 
 export class ConfigurationError extends Error {}
@@ -284,6 +295,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       cookieSameSite: e.WEBHOOKS_PORTAL_COOKIE_SAMESITE,
     },
     rateLimit: { requests: e.WEBHOOKS_RATE_LIMIT_REQUESTS, windowSeconds: e.WEBHOOKS_RATE_LIMIT_WINDOW_SECONDS },
+    history: { retentionDays: e.WEBHOOKS_RETENTION_DAYS },
     rabbitmq: e.RABBITMQ_URL
       ? {
           url: e.RABBITMQ_URL,

@@ -6,6 +6,7 @@ import {
   AttemptRecordedObservation,
   DeliveryAbandonedObservation,
   EventPublishedObservation,
+  HistoryRetentionPassObservation,
   IWebhookObserver,
   SubscriptionDeactivatedObservation,
   DeliveryDispatch,
@@ -75,6 +76,18 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
     name: 'hookline_delivery_first_attempt_delay_seconds',
     help: 'Delay from publishing an event to the first attempt of each of its deliveries.',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  private readonly retentionPasses = new Counter({
+    name: 'hookline_history_retention_passes_total',
+    help: 'Retention passes over the delivery history run by this process, by outcome (completed, skipped: another process ran one, failed).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly retentionPartitions = new Counter({
+    name: 'hookline_history_retention_partitions_total',
+    help: 'Expired days of delivery history met by retention passes, by outcome (dropped; kept_pending: a delivery in it is pending; kept_busy: its tables stayed locked).',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
   private readonly unhandledErrors = new Counter({
@@ -159,6 +172,13 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
 
   subscriptionDeactivated({ reasonKind }: SubscriptionDeactivatedObservation): void {
     this.deactivations.inc({ reason: reasonKind });
+  }
+
+  historyRetentionPass(o: HistoryRetentionPassObservation): void {
+    this.retentionPasses.inc({ outcome: o.outcome });
+    this.retentionPartitions.inc({ outcome: 'dropped' }, o.droppedPartitions);
+    this.retentionPartitions.inc({ outcome: 'kept_pending' }, o.keptPendingPartitions);
+    this.retentionPartitions.inc({ outcome: 'kept_busy' }, o.keptBusyPartitions);
   }
 
   /** The scheduler's figures (read once for all gauges of a scrape); null when Redis does not answer in time. */

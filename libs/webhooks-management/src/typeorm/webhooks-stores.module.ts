@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDefinitionManager, WebhookDefinitionStore } from '@hookline/webhooks-core';
 import { WebhookDeliveryStore, WebhookEventStore, WebhookSendAttemptStore, WebhookSubscriptionStore } from '@hookline/webhooks';
 import { WebhookDataLifecycleStore } from '../application/data-lifecycle.store';
+import { WebhookHistoryPartitionStore } from '../application/history-partitions.store';
 import { WebhookStatsStore } from '../application/webhook-stats.store';
 import { WebhookApiKeyStore } from '../auth/api-keys/webhook-api-key';
 import { PortalSessionStore } from '../auth/portal-sessions/portal-session';
@@ -13,6 +14,7 @@ import { TypeOrmWebhookDataLifecycleStore } from './stores/typeorm-webhook-data-
 import { TypeOrmWebhookDefinitionStore } from './stores/typeorm-webhook-definition.store';
 import { TypeOrmWebhookDeliveryStore } from './stores/typeorm-webhook-delivery.store';
 import { TypeOrmWebhookEventStore } from './stores/typeorm-webhook-event.store';
+import { TypeOrmWebhookHistoryPartitionStore } from './stores/typeorm-webhook-history-partition.store';
 import { TypeOrmWebhookSendAttemptStore } from './stores/typeorm-webhook-send-attempt.store';
 import { TypeOrmWebhookStatsStore } from './stores/typeorm-webhook-stats.store';
 import { TypeOrmWebhookSubscriptionStore } from './stores/typeorm-webhook-subscription.store';
@@ -38,6 +40,7 @@ export interface WebhooksStoresModuleOptions {
     stats?: Type<WebhookStatsStore>;
     portalSessions?: Type<PortalSessionStore>;
     dataLifecycle?: Type<WebhookDataLifecycleStore>;
+    historyPartitions?: Type<WebhookHistoryPartitionStore>;
   };
 }
 
@@ -68,6 +71,7 @@ export class WebhooksStoresModule implements OnModuleInit {
       [WebhookStatsStore, stores.stats ?? TypeOrmWebhookStatsStore],
       [PortalSessionStore, stores.portalSessions ?? TypeOrmPortalSessionStore],
       [WebhookDataLifecycleStore, stores.dataLifecycle ?? TypeOrmWebhookDataLifecycleStore],
+      [WebhookHistoryPartitionStore, stores.historyPartitions ?? TypeOrmWebhookHistoryPartitionStore],
     ];
     return {
       module: WebhooksStoresModule,

@@ -44,6 +44,19 @@ export interface SubscriptionDeactivatedObservation {
   reason: string;
 }
 
+/** A retention pass over the delivery history's time partitions ended. */
+export interface HistoryRetentionPassObservation {
+  /** completed; skipped: another process was running one; failed: it stopped on an error. */
+  outcome: 'completed' | 'skipped' | 'failed';
+  /** Expired day ranges dropped (each: its events, deliveries and attempts). */
+  droppedPartitions: number;
+  /** Expired ranges kept because a delivery in them is still pending. */
+  keptPendingPartitions: number;
+  /** Expired ranges whose tables stayed in use past the lock timeout: tried again on the next pass. */
+  keptBusyPartitions: number;
+  durationMs: number;
+}
+
 /**
  * Watches what the publisher and the delivery service do (metrics, audit, tracing), without being part of
  * it. Implement any of the methods, mark the class with `@WebhookObserver()` and register it as a provider
@@ -55,6 +68,7 @@ export interface IWebhookObserver {
   attemptRecorded?(observation: AttemptRecordedObservation): void;
   deliveryAbandoned?(observation: DeliveryAbandonedObservation): void;
   subscriptionDeactivated?(observation: SubscriptionDeactivatedObservation): void;
+  historyRetentionPass?(observation: HistoryRetentionPassObservation): void;
 }
 
 export const WebhookObserver = DiscoveryService.createDecorator<void>();

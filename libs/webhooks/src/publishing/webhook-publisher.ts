@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   TENANT_ID_RULE,
@@ -17,6 +17,7 @@ import {
   jsonTextOf,
   MAX_JSON_DEPTH,
   patternsMatching,
+  timeOrderedId,
 } from '@hookline/webhooks-core';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
@@ -242,7 +243,7 @@ export class WebhookPublisher {
     const built = publishes.map(({ input, definition, data, tenantIds }, i) =>
       tenantIds.map((tenantId) => {
         const event: WebhookEvent = {
-          id: randomUUID(),
+          id: timeOrderedId(now),
           tenantId,
           webhookName: definition.name,
           data,
@@ -252,7 +253,7 @@ export class WebhookPublisher {
           creationTime: now,
         };
         const deliveries: WebhookDelivery[] = (matches[i].get(tenantId) ?? []).map((subscriptionId) => ({
-          id: randomUUID(),
+          id: timeOrderedId(now),
           webhookEventId: event.id,
           webhookSubscriptionId: subscriptionId,
           tenantId,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   WEBHOOKS_OPTIONS,
@@ -6,6 +5,7 @@ import {
   WebhookNotFoundError,
   WebhookValidationError,
   WebhooksOptions,
+  timeOrderedId,
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
@@ -95,7 +95,7 @@ export class WebhookRedeliveryService {
   async sendTest(subscription: WebhookSubscription): Promise<TestSendResult> {
     const now = new Date();
     const event: WebhookEvent = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       tenantId: subscription.tenantId,
       webhookName: TEST_WEBHOOK_NAME,
       data: JSON.stringify({
@@ -108,7 +108,7 @@ export class WebhookRedeliveryService {
       creationTime: now,
     };
     const delivery: WebhookDelivery = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       webhookEventId: event.id,
       webhookSubscriptionId: subscription.id,
       tenantId: subscription.tenantId,

@@ -17,4 +17,7 @@ export class WebhookSendAttemptEntity implements WebhookSendAttempt {
   @Column({ name: 'duration_ms', type: 'int' }) durationMs: number;
   @Column({ type: 'text', nullable: true }) error: string | null;
   @Column({ name: 'creation_time', type: 'timestamptz' }) creationTime: Date;
+  /** The partition key (see history-partitions.ts): queried, never read into the model. */
+  @Column({ name: 'event_creation_time', type: 'timestamptz', select: false, insert: false, update: false })
+  eventCreationTime?: Date;
 }

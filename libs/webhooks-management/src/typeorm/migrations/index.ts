@@ -13,6 +13,7 @@ import { SubscriptionPayloadFilters1765310000000 } from './1765310000000-subscri
 import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
 import { DeliveryHistoryOutlivesSubscription1765610000000 } from './1765610000000-delivery-history-outlives-subscription';
+import { TimePartitionedHistory1765710000000 } from './1765710000000-time-partitioned-history';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const WEBHOOKS_MIGRATIONS = [
   PortalSessions1765400000000,
   DataLifecycle1765600000000,
   DeliveryHistoryOutlivesSubscription1765610000000,
+  TimePartitionedHistory1765710000000,
 ];

@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
 import { MicroBatcher, SecretCipher } from '@hookline/webhooks-core';
+import { historyKeysOfIds } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 
 /**
  * The send contexts of many deliveries, read in one query (the sender's hot path): only the columns sending
- * needs, since each is sent, parsed and allocated once per delivery.
+ * needs, since each is sent, parsed and allocated once per delivery. $2: their partition keys, when their ids
+ * carry them (historyKeysOfIds), so only those days' partitions are read.
  */
 const SEND_CONTEXT_SQL = `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
@@ -19,9 +21,10 @@ const SEND_CONTEXT_SQL = `
          s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count,
          s.max_concurrent_sends AS s_max_concurrent_sends, s.rate_limit_per_second AS s_rate_limit_per_second
   FROM webhook_deliveries d
-  JOIN webhook_events e ON e.id = d.webhook_event_id
+  JOIN webhook_events e ON e.id = d.webhook_event_id AND e.creation_time = d.event_creation_time
   LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
-  WHERE d.id = ANY($1::uuid[])`;
+  WHERE d.id = ANY($1::uuid[])
+    AND ($2::timestamptz[] IS NULL OR (d.event_creation_time = ANY($2::timestamptz[]) AND e.creation_time = ANY($2::timestamptz[])))`;
 
 /**
  * Reopens the deliveries of a `candidates` CTE (id, state before): pending, due at $1, attempt budget counted
@@ -33,24 +36,27 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
     UPDATE webhook_deliveries d
     SET state = 'pending', next_attempt_at = $1, attempt_base = d.attempt_count
     FROM candidates c, webhook_subscriptions s
-    WHERE d.id = c.id AND s.id = d.webhook_subscription_id AND s.is_active AND ${guard}
+    WHERE d.id = c.id AND d.event_creation_time = c.event_creation_time AND s.id = d.webhook_subscription_id
+      AND s.is_active AND ${guard}
       -- An expunged event's payload is gone: it is never sent again.
-      AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = d.webhook_event_id AND e.expunged_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM webhook_events e
+        WHERE e.id = d.webhook_event_id AND e.creation_time = d.event_creation_time AND e.expunged_at IS NOT NULL)
     RETURNING d.id, d.webhook_subscription_id AS "webhookSubscriptionId", d.tenant_id AS "tenantId",
       c.state = 'pending' AS "wasPending"
   )`;
 
 const REOPEN_BY_ATTEMPTS_SQL = `${reopenCandidates(`
-    SELECT DISTINCT d.id, d.state FROM webhook_send_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+    SELECT DISTINCT d.id, d.event_creation_time, d.state FROM webhook_send_attempts a
+    JOIN webhook_deliveries d ON d.id = a.delivery_id AND d.event_creation_time = a.event_creation_time
     WHERE a.id = ANY($3::uuid[]) AND a.tenant_id IS NOT DISTINCT FROM $2 AND d.tenant_id IS NOT DISTINCT FROM $2`)}
   SELECT * FROM reopened`;
 
 /** $3 subscription, [$4, $5) event creation window, $6 only failed/abandoned, $7 the cap (one more is read to tell). */
 const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
   `
-    SELECT d.id, d.state FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.webhook_event_id
+    SELECT d.id, d.event_creation_time, d.state FROM webhook_deliveries d
     WHERE d.webhook_subscription_id = $3 AND d.tenant_id IS NOT DISTINCT FROM $2
-      AND e.creation_time >= $4 AND e.creation_time < $5
+      AND d.event_creation_time >= $4 AND d.event_creation_time < $5
       AND (NOT $6::boolean OR d.state IN ('failed', 'abandoned'))
     LIMIT $7::int + 1`,
   '(SELECT count(*) FROM candidates) <= $7::int',
@@ -65,7 +71,10 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
    */
   private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(
     async (ids) => {
-      const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [ids]);
+      const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [
+        ids,
+        historyKeysOfIds(ids),
+      ]);
       const byId = new Map(rows.map((r) => [r.id as string, r]));
       return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!, this.cipher) : null));
     },
@@ -97,8 +106,9 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
 
   async abandon(deliveryId: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL WHERE id = $1 AND state = 'pending'`,
-      [deliveryId],
+      `UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL
+       WHERE id = $1 AND ($2::timestamptz[] IS NULL OR event_creation_time = ANY($2::timestamptz[])) AND state = 'pending'`,
+      [deliveryId, historyKeysOfIds([deliveryId])],
     );
   }
 

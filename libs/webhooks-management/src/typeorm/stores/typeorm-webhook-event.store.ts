@@ -11,6 +11,7 @@ import {
   WebhookEventSummary,
   WebhookEventWithDeliveries,
 } from '@hookline/webhooks';
+import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
 import { WebhookDeliveryEntity } from '../entities';
 import { POSITION_TIME } from '../keyset-position';
 
@@ -26,9 +27,25 @@ const INSERT_EVENTS_SQL = `
       $8::timestamptz[])
   )
   INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
-    attempt_base, next_attempt_at, last_attempt_at, creation_time)
+    attempt_base, next_attempt_at, last_attempt_at, creation_time, event_creation_time)
   SELECT * FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::varchar[], $13::varchar[], $14::int[], $15::int[],
-    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])`;
+    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[])`;
+
+/**
+ * Lookups by id read the partition their UUIDv7 id names (historyKeysOfIds): an event's and its deliveries'
+ * ids, when time-ordered, must carry the event's creation time, or those rows could not be found by id.
+ */
+function assertPartitionedIds(event: EventWithDeliveries['event'], deliveries: EventWithDeliveries['deliveries']): void {
+  const created = event.creationTime.getTime();
+  for (const id of [event.id, ...deliveries.map((d) => d.id)]) {
+    const time = timeOfTimeOrderedId(id);
+    if (time && time.getTime() !== created) {
+      throw new Error(
+        `id ${id} carries ${time.toISOString()}, not its event's creation time ${event.creationTime.toISOString()}`,
+      );
+    }
+  }
+}
 
 /** The host's keys are stored under '' (a tenant id is never empty). */
 const keyOwner = (tenantId: string | null) => tenantId ?? '';
@@ -83,7 +100,8 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
 
   private async insertEvents(manager: EntityManager, batch: EventWithDeliveries[]): Promise<void> {
     const events = batch.map((b) => b.event);
-    const deliveries = batch.flatMap((b) => b.deliveries);
+    for (const { event, deliveries } of batch) assertPartitionedIds(event, deliveries);
+    const deliveries = batch.flatMap((b) => b.deliveries.map((d) => ({ ...d, eventCreationTime: b.event.creationTime })));
     await manager.query(INSERT_EVENTS_SQL, [
       events.map((e) => e.id),
       events.map((e) => e.tenantId),
@@ -103,6 +121,7 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
       deliveries.map((d) => d.nextAttemptAt?.toISOString() ?? null),
       deliveries.map((d) => d.lastAttemptAt?.toISOString() ?? null),
       deliveries.map((d) => d.creationTime.toISOString()),
+      deliveries.map((d) => d.eventCreationTime.toISOString()),
     ]);
   }
 
@@ -140,7 +159,10 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
       const ofDelivery: string[] = [];
       if (q.subscriptionId !== undefined) ofDelivery.push(`d.webhook_subscription_id = $${params.push(q.subscriptionId)}`);
       if (q.state !== undefined) ofDelivery.push(`d.state = $${params.push(q.state)}`);
-      where.push(`EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_event_id = e.id AND ${ofDelivery.join(' AND ')})`);
+      where.push(
+        `EXISTS (SELECT 1 FROM webhook_deliveries d
+          WHERE d.webhook_event_id = e.id AND d.event_creation_time = e.creation_time AND ${ofDelivery.join(' AND ')})`,
+      );
     }
     const filter = where.join(' AND ');
     const order = q.order === 'asc' ? 'ASC' : 'DESC';
@@ -152,7 +174,8 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
     const [rows, [{ count }]] = await Promise.all([
       this.dataSource.query(
         `SELECT ${EVENT_SUMMARY_COLUMNS}, ${POSITION_TIME('e')},
-                (SELECT count(*)::int FROM webhook_deliveries d WHERE d.webhook_event_id = e.id) AS "deliveryCount"
+                (SELECT count(*)::int FROM webhook_deliveries d
+                 WHERE d.webhook_event_id = e.id AND d.event_creation_time = e.creation_time) AS "deliveryCount"
          FROM webhook_events e WHERE ${filter} ${after}
          ORDER BY e.creation_time ${order}, e.id ${order}
          LIMIT ${q.maxResultCount} OFFSET ${q.skipCount}`,

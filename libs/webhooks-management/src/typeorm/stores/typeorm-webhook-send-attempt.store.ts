@@ -25,6 +25,7 @@ import { POSITION_TIME } from '../keyset-position';
 import { MicroBatcher } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
+import { historyKeysOfIds } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 
 /**
@@ -36,6 +37,8 @@ import { queryPrepared } from '../prepared-query';
  * literal escaped in JavaScript for each of sixteen columns. The ids come again as arrays ($3, $4), which the
  * planner can count: it guesses 100 rows for any JSON set, so a batch of a few attempts scanned the whole
  * deliveries table while that table was small (tens of thousands of rows) instead of looking its rows up by key.
+ * $5: the deliveries' partition keys when their ids carry them (historyKeysOfIds), so only their days are read;
+ * an attempt takes its delivery's key (a delivery gone meanwhile leaves it null, which fails the statement).
  */
 const RECORD_SQL = `
   WITH input AS (
@@ -44,19 +47,24 @@ const RECORD_SQL = `
         attempt_number int, succeeded boolean, response_status_code int, response text, request_headers jsonb,
         response_headers jsonb, duration_ms int, error text, creation_time timestamptz, next_state varchar,
         next_attempt_at timestamptz)
+  ), delivery_key AS (
+    SELECT d.id, d.event_creation_time FROM webhook_deliveries d
+    WHERE d.id = ANY($3::uuid[]) AND ($5::timestamptz[] IS NULL OR d.event_creation_time = ANY($5::timestamptz[]))
   ), attempt AS (
     INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
       attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms,
-      error, creation_time)
-    SELECT id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number, succeeded,
-      response_status_code, response, request_headers, response_headers, duration_ms, error, creation_time
-    FROM input
+      error, creation_time, event_creation_time)
+    SELECT i.id, i.delivery_id, i.webhook_event_id, i.webhook_subscription_id, i.tenant_id, i.attempt_number, i.succeeded,
+      i.response_status_code, i.response, i.request_headers, i.response_headers, i.duration_ms, i.error, i.creation_time,
+      k.event_creation_time
+    FROM input i LEFT JOIN delivery_key k ON k.id = i.delivery_id
   ), delivery AS (
     UPDATE webhook_deliveries d
     SET state = i.next_state, next_attempt_at = i.next_attempt_at, attempt_count = i.attempt_number,
         last_attempt_at = i.creation_time
     FROM input i
-    WHERE d.id = ANY($3::uuid[]) AND d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
+    WHERE d.id = ANY($3::uuid[]) AND ($5::timestamptz[] IS NULL OR d.event_creation_time = ANY($5::timestamptz[]))
+      AND d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
   ), subscription AS (
     UPDATE webhook_subscriptions s
     SET consecutive_failure_count = CASE WHEN r.had_success THEN r.failures_after ELSE s.consecutive_failure_count + r.failures_after END
@@ -160,6 +168,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
         JSON.stringify(subscriptionRuns),
         sorted.map((i) => i.attempt.deliveryId),
         runs.map((r) => r.subscriptionId),
+        historyKeysOfIds(sorted.map((i) => i.attempt.deliveryId)),
       ],
     );
     const counts = new Map(rows.map((r) => [r.id, r.consecutiveFailures]));
@@ -175,6 +184,8 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     const from = query.creationTimeFrom && MoreThanOrEqual(query.creationTimeFrom);
     const to = query.creationTimeTo && LessThanOrEqual(query.creationTimeTo);
     if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
+    // An attempt comes after its event: an upper bound on its time bounds the partition key too.
+    if (query.creationTimeTo) where.eventCreationTime = LessThanOrEqual(query.creationTimeTo);
     if (query.responseContains) where.response = ILike(`%${escapeLike(query.responseContains)}%`);
     // Creation time, then id, in one direction: the order keyset paging follows. Any other sorting pages by skipCount.
     const keyset = !query.sorting || query.sorting.field === 'creationTime';

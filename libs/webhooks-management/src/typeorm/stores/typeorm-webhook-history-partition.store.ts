@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { ExpiredHistoryPartition, WebhookHistoryPartitionStore } from '../../application/history-partitions.store';
+import {
+  HISTORY_PARTITIONS_LOCK_KEY,
+  HISTORY_TABLES,
+  HistoryPartition,
+  createHistoryDaysUntil,
+  listHistoryPartitions,
+} from '../history-partitions';
+
+/** Arbitrary constant: the advisory lock held by the one process running a retention pass. */
+const RETENTION_LOCK_KEY = 727_210_017;
+
+/**
+ * Shorter than PostgreSQL's deadlock_timeout (1 s): should dropping wait on a statement that waits on it, the
+ * drop gives up first and the statement carries on.
+ */
+const DROP_LOCK_TIMEOUT = '500ms';
+
+@Injectable()
+export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartitionStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async createPartitionsUntil(now: Date, until: Date): Promise<string[]> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_PARTITIONS_LOCK_KEY]);
+      return createHistoryDaysUntil(m, now, until);
+    });
+  }
+
+  async dropExpiredPartitions(cutoff: Date): Promise<ExpiredHistoryPartition[] | null> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY]);
+      if (!locked) return null;
+      try {
+        const expired = (await listHistoryPartitions(runner)).filter((p) => p.until <= cutoff);
+        const results: ExpiredHistoryPartition[] = [];
+        for (const partition of expired) results.push(await this.dropUnlessPending(runner, partition));
+        return results;
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * In one transaction: the parents and the range's partitions locked (nothing reopens a delivery meanwhile),
+   * its pending deliveries counted, and its partitions dropped only when there are none, attempts first.
+   */
+  private async dropUnlessPending(runner: QueryRunner, { suffix, until }: HistoryPartition): Promise<ExpiredHistoryPartition> {
+    const leavesFirst = [...HISTORY_TABLES].reverse().map((t) => t.table);
+    await runner.startTransaction();
+    try {
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_PARTITIONS_LOCK_KEY]);
+      await runner.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`);
+      await runner.query(`LOCK TABLE ${leavesFirst.map((t) => `ONLY ${t}, ${t}${suffix}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      const [{ pending }] = await runner.query(
+        `SELECT count(*)::int AS pending FROM webhook_deliveries${suffix} WHERE state = 'pending'`,
+      );
+      if (pending > 0) {
+        await runner.rollbackTransaction();
+        return { suffix, until, outcome: 'kept_pending', pendingDeliveries: pending };
+      }
+      for (const table of leavesFirst) await runner.query(`DROP TABLE ${table}${suffix}`);
+      await runner.commitTransaction();
+      return { suffix, until, outcome: 'dropped', pendingDeliveries: 0 };
+    } catch (e) {
+      await runner.rollbackTransaction();
+      // 55P03 lock_not_available: lock_timeout ran out.
+      if ((e as { code?: string }).code === '55P03') return { suffix, until, outcome: 'kept_busy', pendingDeliveries: 0 };
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  WEBHOOKS_MIGRATIONS,
+  WebhookHistoryAppService,
+  ensureDatabaseExists,
+  webhooksDataSourceOptions,
+} from '@hookline/webhooks-management';
+import { TypeOrmWebhookHistoryPartitionStore } from '../libs/webhooks-management/src/typeorm/stores/typeorm-webhook-history-partition.store';
+import { dayPartitionSuffix, startOfUtcDay } from '../libs/webhooks-management/src/typeorm/history-partitions';
+import { ScratchEnvironment, hooklineFixture, startHookline } from './support/hookline';
+import { scrapeMetrics } from './support/metrics';
+import { TestReceiver } from './support/receiver';
+import { waitUntil } from './support/wait';
+
+const DAY_MS = 86_400_000;
+const HISTORY_TABLES = ['webhook_events', 'webhook_deliveries', 'webhook_send_attempts'];
+/** The advisory lock a retention pass holds (typeorm-webhook-history-partition.store.ts). */
+const RETENTION_LOCK_KEY = 727_210_017;
+
+const daySuffix = (offsetDays: number, from = new Date()) =>
+  dayPartitionSuffix(new Date(startOfUtcDay(from).getTime() + offsetDays * DAY_MS));
+
+async function partitionsOf(env: ScratchEnvironment, table: string): Promise<string[]> {
+  const rows = await env.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = $1::regclass ORDER BY 1`,
+    [table],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The tables a plan reads (those a run skipped left out when it was run: EXPLAIN ANALYZE). */
+function scannedRelations(plan: any, analyzed: boolean, into: string[] = []): string[] {
+  if (plan['Relation Name'] && plan['Node Type'] !== 'ModifyTable' && (!analyzed || plan['Actual Loops'] > 0)) {
+    into.push(plan['Relation Name']);
+  }
+  for (const child of plan.Plans ?? []) scannedRelations(child, analyzed, into);
+  return into;
+}
+
+describe('time-partitioned delivery history', () => {
+  const t = hooklineFixture();
+
+  it('creates the partitions of today and the next 7 days ahead, at start-up, with their foreign keys', async () => {
+    for (const table of HISTORY_TABLES) {
+      const partitions = await partitionsOf(t.env, table);
+      for (let d = 0; d <= 7; d++) assert.ok(partitions.includes(`${table}${daySuffix(d)}`), `${table}${daySuffix(d)}`);
+    }
+    const [parent] = await t.env.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = 'webhook_deliveries'`);
+    assert.equal(parent.relkind, 'p');
+    const fks = await t.env.query<{ child: string; parent: string }>(
+      `SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint
+       WHERE contype = 'f' AND conrelid::regclass::text LIKE '%${daySuffix(1)}'`,
+    );
+    assert.deepEqual(fks.map((f) => `${f.child} -> ${f.parent}`).sort(), [
+      `webhook_deliveries${daySuffix(1)} -> webhook_events${daySuffix(1)}`,
+      `webhook_send_attempts${daySuffix(1)} -> webhook_deliveries${daySuffix(1)}`,
+    ]);
+  });
+
+  it('lets several processes create partitions together: each day is created once, by one of them', async () => {
+    const sources = await Promise.all(
+      [1, 2].map(() => new DataSource(webhooksDataSourceOptions({ url: t.env.databaseUrl(), poolSize: 2 })).initialize()),
+    );
+    try {
+      const now = new Date();
+      const until = new Date(now.getTime() + 40 * DAY_MS);
+      const created = await Promise.all(
+        sources.map((s) => new TypeOrmWebhookHistoryPartitionStore(s).createPartitionsUntil(now, until)),
+      );
+      const all = created.flat();
+      assert.equal(new Set(all).size, all.length, 'a day created twice');
+      assert.deepEqual(all.sort(), [...Array(33).keys()].map((d) => daySuffix(d + 8)).sort());
+      for (const table of HISTORY_TABLES) assert.ok((await partitionsOf(t.env, table)).includes(`${table}${daySuffix(40)}`));
+    } finally {
+      await Promise.all(sources.map((s) => s.destroy()));
+    }
+  });
+
+  it("reads only the partitions of the rows' day on the hot path: publish, send, record, and the lists by time", async () => {
+    await t.api.subscribe({ webhookUri: t.receiver.url('/pruned'), webhooks: ['order.*'] }, 'pruning');
+    const captured: { text: string; values: unknown[] }[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, config: any, values?: any, callback?: any) {
+      if (typeof config === 'string') captured.push({ text: config, values });
+      else if (config?.text) captured.push({ text: config.text, values: config.values ?? values });
+      return (query as any).call(this, config, values, callback);
+    } as typeof query;
+    let from: Date, to: Date;
+    try {
+      from = new Date();
+      const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 'pruning');
+      await t.env.deliveriesSettled();
+      to = new Date();
+      const events = await t.api.get(
+        `/api/webhooks/events?creationTimeFrom=${from.toISOString()}&creationTimeTo=${to.toISOString()}`,
+        'pruning',
+      );
+      assert.deepEqual(
+        events.body.items.map((e: { id: string }) => e.id),
+        [eventId],
+      );
+      const attempts = await t.api.get(`/api/webhooks/send-attempts?creationTimeTo=${new Date().toISOString()}`, 'pruning');
+      assert.equal(attempts.body.totalCount, 1);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    const days = [daySuffix(0, from), daySuffix(0, to)];
+    // [matches the statement, the partitions it may read]. An attempt may belong to any earlier day's event: an
+    // upper bound on its time leaves out the later days only.
+    const statements: Record<string, [(sql: string) => boolean, string[]]> = {
+      'publisher insert': [(s) => s.includes('INSERT INTO webhook_events'), days],
+      'send context by delivery id': [(s) => s.includes('JOIN webhook_events e ON e.id = d.webhook_event_id'), days],
+      'attempt insert and delivery update by id': [(s) => s.includes('INSERT INTO webhook_send_attempts'), days],
+      'events by tenant and time': [(s) => s.includes('FROM webhook_events e WHERE') && s.includes('e.creation_time >='), days],
+      'attempts by tenant and time': [
+        (s) => s.includes('"webhook_send_attempts"') && s.includes('event_creation_time'),
+        [...days, '_legacy'],
+      ],
+    };
+    const client = await t.env.db();
+    for (const [what, [matches, allowed]] of Object.entries(statements)) {
+      const found = captured.filter((c) => matches(c.text));
+      assert.ok(found.length > 0, `${what}: statement not seen`);
+      for (const { text, values } of found) {
+        const analyzed = !/\b(INSERT|UPDATE|DELETE)\b/.test(text);
+        await client.query('BEGIN');
+        try {
+          const { rows } = await client.query(`EXPLAIN (${analyzed ? 'ANALYZE, ' : ''}FORMAT JSON) ${text}`, values);
+          const scanned = scannedRelations(rows[0]['QUERY PLAN'][0].Plan, analyzed);
+          const partitions = scanned.filter((r) => HISTORY_TABLES.some((h) => r.startsWith(`${h}_`)));
+          const outside = partitions.filter((r) => !allowed.some((suffix) => r.endsWith(suffix)));
+          assert.deepEqual(outside, [], `${what} reads other partitions: ${scanned.join(', ')}\n${text}`);
+          if (!what.startsWith('publisher'))
+            assert.ok(partitions.length > 0, `${what} reads no partition: ${scanned.join(', ')}`);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      }
+    }
+  });
+});
+
+describe('time-partitioned delivery history: migrating a database in place', () => {
+  it('keeps every row, its keys and its foreign keys, and sends a delivery left pending', async () => {
+    const env = new ScratchEnvironment();
+    const receiver = await TestReceiver.start();
+    const options = webhooksDataSourceOptions({ url: env.databaseUrl(), poolSize: 2 });
+    await ensureDatabaseExists(env.databaseUrl());
+    const before = await new DataSource({ ...options, migrations: WEBHOOKS_MIGRATIONS.slice(0, -1) }).initialize();
+    try {
+      await before.runMigrations();
+      // The previous schema's shape: random ids, no event_creation_time, one table each.
+      await before.query(
+        `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, concurrency_stamp)
+         VALUES ('00000000-0000-4000-8000-000000000001', 'legacy', $1, 'whsec_legacy', ARRAY['order.*'], 'stamp')`,
+        [receiver.url('/legacy')],
+      );
+      await before.query(`
+        WITH e AS (
+          INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+          SELECT gen_random_uuid(), 'legacy', 'order.created', json_build_object('n', i)::text, now() - i * interval '1 minute'
+          FROM generate_series(1, 3000) i RETURNING id, creation_time
+        ), d AS (
+          INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count, creation_time)
+          SELECT gen_random_uuid(), e.id, '00000000-0000-4000-8000-000000000001', 'legacy', 'succeeded', 1, e.creation_time FROM e
+          RETURNING id, webhook_event_id, creation_time
+        )
+        INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
+          succeeded, response_status_code, request_headers, duration_ms, creation_time)
+        SELECT gen_random_uuid(), d.id, d.webhook_event_id, '00000000-0000-4000-8000-000000000001', 'legacy', 1, true, 200, '{}', 5,
+          d.creation_time + interval '1 second'
+        FROM d`);
+      await before.query(`
+        WITH e AS (
+          INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+          VALUES ('00000000-0000-4000-8000-00000000000e', 'legacy', 'order.created', '{"pending":true}', now() - interval '2 days')
+          RETURNING id, creation_time
+        )
+        INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+          next_attempt_at, creation_time)
+        SELECT '00000000-0000-4000-8000-00000000000d', e.id, '00000000-0000-4000-8000-000000000001', 'legacy', 'pending', 0,
+          now() - interval '1 minute', e.creation_time FROM e`);
+    } finally {
+      await before.destroy();
+    }
+    const digest = async (client: { query(sql: string): Promise<any> }) => {
+      const digests: Record<string, string> = {};
+      for (const table of HISTORY_TABLES) {
+        const result = await client.query(
+          `SELECT count(*) || ':' || md5(string_agg((to_jsonb(t) - 'event_creation_time')::text, ',' ORDER BY t.id)) AS digest
+           FROM ${table} t`,
+        );
+        digests[table] = (result.rows ?? result)[0].digest;
+      }
+      return digests;
+    };
+    const client = await env.db();
+    const rowsBefore = await digest(client);
+    const migrated = await new DataSource(options).initialize();
+    try {
+      assert.deepEqual(
+        (await migrated.runMigrations()).map((m) => m.name),
+        [WEBHOOKS_MIGRATIONS[WEBHOOKS_MIGRATIONS.length - 1].name],
+      );
+    } finally {
+      await migrated.destroy();
+    }
+    assert.deepEqual(await digest(client), rowsBefore);
+
+    const hookline = await startHookline(env, { WEBHOOKS_SWEEP_INTERVAL_MS: '200', WEBHOOKS_SWEEP_GRACE_MS: '0' });
+    try {
+      for (const table of HISTORY_TABLES) {
+        const [legacy] = await env.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table}_legacy`);
+        assert.equal(rowsBefore[table].startsWith(`${legacy.n}:`), true, `${table}: every row in its legacy partition`);
+      }
+      const duplicate = client.query(
+        `INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         SELECT id, tenant_id, webhook_name, data, creation_time FROM webhook_events LIMIT 1`,
+      );
+      await assert.rejects(duplicate, { code: '23505' });
+      const orphan = client.query(
+        `INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+           creation_time, event_creation_time)
+         VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'legacy', 'succeeded', 1, now() - interval '1 day',
+           now() - interval '1 day')`,
+      );
+      await assert.rejects(orphan, { code: '23503' });
+      const [{ n: orphanAttempts }] = await env.query<{ n: string }>(
+        `SELECT count(*) AS n FROM webhook_send_attempts a
+         WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = a.delivery_id AND d.event_creation_time = a.event_creation_time)`,
+      );
+      assert.equal(orphanAttempts, '0');
+
+      // The delivery left pending by the previous version is sent (looked up by its random id), and recorded.
+      await waitUntil(() => receiver.requests('/legacy').length > 0, { timeoutMs: 15_000 });
+      await env.deliveriesSettled();
+      const [delivery] = await env.query<{ state: string; attempts: string }>(
+        `SELECT d.state, (SELECT count(*) FROM webhook_send_attempts a WHERE a.delivery_id = d.id) AS attempts
+         FROM webhook_deliveries d WHERE d.id = '00000000-0000-4000-8000-00000000000d'`,
+      );
+      assert.deepEqual(delivery, { state: 'succeeded', attempts: '1' });
+    } finally {
+      await hookline.close();
+      await receiver.close();
+      await env.drop();
+    }
+  });
+});
+
+describe('time-partitioned delivery history: retention', () => {
+  const t = hooklineFixture({ WEBHOOKS_RETENTION_DAYS: '30' });
+
+  /** An event of `creationTime` with one delivery in `state` and, when settled, one attempt; by SQL. */
+  async function seed(creationTime: Date, state: 'pending' | 'succeeded'): Promise<string> {
+    const [{ id }] = await t.env.query<{ id: string }>(
+      `WITH e AS (
+         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         VALUES (gen_random_uuid(), 'retained', 'order.created', '{}', $1) RETURNING id, creation_time
+       ), d AS (
+         INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+           next_attempt_at, creation_time, event_creation_time)
+         SELECT gen_random_uuid(), e.id, gen_random_uuid(), 'retained', $2::varchar, 1,
+           CASE WHEN $2::varchar = 'pending' THEN now() + interval '1 day' END, e.creation_time, e.creation_time FROM e
+         RETURNING id, webhook_event_id, webhook_subscription_id, creation_time
+       ), a AS (
+         INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
+           succeeded, response_status_code, request_headers, duration_ms, creation_time, event_creation_time)
+         SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, 'retained', 1, $2::varchar = 'succeeded', 200, '{}', 5,
+           d.creation_time, d.creation_time FROM d
+       )
+       SELECT webhook_event_id AS id FROM d`,
+      [creationTime, state],
+    );
+    return id;
+  }
+
+  it('drops whole expired days, keeps a day with a pending delivery, one pass at a time, and counts each pass', async () => {
+    const history = t.hookline.app.get(WebhookHistoryAppService);
+    const now = new Date();
+    const today = startOfUtcDay(now);
+    const legacyEvent = await seed(new Date(today.getTime() - 2 * DAY_MS), 'succeeded');
+    const pendingEvent = await seed(now, 'pending');
+    const settledToday = await seed(now, 'succeeded');
+    const tomorrowEvent = await seed(new Date(today.getTime() + DAY_MS + 60_000), 'succeeded');
+    const metricsBefore = await scrapeMetrics(t.api.baseUrl);
+    const counter = 'hookline_history_retention_partitions_total';
+
+    // Another process is running a pass: this one does nothing.
+    const locker = await t.env.db();
+    await locker.query('SELECT pg_advisory_lock($1)', [RETENTION_LOCK_KEY]);
+    try {
+      await history.retentionPass(new Date(now.getTime() + 33 * DAY_MS));
+    } finally {
+      await locker.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+    }
+    assert.equal((await t.env.query(`SELECT 1 FROM webhook_events WHERE id = $1`, [legacyEvent])).length, 1);
+
+    // As if 33 days had passed: the legacy partitions and the days up to the day after tomorrow have expired.
+    await history.retentionPass(new Date(now.getTime() + 33 * DAY_MS));
+    for (const table of HISTORY_TABLES) {
+      const partitions = await partitionsOf(t.env, table);
+      assert.ok(!partitions.includes(`${table}_legacy`), `${table}_legacy dropped`);
+      assert.ok(!partitions.includes(`${table}${daySuffix(1)}`), `${table}${daySuffix(1)} dropped`);
+      assert.ok(!partitions.includes(`${table}${daySuffix(2)}`), `${table}${daySuffix(2)} dropped`);
+      assert.ok(partitions.includes(`${table}${daySuffix(0)}`), `${table}${daySuffix(0)} kept: it holds a pending delivery`);
+      assert.ok(partitions.includes(`${table}${daySuffix(3)}`), `${table}${daySuffix(3)} not expired`);
+    }
+    const events = await t.env.query<{ id: string }>(`SELECT id FROM webhook_events WHERE tenant_id = 'retained'`);
+    assert.deepEqual(events.map((e) => e.id).sort(), [pendingEvent, settledToday].sort());
+    assert.ok(!events.some((e) => e.id === legacyEvent || e.id === tomorrowEvent));
+    const [kept] = await t.env.query<{ deliveries: string; attempts: string }>(
+      `SELECT (SELECT count(*) FROM webhook_deliveries WHERE tenant_id = 'retained') AS deliveries,
+              (SELECT count(*) FROM webhook_send_attempts WHERE tenant_id = 'retained') AS attempts`,
+    );
+    assert.deepEqual(kept, { deliveries: '2', attempts: '2' });
+
+    const metrics = await scrapeMetrics(t.api.baseUrl);
+    const delta = (name: string, labels: Record<string, string>) =>
+      metrics.value(name, labels) - metricsBefore.value(name, labels);
+    assert.equal(delta('hookline_history_retention_passes_total', { outcome: 'skipped' }), 1);
+    assert.equal(delta('hookline_history_retention_passes_total', { outcome: 'completed' }), 1);
+    assert.equal(delta(counter, { outcome: 'dropped' }), 3);
+    assert.equal(delta(counter, { outcome: 'kept_pending' }), 1);
+
+    // Once its delivery settles, the day goes on the next pass; the days dropped ahead are made again.
+    await t.env.query(`UPDATE webhook_deliveries SET state = 'abandoned', next_attempt_at = NULL WHERE tenant_id = 'retained'`);
+    await history.retentionPass(new Date(now.getTime() + 33 * DAY_MS));
+    assert.ok(!(await partitionsOf(t.env, 'webhook_events')).includes(`webhook_events${daySuffix(0)}`));
+    await history.createPartitionsAhead(now);
+    assert.ok((await partitionsOf(t.env, 'webhook_events')).includes(`webhook_events${daySuffix(1)}`));
+  });
+});
