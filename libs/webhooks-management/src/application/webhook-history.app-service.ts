@@ -36,7 +36,11 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.createPartitionsAhead(new Date());
+    // Before the process serves; should it fail, the days made ahead by earlier runs (or the migration) hold
+    // the inserts until the next run.
+    await this.createPartitionsAhead(new Date()).catch((e) =>
+      this.logger.error(`Creating history partitions ahead failed; it runs again within the hour: ${(e as Error).message}`),
+    );
     if (this.options.runRetention) this.runInBackground(() => this.retentionPass(new Date()));
     this.timer = setInterval(
       () =>

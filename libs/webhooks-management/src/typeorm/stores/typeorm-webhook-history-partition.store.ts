@@ -19,6 +19,9 @@ const RETENTION_LOCK_KEY = 727_210_017;
  */
 const DROP_LOCK_TIMEOUT = '500ms';
 
+/** How long creating a day's partitions waits for the statements in flight on the parents. */
+const CREATE_LOCK_TIMEOUT = '2s';
+
 @Injectable()
 export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartitionStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -28,6 +31,9 @@ export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartition
   async createPartitionsUntil(now: Date, until: Date): Promise<string[]> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_PARTITIONS_LOCK_KEY]);
+      // Creating a partition locks its parent: rather than queue every statement behind a long one, give up
+      // and try again on the next run (days are made a week ahead).
+      await m.query(`SET LOCAL lock_timeout = '${CREATE_LOCK_TIMEOUT}'`);
       return createHistoryDaysUntil(m, now, until);
     });
   }
