@@ -8,6 +8,7 @@ import { ingestStage } from './ingest-stage';
 import { isolationStage } from './isolation-stage';
 import { referenceStage } from './reference-stage';
 import { filterStage } from './filter-stage';
+import { historyStage } from './history-stage';
 
 /**
  * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile]`: runs every stage of the benchmark
@@ -27,6 +28,7 @@ const STAGES: Stage[] = [
   memoryStage,
   failureStage,
   isolationStage,
+  historyStage,
 ];
 
 interface Target {
@@ -129,6 +131,20 @@ const TARGETS: Target[] = [
     measure: (f) => Number(f['(d) off the limit %']),
     holds: (v) => Math.abs(v) <= 10,
     goal: '±10%',
+  },
+  {
+    name: 'history: admin lists p99 < 100 ms over 30 days of history',
+    stage: 'history',
+    measure: (f) => Number(f['admin lists worst p99 ms']),
+    holds: (v) => v < 100,
+    goal: '< 100 ms',
+  },
+  {
+    name: 'history: 24 h stats < 200 ms',
+    stage: 'history',
+    measure: (f) => Number(f['stats 24 h p99 ms']),
+    holds: (v) => v < 200,
+    goal: '< 200 ms',
   },
 ];
 

@@ -1,0 +1,218 @@
+import {
+  BENCH_ADMIN_API_KEY,
+  BenchContext,
+  ORDER_DATA,
+  StageEnvironment,
+  percentile,
+  round,
+  signedEnvelope,
+} from './bench-support';
+import type { Figures, Stage } from './stages';
+import {
+  createHistoryPartitions,
+  dayPartitionSuffix,
+  startOfUtcDay,
+} from '../libs/webhooks-management/src/typeorm/history-partitions';
+
+const DAYS = 30;
+const DAY_MS = 86_400_000;
+const SUBSCRIPTIONS_PER_TENANT = 3;
+const WEBHOOK_NAMES = ['order.created', 'order.paid', 'customer.created'];
+
+/** The issue's full size, and a thousandth of it for --quick. */
+const SIZES = {
+  full: { tenants: 1_000, events: 1_000_000, requestsPerQuery: 50 },
+  quick: { tenants: 100, events: 10_000, requestsPerQuery: 10 },
+};
+
+/**
+ * Admin queries over a month of history: seeds 30 days of events (three deliveries each, one to each of the
+ * tenant's subscriptions, with one to six attempts) by SQL into that many day partitions, as a deployment that
+ * has run for a month has them, then times the admin API through HTTP for tenants drawn at random: the lists
+ * (events by time and by name, deep by skipCount and by cursor; attempts by subscription, by event and
+ * filtered), the stats over 24 h and 720 h, and diagnose.
+ */
+export const historyStage: Stage = {
+  name: 'history',
+  async run(context: BenchContext) {
+    const size = context.quick ? SIZES.quick : SIZES.full;
+    const stage = new StageEnvironment(context);
+    try {
+      const { baseUrl } = await stage.start('api');
+      context.step('service started');
+      const counts = await seedHistory(stage, size.tenants, size.events);
+      context.step('history seeded');
+      const api = new AdminApi(baseUrl);
+      const tenant = (i: number) => tenantId(i % size.tenants);
+      const pick = async (sql: string, t: string) => (await stage.env.query<{ id: string }>(sql, [t]))[0].id;
+      const sevenDaysAgo = new Date(Date.now() - 7 * DAY_MS).toISOString();
+      const eventsPerTenant = Math.floor(size.events / size.tenants);
+
+      const timings: Record<string, number[]> = {};
+      const time = async (name: string, path: string, t: string) => {
+        (timings[name] ??= []).push(await api.timedGet(path, t));
+      };
+      for (let r = 0; r < size.requestsPerQuery; r++) {
+        const t = tenant(r * 7919);
+        const subscription = await pick('SELECT id FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY id LIMIT 1', t);
+        const event = await pick('SELECT id FROM webhook_events WHERE tenant_id = $1 ORDER BY creation_time DESC LIMIT 1', t);
+        await time('events by time', `/api/webhooks/events?creationTimeFrom=${sevenDaysAgo}&maxResultCount=50`, t);
+        await time('events by name', `/api/webhooks/events?webhookName=order.paid&maxResultCount=50`, t);
+        await time(
+          'events deep by skipCount',
+          `/api/webhooks/events?skipCount=${Math.floor(eventsPerTenant * 0.9)}&maxResultCount=50`,
+          t,
+        );
+        let cursor: string | null = null;
+        for (let page = 0; page < 5; page++) {
+          const started = performance.now();
+          const body: { nextCursor: string | null } = await api.get(
+            `/api/webhooks/events?maxResultCount=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            t,
+          );
+          if (page > 0) (timings['events next page by cursor'] ??= []).push(performance.now() - started);
+          cursor = body.nextCursor;
+          if (!cursor) break;
+        }
+        await time('attempts by subscription', `/api/webhooks/send-attempts?subscriptionId=${subscription}&maxResultCount=50`, t);
+        await time('attempts by event', `/api/webhooks/send-attempts?webhookEventId=${event}`, t);
+        await time(
+          'attempts failed by subscription',
+          `/api/webhooks/send-attempts?subscriptionId=${subscription}&state=failed&responseStatusCode=500&maxResultCount=50`,
+          t,
+        );
+        await time('stats 24 h', '/api/webhooks/stats?hours=24', t);
+        await time('stats 720 h', '/api/webhooks/stats?hours=720', t);
+        await time('diagnose', `/api/webhooks/subscriptions/${subscription}/diagnose`, t);
+      }
+      context.step('queries timed');
+
+      const figures: Figures = {
+        tenants: size.tenants,
+        days: DAYS,
+        events: counts.events,
+        deliveries: counts.deliveries,
+        attempts: counts.attempts,
+        'requests per query': size.requestsPerQuery,
+      };
+      let listsP99 = 0;
+      for (const [name, ms] of Object.entries(timings)) {
+        figures[`${name} p50 ms`] = round(percentile(ms, 0.5));
+        figures[`${name} p99 ms`] = round(percentile(ms, 0.99));
+        if (name.startsWith('events') || name.startsWith('attempts')) listsP99 = Math.max(listsP99, percentile(ms, 0.99));
+      }
+      figures['admin lists worst p99 ms'] = round(listsP99);
+      return figures;
+    } finally {
+      await stage.close();
+    }
+  },
+};
+
+const tenantId = (i: number) => `h${String(i).padStart(5, '0')}`;
+
+/** The admin API as an operator calls it: the host admin key, acting for one tenant. */
+class AdminApi {
+  constructor(private readonly baseUrl: string) {}
+
+  async get<T>(path: string, tenant: string): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${BENCH_ADMIN_API_KEY}`, __tenant: tenant },
+    });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  }
+
+  async timedGet(path: string, tenant: string): Promise<number> {
+    const started = performance.now();
+    await this.get(path, tenant);
+    return performance.now() - started;
+  }
+}
+
+/**
+ * A month of history by SQL, one day at a time into that day's partitions: the newest day is today, so the last
+ * 24 hours hold about a thirtieth of it. Ids are UUIDv7 of the event's time, as the service makes them.
+ */
+async function seedHistory(stage: StageEnvironment, tenants: number, events: number) {
+  // The partition helpers take TypeORM's query signature (rows typed by the caller).
+  const q = { query: <T = any>(sql: string, params?: unknown[]) => stage.env.query(sql, params) as Promise<T> };
+  const today = startOfUtcDay(new Date());
+  const first = new Date(today.getTime() - (DAYS - 1) * DAY_MS);
+  // A fresh database's rows from before partitioning (none) cover every day before today: give the month its own days.
+  for (const table of ['webhook_send_attempts', 'webhook_deliveries', 'webhook_events']) {
+    await q.query(`ALTER TABLE ${table} DETACH PARTITION ${table}_legacy`);
+    await q.query(`DROP TABLE ${table}_legacy`);
+  }
+  await createHistoryPartitions(q, '_legacy', null, first);
+  for (let day = first; day < today; day = new Date(day.getTime() + DAY_MS)) {
+    await createHistoryPartitions(q, dayPartitionSuffix(day), day, new Date(day.getTime() + DAY_MS));
+  }
+  await q.query(`
+    CREATE FUNCTION pg_temp.uuid7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
+      SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+        PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+    $$`);
+  await q.query(
+    `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, is_active, concurrency_stamp)
+     SELECT gen_random_uuid(), 'h' || lpad((g / $2)::text, 5, '0'), 'https://receiver.example.com/hooks/' || g,
+            'whsec_' || md5(g::text), ARRAY['*'], true, md5(g::text)
+     FROM generate_series(0, $1::int * $2 - 1) g`,
+    [tenants, SUBSCRIPTIONS_PER_TENANT],
+  );
+  const { headers } = signedEnvelope();
+  const responseHeaders = { 'content-type': 'application/json', 'content-length': '17' };
+  const perDay = Math.ceil(events / DAYS);
+  for (let d = 0; d < DAYS; d++) {
+    const dayStart = new Date(first.getTime() + d * DAY_MS);
+    // Today's events lie in the hours already past, so "the last 24 hours" and "now" mean what they say.
+    const span = d === DAYS - 1 ? Math.max(60_000, Date.now() - dayStart.getTime() - 60_000) : DAY_MS;
+    await q.query(
+      `WITH e AS (
+         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         SELECT pg_temp.uuid7(at), tenant, ($5::text[])[1 + g % 3], $4, at
+         FROM (SELECT g, 'h' || lpad((g % $2)::text, 5, '0') AS tenant,
+                      $6::timestamptz + (random() * $7) * interval '1 ms' AS at
+               FROM generate_series($1::int, $1::int + $3::int - 1) g) x
+         RETURNING id, tenant_id, creation_time
+       ), d AS (
+         INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+           last_attempt_at, creation_time, event_creation_time)
+         SELECT pg_temp.uuid7(x.creation_time), x.event_id, x.subscription_id, x.tenant_id, x.state, x.attempts,
+                x.creation_time + x.attempts * interval '1 s', x.creation_time, x.creation_time
+         FROM (SELECT e.id AS event_id, s.id AS subscription_id, e.tenant_id, e.creation_time,
+                      1 + floor(random() * 6)::int AS attempts,
+                      CASE WHEN random() < 0.05 THEN 'failed' ELSE 'succeeded' END AS state
+               FROM e JOIN webhook_subscriptions s ON s.tenant_id = e.tenant_id) x
+         RETURNING id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count, creation_time
+       )
+       INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
+         attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms,
+         creation_time, event_creation_time)
+       SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, a,
+              ok, CASE WHEN ok THEN 200 ELSE 500 END, CASE WHEN ok THEN '{"received":true}' ELSE 'upstream error' END,
+              $8, $9, 40, d.creation_time + a * interval '1 s', d.creation_time
+       FROM d CROSS JOIN LATERAL generate_series(1, d.attempt_count) a
+       CROSS JOIN LATERAL (SELECT d.state = 'succeeded' AND a = d.attempt_count AS ok) r`,
+      [
+        d * perDay,
+        tenants,
+        perDay,
+        JSON.stringify(ORDER_DATA),
+        WEBHOOK_NAMES,
+        dayStart.toISOString(),
+        span,
+        headers,
+        responseHeaders,
+      ],
+    );
+  }
+  for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_send_attempts']) {
+    await q.query(`VACUUM ANALYZE ${table}`);
+  }
+  const [row] = await stage.env.query<{ events: string; deliveries: string; attempts: string }>(`
+    SELECT (SELECT count(*) FROM webhook_events) AS events, (SELECT count(*) FROM webhook_deliveries) AS deliveries,
+           (SELECT count(*) FROM webhook_send_attempts) AS attempts`);
+  return { events: Number(row.events), deliveries: Number(row.deliveries), attempts: Number(row.attempts) };
+}
