@@ -19,7 +19,7 @@ const DAY_MS = 86_400_000;
 const SUBSCRIPTIONS_PER_TENANT = 3;
 const WEBHOOK_NAMES = ['order.created', 'order.paid', 'customer.created'];
 
-/** The full size, and a thousandth of it for --quick. */
+/** The full size (1,000 tenants, 30 days, a million events), and a hundredth of it for --quick. */
 const SIZES = {
   full: { tenants: 1_000, events: 1_000_000, requestsPerQuery: 50 },
   quick: { tenants: 100, events: 10_000, requestsPerQuery: 10 },
