@@ -14,6 +14,7 @@ import {
 import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
 import { WebhookDeliveryEntity } from '../entities';
 import { POSITION_TIME } from '../keyset-position';
+import { tenantCondition } from '../tenant-condition';
 
 /**
  * The events and all their deliveries in one statement (one round trip, atomic), however many there are:
@@ -145,9 +146,8 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
   }
 
   async list(q: EventQuery): Promise<KeysetPage<WebhookEventSummary>> {
-    // Two spellings of the tenant filter, so each uses the (tenant_id, creation_time) index.
-    const params: unknown[] = q.tenantId === null ? [] : [q.tenantId];
-    const where = [q.tenantId === null ? 'e.tenant_id IS NULL' : 'e.tenant_id = $1'];
+    const params: unknown[] = [];
+    const where = [tenantCondition('e.tenant_id', q.tenantId, params)];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));

@@ -22,6 +22,7 @@ import {
   WebhookSendAttemptStore,
 } from '@hookline/webhooks';
 import { POSITION_TIME } from '../keyset-position';
+import { containsPattern } from '../like-pattern';
 import { MicroBatcher } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
@@ -186,7 +187,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
     // An attempt comes after its event: an upper bound on its time bounds the partition key too.
     if (query.creationTimeTo) where.eventCreationTime = LessThanOrEqual(query.creationTimeTo);
-    if (query.responseContains) where.response = ILike(`%${escapeLike(query.responseContains)}%`);
+    if (query.responseContains) where.response = ILike(containsPattern(query.responseContains));
     // Creation time, then id, in one direction: the order keyset paging follows. Any other sorting pages by skipCount.
     const keyset = !query.sorting || query.sorting.field === 'creationTime';
     const direction = query.sorting?.direction ?? 'DESC';
@@ -232,9 +233,6 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     return result.affected ?? 0;
   }
 }
-
-/** `%`, `_` and `\` match themselves in a LIKE pattern. */
-const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * What a batch of attempts (in the order they were made) does to each subscription's run of consecutive

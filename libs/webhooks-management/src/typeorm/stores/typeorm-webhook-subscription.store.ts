@@ -12,6 +12,7 @@ import {
 } from '@hookline/webhooks';
 import { SecretCipher } from '@hookline/webhooks-core';
 import { WebhookSubscriptionEntity } from '../entities';
+import { containsPattern } from '../like-pattern';
 import { tenantCondition } from '../tenant-condition';
 import { retryOnDeadlock } from '../deadlock';
 
@@ -20,9 +21,6 @@ const SUBSCRIPTION_URI_LOCK = 0x486b; // "Hk"
 
 /** A JSON document for a `json` column: TypeORM's write types cannot see into a record of unknown values. */
 const jsonColumn = (value: object | null) => value as never;
-
-/** `%`, `_` and `\` taken literally in an ILIKE pattern. */
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
 export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
@@ -97,7 +95,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
     const qb = this.repository.createQueryBuilder('s');
     if (query.tenantId === null) qb.where('s.tenantId IS NULL');
     else qb.where('s.tenantId = :tenantId', { tenantId: query.tenantId });
-    if (query.webhookUri) qb.andWhere(`s.webhookUri ILIKE :uri ESCAPE '\\'`, { uri: `%${escapeLike(query.webhookUri)}%` });
+    if (query.webhookUri) qb.andWhere(`s.webhookUri ILIKE :uri ESCAPE '\\'`, { uri: containsPattern(query.webhookUri) });
     if (query.isActive !== undefined) qb.andWhere('s.isActive = :isActive', { isActive: query.isActive });
     if (query.webhookName) qb.andWhere('s.webhooks @> ARRAY[:webhookName]::text[]', { webhookName: query.webhookName });
     if (query.creationTimeFrom) qb.andWhere('s.creationTime >= :from', { from: query.creationTimeFrom });
