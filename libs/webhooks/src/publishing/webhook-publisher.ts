@@ -21,13 +21,8 @@ import {
 } from '@hookline/webhooks-core';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
-import {
-  EventWithDeliveries,
-  IdempotencyClaim,
-  MatchedSubscription,
-  WebhookEventStore,
-  WebhookSubscriptionStore,
-} from '../domain/webhook-stores';
+import { EventWithDeliveries, IdempotencyClaim, WebhookEventStore } from '../domain/ports/webhook-event.store';
+import { MatchedSubscription, WebhookSubscriptionStore } from '../domain/ports/webhook-subscription.store';
 import { WebhookObservers } from '../observation/webhook-observer';
 
 /** What a publisher hands over (ABP's WebhooksEventData). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { DeliveryDispatch, DispatchItem } from '../domain/delivery-dispatch';
-import { OverdueDelivery, WebhookDeliveryStore } from '../domain/webhook-stores';
+import { OverdueDelivery, WebhookDeliveryStore } from '../domain/ports/webhook-delivery.store';
 
 const SWEEP_BATCH = 1000;
 /** Bound on one pass, so a huge backlog is handed over in several passes rather than in one long one. */

@@ -14,13 +14,9 @@ import {
   endpointPausedUntil,
 } from '../domain/delivery-lifecycle';
 import { type WebhookEvent, type WebhookSendAttempt, previousSecretInForce } from '../domain/webhook-model';
-import {
-  DeliverySendContext,
-  SubscriptionSendSettings,
-  WebhookDeliveryStore,
-  WebhookSendAttemptStore,
-  WebhookSubscriptionStore,
-} from '../domain/webhook-stores';
+import { DeliverySendContext, SubscriptionSendSettings, WebhookDeliveryStore } from '../domain/ports/webhook-delivery.store';
+import { WebhookSendAttemptStore } from '../domain/ports/webhook-send-attempt.store';
+import { WebhookSubscriptionStore } from '../domain/ports/webhook-subscription.store';
 import { WebhookObservers } from '../observation/webhook-observer';
 import { WebhookSendResult, WebhookSender } from './webhook-sender';
 

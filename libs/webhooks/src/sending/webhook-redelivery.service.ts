@@ -9,7 +9,8 @@ import {
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
 import { DeliveryDispatch } from '../domain/delivery-dispatch';
-import { ReopenedDelivery, ReplayWindow, WebhookDeliveryStore, WebhookEventStore } from '../domain/webhook-stores';
+import { ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '../domain/ports/webhook-delivery.store';
+import { WebhookEventStore } from '../domain/ports/webhook-event.store';
 import { DeliveryRunOutcome, WebhookDeliveryService } from './webhook-delivery.service';
 
 /** The webhook name of test sends (not a definition: it cannot be subscribed to or published). */
