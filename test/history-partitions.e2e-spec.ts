@@ -211,12 +211,13 @@ describe('time-partitioned delivery history: migrating a database in place', () 
     }
     assert.deepEqual(await digest(client), rowsBefore);
 
+    for (const table of HISTORY_TABLES) {
+      const [legacy] = await env.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table}_legacy`);
+      assert.equal(rowsBefore[table].startsWith(`${legacy.n}:`), true, `${table}: every row in its legacy partition`);
+    }
+
     const hookline = await startHookline(env, { WEBHOOKS_SWEEP_INTERVAL_MS: '200', WEBHOOKS_SWEEP_GRACE_MS: '0' });
     try {
-      for (const table of HISTORY_TABLES) {
-        const [legacy] = await env.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table}_legacy`);
-        assert.equal(rowsBefore[table].startsWith(`${legacy.n}:`), true, `${table}: every row in its legacy partition`);
-      }
       const duplicate = client.query(
         `INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
          SELECT id, tenant_id, webhook_name, data, creation_time FROM webhook_events LIMIT 1`,
