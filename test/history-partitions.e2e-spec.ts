@@ -41,6 +41,32 @@ function scannedRelations(plan: any, analyzed: boolean, into: string[] = []): st
   return into;
 }
 
+/** An event of `creationTime` with one delivery in `state` and one attempt (a response stored); by SQL. */
+async function seed(env: ScratchEnvironment, creationTime: Date, state: 'pending' | 'succeeded'): Promise<string> {
+  const [{ id }] = await env.query<{ id: string }>(
+    `WITH e AS (
+       INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+       VALUES (gen_random_uuid(), 'retained', 'order.created', '{}', $1) RETURNING id, creation_time
+     ), d AS (
+       INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+         next_attempt_at, creation_time, event_creation_time)
+       SELECT gen_random_uuid(), e.id, gen_random_uuid(), 'retained', $2::varchar, 1,
+         CASE WHEN $2::varchar = 'pending' THEN now() + interval '1 day' END, e.creation_time, e.creation_time FROM e
+       RETURNING id, webhook_event_id, webhook_subscription_id, creation_time
+     ), a AS (
+       INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
+         succeeded, response_status_code, response, request_headers, response_headers, duration_ms, creation_time,
+         event_creation_time)
+       SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, 'retained', 1, $2::varchar = 'succeeded',
+         200, '{"received":true}', '{"user-agent":"hookline"}', '{"content-type":"application/json"}', 5, d.creation_time,
+         d.creation_time FROM d
+     )
+     SELECT webhook_event_id AS id FROM d`,
+    [creationTime, state],
+  );
+  return id;
+}
+
 describe('time-partitioned delivery history', () => {
   const t = hooklineFixture();
 
@@ -150,7 +176,8 @@ describe('time-partitioned delivery history: migrating a database in place', () 
     const receiver = await TestReceiver.start();
     const options = webhooksDataSourceOptions({ url: env.databaseUrl(), poolSize: 2 });
     await ensureDatabaseExists(env.databaseUrl());
-    const before = await new DataSource({ ...options, migrations: WEBHOOKS_MIGRATIONS.slice(0, -1) }).initialize();
+    const partitioning = WEBHOOKS_MIGRATIONS.findIndex((m) => m.name === 'TimePartitionedHistory1765710000000');
+    const before = await new DataSource({ ...options, migrations: WEBHOOKS_MIGRATIONS.slice(0, partitioning) }).initialize();
     try {
       await before.runMigrations();
       // The previous schema's shape: random ids, no event_creation_time, one table each.
@@ -204,7 +231,7 @@ describe('time-partitioned delivery history: migrating a database in place', () 
     try {
       assert.deepEqual(
         (await migrated.runMigrations()).map((m) => m.name),
-        [WEBHOOKS_MIGRATIONS[WEBHOOKS_MIGRATIONS.length - 1].name],
+        WEBHOOKS_MIGRATIONS.slice(partitioning).map((m) => m.name),
       );
     } finally {
       await migrated.destroy();
@@ -255,38 +282,14 @@ describe('time-partitioned delivery history: migrating a database in place', () 
 describe('time-partitioned delivery history: retention', () => {
   const t = hooklineFixture({ WEBHOOKS_RETENTION_DAYS: '30' });
 
-  /** An event of `creationTime` with one delivery in `state` and, when settled, one attempt; by SQL. */
-  async function seed(creationTime: Date, state: 'pending' | 'succeeded'): Promise<string> {
-    const [{ id }] = await t.env.query<{ id: string }>(
-      `WITH e AS (
-         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
-         VALUES (gen_random_uuid(), 'retained', 'order.created', '{}', $1) RETURNING id, creation_time
-       ), d AS (
-         INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
-           next_attempt_at, creation_time, event_creation_time)
-         SELECT gen_random_uuid(), e.id, gen_random_uuid(), 'retained', $2::varchar, 1,
-           CASE WHEN $2::varchar = 'pending' THEN now() + interval '1 day' END, e.creation_time, e.creation_time FROM e
-         RETURNING id, webhook_event_id, webhook_subscription_id, creation_time
-       ), a AS (
-         INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
-           succeeded, response_status_code, request_headers, duration_ms, creation_time, event_creation_time)
-         SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, 'retained', 1, $2::varchar = 'succeeded', 200, '{}', 5,
-           d.creation_time, d.creation_time FROM d
-       )
-       SELECT webhook_event_id AS id FROM d`,
-      [creationTime, state],
-    );
-    return id;
-  }
-
   it('drops whole expired days, keeps a day with a pending delivery, one pass at a time, and counts each pass', async () => {
     const history = t.hookline.app.get(WebhookHistoryAppService);
     const now = new Date();
     const today = startOfUtcDay(now);
-    const legacyEvent = await seed(new Date(today.getTime() - 2 * DAY_MS), 'succeeded');
-    const pendingEvent = await seed(now, 'pending');
-    const settledToday = await seed(now, 'succeeded');
-    const tomorrowEvent = await seed(new Date(today.getTime() + DAY_MS + 60_000), 'succeeded');
+    const legacyEvent = await seed(t.env, new Date(today.getTime() - 2 * DAY_MS), 'succeeded');
+    const pendingEvent = await seed(t.env, now, 'pending');
+    const settledToday = await seed(t.env, now, 'succeeded');
+    const tomorrowEvent = await seed(t.env, new Date(today.getTime() + DAY_MS + 60_000), 'succeeded');
     const metricsBefore = await scrapeMetrics(t.api.baseUrl);
     const counter = 'hookline_history_retention_partitions_total';
 
@@ -333,5 +336,43 @@ describe('time-partitioned delivery history: retention', () => {
     assert.ok(!(await partitionsOf(t.env, 'webhook_events')).includes(`webhook_events${daySuffix(0)}`));
     await history.createPartitionsAhead(now);
     assert.ok((await partitionsOf(t.env, 'webhook_events')).includes(`webhook_events${daySuffix(1)}`));
+  });
+});
+
+describe('time-partitioned delivery history: a shorter retention for response bodies and headers', () => {
+  const t = hooklineFixture({ WEBHOOKS_RETENTION_DAYS: '30', WEBHOOKS_RESPONSE_RETENTION_DAYS: '2' });
+
+  it("erases the attempts' response bodies and headers of the days past it, once, and keeps everything else", async () => {
+    const history = t.hookline.app.get(WebhookHistoryAppService);
+    const now = new Date();
+    const today = await seed(t.env, now, 'succeeded');
+    const tomorrow = await seed(t.env, new Date(startOfUtcDay(now).getTime() + DAY_MS + 60_000), 'succeeded');
+    const attemptsOf = (eventId: string) =>
+      t.env.query(`SELECT response, request_headers, response_headers FROM webhook_send_attempts WHERE webhook_event_id = $1`, [
+        eventId,
+      ]);
+    const metricsBefore = await scrapeMetrics(t.api.baseUrl);
+    const erasedDays = async () =>
+      (await scrapeMetrics(t.api.baseUrl)).value('hookline_history_retention_partitions_total', { outcome: 'responses_erased' }) -
+      metricsBefore.value('hookline_history_retention_partitions_total', { outcome: 'responses_erased' });
+
+    // As if 3 days had passed: today's day (and the legacy range) ended more than 2 days ago, tomorrow's not.
+    await history.retentionPass(new Date(now.getTime() + 3 * DAY_MS));
+    assert.deepEqual(await attemptsOf(today), [
+      { response: null, request_headers: { 'user-agent': 'hookline' }, response_headers: null },
+    ]);
+    assert.deepEqual(await attemptsOf(tomorrow), [
+      {
+        response: '{"received":true}',
+        request_headers: { 'user-agent': 'hookline' },
+        response_headers: { 'content-type': 'application/json' },
+      },
+    ]);
+    assert.equal((await t.env.query(`SELECT 1 FROM webhook_events WHERE id = ANY($1)`, [[today, tomorrow]])).length, 2);
+    assert.equal(await erasedDays(), 2);
+
+    // A day is rewritten once: the next pass leaves it alone.
+    await history.retentionPass(new Date(now.getTime() + 3 * DAY_MS));
+    assert.equal(await erasedDays(), 2);
   });
 });

@@ -30,7 +30,7 @@ export class AppModule {
       auth: config.auth,
       portal: config.portal,
       rateLimit: { ...config.rateLimit, redis: config.redis },
-      history: { retentionDays: config.history.retentionDays, runRetention: config.role !== 'api' },
+      history: { ...config.history, runRetention: config.role !== 'api' },
     });
     return {
       module: AppModule,

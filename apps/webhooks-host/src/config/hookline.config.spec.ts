@@ -78,6 +78,20 @@ describe('loadHooklineConfig', () => {
     );
   });
 
+  it('keeps the history 30 days; response bodies and headers, when set, for fewer days than the rest', () => {
+    assert.deepEqual(loadHooklineConfig({}).history, { retentionDays: 30, responseRetentionDays: null });
+    assert.deepEqual(loadHooklineConfig({ WEBHOOKS_RETENTION_DAYS: '90', WEBHOOKS_RESPONSE_RETENTION_DAYS: '7' }).history, {
+      retentionDays: 90,
+      responseRetentionDays: 7,
+    });
+    assert.throws(() => loadHooklineConfig({ WEBHOOKS_RETENTION_DAYS: '0' }), /WEBHOOKS_RETENTION_DAYS:/);
+    assert.throws(() => loadHooklineConfig({ WEBHOOKS_RETENTION_DAYS: 'a month' }), /WEBHOOKS_RETENTION_DAYS:/);
+    assert.throws(
+      () => loadHooklineConfig({ WEBHOOKS_RETENTION_DAYS: '7', WEBHOOKS_RESPONSE_RETENTION_DAYS: '7' }),
+      /WEBHOOKS_RESPONSE_RETENTION_DAYS: must be below WEBHOOKS_RETENTION_DAYS/,
+    );
+  });
+
   it('reads the extra redacted header names, refusing anything but header names', () => {
     assert.deepEqual(loadHooklineConfig({}).webhooks.redactedHeaderWords, []);
     assert.deepEqual(

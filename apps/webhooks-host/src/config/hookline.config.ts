@@ -146,6 +146,8 @@ export class HooklineEnvironment {
    * the worker drops older days whole, keeping any day with a delivery still pending.
    */
   @Transform(toInt) @Min(1) @Max(3650) @IsInt() WEBHOOKS_RETENTION_DAYS = DEFAULT_RETENTION_DAYS;
+  /** Days attempts' response bodies and headers are kept, when shorter than the history (0: as long as it). */
+  @Transform(toInt) @Min(0) @Max(3650) @IsInt() WEBHOOKS_RESPONSE_RETENTION_DAYS = 0;
   /**
    * Requests one credential may make to the HTTP API per window, counted in Redis across every process (429 with
    * Retry-After past it); publishing is not counted. 0: unlimited.
@@ -202,7 +204,8 @@ export interface HooklineConfig {
   rabbitmq: WebhooksRabbitMqOptions | null;
   /** Keys that encrypt secrets at rest, newest first; empty: secrets are stored in plain text (not in production). */
   encryptionKeys: EncryptionKey[];
-  history: { retentionDays: number };
+  /** responseRetentionDays null: response bodies and headers are kept as long as the rest. */
+  history: { retentionDays: number; responseRetentionDays: number | null };
 }
 
 export class ConfigurationError extends Error {}
@@ -234,6 +237,9 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
   problems.push(...encryption.problems);
   if (env.NODE_ENV === 'production' && !e.WEBHOOKS_ENCRYPTION_KEY && !e.WEBHOOKS_ENCRYPTION_KEYS) {
     problems.push('WEBHOOKS_ENCRYPTION_KEY: required when NODE_ENV=production (subscription secrets are encrypted with it)');
+  }
+  if (e.WEBHOOKS_RESPONSE_RETENTION_DAYS >= e.WEBHOOKS_RETENTION_DAYS && e.WEBHOOKS_RESPONSE_RETENTION_DAYS !== 0) {
+    problems.push('WEBHOOKS_RESPONSE_RETENTION_DAYS: must be below WEBHOOKS_RETENTION_DAYS (0: kept as long as the rest)');
   }
   if (problems.length) throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
@@ -295,7 +301,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       cookieSameSite: e.WEBHOOKS_PORTAL_COOKIE_SAMESITE,
     },
     rateLimit: { requests: e.WEBHOOKS_RATE_LIMIT_REQUESTS, windowSeconds: e.WEBHOOKS_RATE_LIMIT_WINDOW_SECONDS },
-    history: { retentionDays: e.WEBHOOKS_RETENTION_DAYS },
+    history: { retentionDays: e.WEBHOOKS_RETENTION_DAYS, responseRetentionDays: e.WEBHOOKS_RESPONSE_RETENTION_DAYS || null },
     rabbitmq: e.RABBITMQ_URL
       ? {
           url: e.RABBITMQ_URL,

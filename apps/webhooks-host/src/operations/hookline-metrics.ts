@@ -86,7 +86,7 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
   });
   private readonly retentionPartitions = new Counter({
     name: 'hookline_history_retention_partitions_total',
-    help: 'Expired days of delivery history met by retention passes, by outcome (dropped; kept_pending: a delivery in it is pending; kept_busy: its tables stayed locked).',
+    help: "Days of delivery history met by retention passes, by outcome (dropped; kept_pending: a delivery in it is pending; kept_busy: its tables stayed locked; responses_erased: past the response retention, its attempts' response bodies and headers erased).",
     labelNames: ['outcome'],
     registers: [this.registry],
   });
@@ -179,6 +179,7 @@ export class HooklineMetrics implements IWebhookObserver, OnModuleInit, OnModule
     this.retentionPartitions.inc({ outcome: 'dropped' }, o.droppedPartitions);
     this.retentionPartitions.inc({ outcome: 'kept_pending' }, o.keptPendingPartitions);
     this.retentionPartitions.inc({ outcome: 'kept_busy' }, o.keptBusyPartitions);
+    this.retentionPartitions.inc({ outcome: 'responses_erased' }, o.responsesErasedPartitions);
   }
 
   /** The scheduler's figures (read once for all gauges of a scrape); null when Redis does not answer in time. */

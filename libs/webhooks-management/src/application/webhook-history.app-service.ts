@@ -5,6 +5,11 @@ import { WebhookHistoryPartitionStore } from './history-partitions.store';
 export interface WebhookHistoryOptions {
   /** Days the history is kept: a day's events, deliveries and attempts are dropped this long after it ends. */
   retentionDays: number;
+  /**
+   * Days the attempts' response bodies and headers are kept, when shorter: a day's are erased (once) this long
+   * after it ends. Null: as long as the rest.
+   */
+  responseRetentionDays?: number | null;
   /** Run the retention passes in this process (the worker role); every process creates partitions ahead. */
   runRetention: boolean;
 }
@@ -64,30 +69,40 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
     return created;
   }
 
-  /** Drops the history whose day ended more than the retention before `now`; logged and observed. */
+  /**
+   * Drops the history whose day ended more than the retention before `now`, and erases the response bodies and
+   * headers of the days past the response retention; logged and observed.
+   */
   async retentionPass(now: Date): Promise<void> {
     const started = Date.now();
-    const cutoff = new Date(now.getTime() - this.options.retentionDays * DAY_MS);
-    const observe = (outcome: 'completed' | 'skipped' | 'failed', dropped = 0, pending = 0, busy = 0) =>
+    const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const cutoff = before(this.options.retentionDays);
+    const responseDays = this.options.responseRetentionDays;
+    const observe = (outcome: 'completed' | 'skipped' | 'failed', dropped = 0, pending = 0, busy = 0, responses = 0) =>
       this.observers.notify('historyRetentionPass', {
         outcome,
         droppedPartitions: dropped,
         keptPendingPartitions: pending,
         keptBusyPartitions: busy,
+        responsesErasedPartitions: responses,
         durationMs: Date.now() - started,
       });
-    let results;
+    let retained;
     try {
-      results = await this.store.dropExpiredPartitions(cutoff);
+      retained = await this.store.applyRetention(cutoff, responseDays ? before(responseDays) : null);
     } catch (e) {
       this.logger.error(`History retention pass failed; it runs again within the hour: ${(e as Error).message}`);
       observe('failed');
       return;
     }
-    if (!results) {
+    if (!retained) {
       this.logger.debug('History retention pass skipped: another process is running one');
       observe('skipped');
       return;
+    }
+    const { expired: results, responsesErased } = retained;
+    for (const r of responsesErased) {
+      this.logger.log(`Erased the response bodies and headers of ${r.attempts} attempts in history partitions ${r.suffix}`);
     }
     const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
     for (const r of results.filter((r) => r.outcome === 'kept_pending')) {
@@ -108,7 +123,7 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
         }, ` +
         `kept ${count('kept_pending')} with pending deliveries, ${count('kept_busy')} busy`,
     );
-    observe('completed', count('dropped'), count('kept_pending'), count('kept_busy'));
+    observe('completed', count('dropped'), count('kept_pending'), count('kept_busy'), responsesErased.length);
   }
 
   private runInBackground(work: () => Promise<void>): void {

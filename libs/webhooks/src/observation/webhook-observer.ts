@@ -54,6 +54,8 @@ export interface HistoryRetentionPassObservation {
   keptPendingPartitions: number;
   /** Expired ranges whose tables stayed in use past the lock timeout: tried again on the next pass. */
   keptBusyPartitions: number;
+  /** Days past the response retention whose attempts' response bodies and headers were erased. */
+  responsesErasedPartitions: number;
   durationMs: number;
 }
 

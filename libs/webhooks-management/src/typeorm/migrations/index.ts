@@ -14,6 +14,7 @@ import { PortalSessions1765400000000 } from './1765400000000-portal-sessions';
 import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
 import { DeliveryHistoryOutlivesSubscription1765610000000 } from './1765610000000-delivery-history-outlives-subscription';
 import { TimePartitionedHistory1765710000000 } from './1765710000000-time-partitioned-history';
+import { HistoryResponseRetention1765710000001 } from './1765710000001-history-response-retention';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const WEBHOOKS_MIGRATIONS = [
   DataLifecycle1765600000000,
   DeliveryHistoryOutlivesSubscription1765610000000,
   TimePartitionedHistory1765710000000,
+  HistoryResponseRetention1765710000001,
 ];

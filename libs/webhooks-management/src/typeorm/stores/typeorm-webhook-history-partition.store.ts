@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { ExpiredHistoryPartition, WebhookHistoryPartitionStore } from '../../application/history-partitions.store';
+import {
+  ErasedHistoryResponses,
+  ExpiredHistoryPartition,
+  HistoryRetentionResult,
+  WebhookHistoryPartitionStore,
+} from '../../application/history-partitions.store';
 import {
   HISTORY_PARTITIONS_LOCK_KEY,
   HISTORY_TABLES,
@@ -38,17 +43,31 @@ export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartition
     });
   }
 
-  async dropExpiredPartitions(cutoff: Date): Promise<ExpiredHistoryPartition[] | null> {
+  async applyRetention(cutoff: Date, responseCutoff: Date | null): Promise<HistoryRetentionResult | null> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY]);
       if (!locked) return null;
       try {
-        const expired = (await listHistoryPartitions(runner)).filter((p) => p.until <= cutoff);
-        const results: ExpiredHistoryPartition[] = [];
-        for (const partition of expired) results.push(await this.dropUnlessPending(runner, partition));
-        return results;
+        const partitions = await listHistoryPartitions(runner);
+        const expired: ExpiredHistoryPartition[] = [];
+        for (const partition of partitions.filter((p) => p.until <= cutoff)) {
+          expired.push(await this.dropUnlessPending(runner, partition));
+        }
+        const dropped = new Set(expired.filter((e) => e.outcome === 'dropped').map((e) => e.suffix));
+        const erasedBefore = new Set(
+          ((await runner.query(`SELECT partition_suffix AS suffix FROM webhook_history_days`)) as { suffix: string }[]).map(
+            (r) => r.suffix,
+          ),
+        );
+        const responsesErased: ErasedHistoryResponses[] = [];
+        for (const partition of partitions) {
+          if (!responseCutoff || partition.until > responseCutoff) continue;
+          if (dropped.has(partition.suffix) || erasedBefore.has(partition.suffix)) continue;
+          responsesErased.push(await this.eraseResponses(runner, partition));
+        }
+        return { expired, responsesErased };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
@@ -76,6 +95,7 @@ export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartition
         return { suffix, until, outcome: 'kept_pending', pendingDeliveries: pending };
       }
       for (const table of leavesFirst) await runner.query(`DROP TABLE ${table}${suffix}`);
+      await runner.query(`DELETE FROM webhook_history_days WHERE partition_suffix = $1`, [suffix]);
       await runner.commitTransaction();
       return { suffix, until, outcome: 'dropped', pendingDeliveries: 0 };
     } catch (e) {
@@ -84,5 +104,24 @@ export class TypeOrmWebhookHistoryPartitionStore extends WebhookHistoryPartition
       if ((e as { code?: string }).code === '55P03') return { suffix, until, outcome: 'kept_busy', pendingDeliveries: 0 };
       throw e;
     }
+  }
+
+  /**
+   * The attempts' response bodies and headers of one day, erased in one statement that also marks the day, so
+   * it is rewritten once. Attempts a later retry adds to the day keep theirs until the day is dropped.
+   */
+  private async eraseResponses(runner: QueryRunner, { suffix, until }: HistoryPartition): Promise<ErasedHistoryResponses> {
+    const [{ attempts }] = await runner.query(
+      `WITH erased AS (
+         UPDATE webhook_send_attempts${suffix} SET response = NULL, response_headers = NULL
+         WHERE response IS NOT NULL OR response_headers IS NOT NULL RETURNING 1
+       ), marked AS (
+         INSERT INTO webhook_history_days (partition_suffix, responses_erased_at) VALUES ($1, now())
+         ON CONFLICT (partition_suffix) DO UPDATE SET responses_erased_at = EXCLUDED.responses_erased_at
+       )
+       SELECT count(*)::int AS attempts FROM erased`,
+      [suffix],
+    );
+    return { suffix, until, attempts };
   }
 }
