@@ -105,6 +105,9 @@ class RedisUnansweredWarning {
   }
 }
 
+/** How long an address Redis said had no refused credentials is taken as such without asking again. */
+const CLEAN_RECHECK_MS = 1000;
+
 /** Counts a refusal; answers the milliseconds the address must wait once it is past the limit, else 0. */
 const COUNT_REFUSAL = `
 local n = redis.call('INCR', KEYS[1])
@@ -117,9 +120,14 @@ return 0`;
  * and window. Once an address has had its window's refusals, every request it makes answers 429 until the
  * window ends, before its credential is checked: guessing gets no faster with more processes, and a right guess
  * is not told apart from a wrong one meanwhile. When Redis does not answer, nothing is counted or refused.
+ *
+ * An address without refusals is taken as such for up to CLEAN_RECHECK_MS before Redis is asked again, so a
+ * client that never fails costs no Redis command per request; a refusal this process counts drops that at once.
  */
 export class RefusedCredentialLimit {
   private readonly warning = new RedisUnansweredWarning(RefusedCredentialLimit.name);
+  /** Addresses Redis last said had no refusals, with when it said so (oldest first). */
+  private readonly clean = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis | null,
@@ -134,10 +142,13 @@ export class RefusedCredentialLimit {
   async check<T>(address: string | undefined, retryAfter: (seconds: number) => void, authenticate: () => Promise<T>): Promise<T> {
     if (!this.redis) return authenticate();
     const key = `refused:${address ?? 'unknown'}`;
-    const waiting = this.ask(async (redis) => {
-      const refused = Number(await redis.get(key));
-      return refused >= this.limit ? await redis.pttl(key) : 0;
-    });
+    const waiting = this.isClean(key)
+      ? 0
+      : this.ask(async (redis) => {
+          const refused = Number(await redis.get(key));
+          if (refused === 0) this.markClean(key);
+          return refused >= this.limit ? await redis.pttl(key) : 0;
+        });
     let outcome: PromiseSettledResult<T>;
     try {
       outcome = { status: 'fulfilled', value: await authenticate() };
@@ -146,6 +157,7 @@ export class RefusedCredentialLimit {
     }
     let waitMs = await waiting;
     if (!waitMs && outcome.status === 'rejected' && outcome.reason instanceof UnauthorizedException) {
+      this.clean.delete(key);
       waitMs = await this.ask(async (redis) => Number(await redis.eval(COUNT_REFUSAL, 1, key, this.windowMs, this.limit)));
     }
     if (waitMs > 0) {
@@ -154,6 +166,22 @@ export class RefusedCredentialLimit {
     }
     if (outcome.status === 'rejected') throw outcome.reason;
     return outcome.value;
+  }
+
+  private isClean(key: string): boolean {
+    const checkedAt = this.clean.get(key);
+    return checkedAt !== undefined && Date.now() - checkedAt < CLEAN_RECHECK_MS;
+  }
+
+  private markClean(key: string): void {
+    const now = Date.now();
+    this.clean.delete(key);
+    this.clean.set(key, now);
+    // Oldest first: drop those past their time, so the map holds about a recheck period's addresses.
+    for (const [address, checkedAt] of this.clean) {
+      if (now - checkedAt < CLEAN_RECHECK_MS) break;
+      this.clean.delete(address);
+    }
   }
 
   /** The milliseconds to wait as `question` reads them from Redis; 0 when Redis does not answer. */
