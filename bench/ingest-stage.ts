@@ -114,12 +114,12 @@ async function saturation(context: BenchContext): Promise<Figures> {
 }
 
 /**
- * Publish-to-first-attempt over HTTP at a steady rate, with the service as `npm start` runs it (one process
- * of ROLE=all) or as an api and a worker process. Each publish carries the time the load process sent it; the
- * receiver measures from that, so the figure includes the HTTP request and the publish itself.
+ * Publish-to-first-attempt over HTTP at a steady rate, with the service as one process of ROLE=all or as an
+ * api and a worker process (as `npm start` runs it). Each publish carries the time the load process sent it;
+ * the receiver measures from that, so the figure includes the HTTP request and the publish itself.
  */
-async function latencyOverHttp(context: BenchContext, roles: 'all' | 'split'): Promise<Figures> {
-  const rate = context.quick ? 100 : LATENCY_RATE;
+export async function latencyOverHttp(context: BenchContext, roles: 'all' | 'split', fullRate = LATENCY_RATE): Promise<Figures> {
+  const rate = context.quick ? 100 : fullRate;
   const seconds = context.quick ? 2 : 30;
   const warmUpSeconds = context.quick ? 1 : 5;
   const stage = new StageEnvironment(context);
@@ -155,7 +155,7 @@ async function latencyOverHttp(context: BenchContext, roles: 'all' | 'split'): P
     await context.waitForDelivered(stage.env, events, 120_000 + events * 10);
     const { latenciesMs } = await context.receiverStats();
     await context.verifyStored(stage.env, events, 'hl00000');
-    const prefix = roles === 'all' ? 'one process (npm start)' : 'api + worker';
+    const prefix = roles === 'all' ? 'one process (ROLE=all)' : 'api + worker (npm start)';
     return {
       [`${prefix}: achieved events/s`]: Math.round(run.rate),
       [`${prefix}: first attempt p50 ms`]: percentile(latenciesMs, 0.5),

@@ -17,9 +17,16 @@ export class HooklineProcess {
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  /** Starts main.js and waits until it is listening. */
-  static async start(env: ScratchEnvironment, settings: Record<string, string> = {}): Promise<HooklineProcess> {
-    const main = resolve(__dirname, '../../apps/webhooks-host/src/main.js');
+  /**
+   * Starts `entry` (main.js, or launch.js as `npm start` runs it) and waits until its log says `listening`,
+   * whose first group is the URL to call.
+   */
+  static async start(
+    env: ScratchEnvironment,
+    settings: Record<string, string> = {},
+    { entry = 'main.js', listening = /listening on (http:\/\/[^"\s]+)/ }: { entry?: string; listening?: RegExp } = {},
+  ): Promise<HooklineProcess> {
+    const main = resolve(__dirname, '../../apps/webhooks-host/src', entry);
     const child = spawn(process.execPath, [main], {
       env: { ...process.env, ...hooklineSettings(env, { PORT: '0', LOG_LEVEL: 'log', LOG_FORMAT: 'json', ...settings }) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,15 +34,15 @@ export class HooklineProcess {
     const hookline = new HooklineProcess(child);
     // Generous: a start-up on a loaded 2-core machine has been seen to take over 20 s.
     const deadline = Date.now() + 60_000;
-    let listening: RegExpMatchArray | null;
-    while (!(listening = hookline.output.match(/listening on (http:\/\/[^"\s]+)/))) {
+    let found: RegExpMatchArray | null;
+    while (!(found = hookline.output.match(listening))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`main.js did not start:\n${hookline.output}`);
+        throw new Error(`${entry} did not start:\n${hookline.output}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    hookline.baseUrl = listening[1];
+    hookline.baseUrl = found[1];
     return hookline;
   }
 
@@ -51,6 +58,12 @@ export class HooklineProcess {
       this.child.kill(signal);
       await exited;
     }
+    return { code: this.child.exitCode, signal: this.child.signalCode };
+  }
+
+  /** Resolves with how the process ended, once it has, without sending it anything. */
+  async exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) await once(this.child, 'exit');
     return { code: this.child.exitCode, signal: this.child.signalCode };
   }
 

@@ -13,7 +13,11 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const { port } = app.getHttpServer().address() as AddressInfo;
   new Logger('Hookline').log(`Role '${config.role}' listening on http://${config.http.host}:${port}`);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutDown(app, config, signal));
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: NodeJS.Signals) => void (stopping ??= shutDown(app, config, signal));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
+  // Started by the launcher (launch.ts): should it die, stop as on SIGTERM rather than run on unsupervised.
+  if (process.connected) process.once('disconnect', () => stop('SIGTERM'));
 }
 
 /**

@@ -44,7 +44,7 @@ const toInt = ({ value }: { value: unknown }) =>
  * (local PostgreSQL and Redis). Validated at start-up: a bad value stops the process naming the variable.
  */
 export class HooklineEnvironment {
-  /** all: API and worker in one process; api or worker to scale them apart. */
+  /** all: API and worker in one process; api or worker to scale them apart (launch.ts starts both when unset). */
   @IsIn(['all', 'api', 'worker']) ROLE: 'all' | 'api' | 'worker' = 'all';
   @Transform(toInt) @Min(0) @Max(65535) @IsInt() PORT = 3000;
   @IsString() HOST = '0.0.0.0';
