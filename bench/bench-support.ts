@@ -48,6 +48,16 @@ export const percentile = (values: number[], q: number): number => {
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** Creates a subscription through the HTTP API, as a tenant would: the scheduler learns its limits when it is saved. */
+export async function subscribeOverHttp(baseUrl: string, tenant: string, subscription: Record<string, unknown>): Promise<void> {
+  const created = await fetch(`${baseUrl}/api/webhooks/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_API_KEY}`, __tenant: tenant },
+    body: JSON.stringify(subscription),
+  });
+  if (created.status !== 201) throw new Error(`a subscription of ${tenant} was not created: ${await created.text()}`);
+}
+
 /** What every stage shares: the receiver process and the way to start the service. */
 export class BenchContext {
   constructor(
@@ -57,6 +67,8 @@ export class BenchContext {
     /** Directory for the service processes' CPU profiles (--cpu-prof), or null. */
     readonly profileDir: string | null,
     readonly verbose = false,
+    /** With --deliveries=N: the throughput stages' backlog, instead of their size. */
+    readonly throughputDeliveries: number | null = null,
   ) {}
 
   /** With --verbose: prints how long each step of a stage took. */

@@ -1,6 +1,6 @@
 import { waitUntil } from '../test/support/wait';
 import type { ChildHandle } from './bench-ipc';
-import { BENCH_ADMIN_API_KEY, BenchContext, StageEnvironment, percentile, round } from './bench-support';
+import { BenchContext, StageEnvironment, percentile, round, subscribeOverHttp } from './bench-support';
 import { Stage, drainTimeoutMs, publishCommand, publishInProcess } from './stages';
 
 /** Healthy tenants, one endpoint each, on the receiver's /bench. */
@@ -33,17 +33,11 @@ export const isolationStage: Stage = {
       await stage.env.query(`UPDATE webhook_subscriptions SET timeout_duration = $1 WHERE tenant_id LIKE 'ix%'`, [
         HANG_TIMEOUT_SECONDS,
       ]);
-      // Through the API, as a tenant would: the scheduler learns the limit when the subscription is saved.
-      const created = await fetch(`${baseUrl}/api/webhooks/subscriptions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_API_KEY}`, __tenant: 'il00000' },
-        body: JSON.stringify({
-          webhookUri: context.receiverUrl.replace(/\/bench$/, '/limited'),
-          webhooks: ['order.created'],
-          rateLimitPerSecond: RATE_LIMIT,
-        }),
+      await subscribeOverHttp(baseUrl, 'il00000', {
+        webhookUri: context.receiverUrl.replace(/\/bench$/, '/limited'),
+        webhooks: ['order.created'],
+        rateLimitPerSecond: RATE_LIMIT,
       });
-      if (created.status !== 201) throw new Error(`the limited subscription was not created: ${await created.text()}`);
       // (d) first: the limited endpoint's whole backlog is there before the worker starts, so its drain is paced
       // by the limit alone, not by how fast the events could be published.
       await publishInProcess(api, publishCommand({ via: 'publisher', count: limited, concurrency: 20, tenantIds: ['il00000'] }));

@@ -31,7 +31,8 @@ const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const now = Date.now();
-    const path = req.url ?? '/';
+    // The query string tells endpoints of one path apart (one subscription per URI and event).
+    const path = (req.url ?? '/').split('?')[0];
     if (path !== '/bench') {
       (otherPaths[path] ??= []).push(now);
       if (path === '/hang') return;

@@ -11,7 +11,7 @@ import { filterStage } from './filter-stage';
 import { historyStage } from './history-stage';
 
 /**
- * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile]`: runs every stage of the benchmark
+ * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile] [-- --deliveries=N]`: runs every stage of the benchmark
  * against a receiver process, scratch databases and Redis prefixes of its own; prints a table, writes
  * bench/results/<timestamp>.json, and exits non-zero when a stage broke (an error or a guarantee not kept).
  * Targets missed are reported, not failures: figures depend on the machine.
@@ -164,12 +164,15 @@ async function main(): Promise<void> {
     ?.slice('--only='.length)
     .split(',');
   const profileDir = args.includes('--profile') ? resolve('bench/profiles') : null;
-  const stages = only ? STAGES.filter((s) => only.some((o) => s.name.startsWith(o))) : STAGES;
+  const deliveries = Number(args.find((a) => a.startsWith('--deliveries='))?.slice('--deliveries='.length)) || null;
+  // A stage's full name picks it alone ("throughput fan-out 1"); a start of names picks each stage it starts.
+  const picks = (name: string, o: string) => name === o || (!STAGES.some((s) => s.name === o) && name.startsWith(o));
+  const stages = only ? STAGES.filter((s) => only.some((o) => picks(s.name, o))) : STAGES;
   const startedAt = new Date();
   const loadavgStart = os.loadavg();
 
   const { handle: receiver, ready } = await ChildHandle.start(resolve(__dirname, 'receiver-process.js'), {});
-  const context = new BenchContext(receiver, ready.port, quick, profileDir, args.includes('--verbose'));
+  const context = new BenchContext(receiver, ready.port, quick, profileDir, args.includes('--verbose'), deliveries);
   const results: StageResult[] = [];
   const shared: Figures = {};
   for (const stage of stages) {

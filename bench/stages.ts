@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
 import type { PublishCommand, PublishReport, MemoryReport } from './bench-ipc';
 import {
   BENCH_ADMIN_API_KEY,
@@ -8,6 +9,7 @@ import {
   percentile,
   round,
   signedEnvelope,
+  subscribeOverHttp,
 } from './bench-support';
 
 /** Figures of one stage, by name. */
@@ -101,13 +103,21 @@ export function throughputStage(fanOut: number): Stage {
   return {
     name: `throughput fan-out ${fanOut}`,
     async run(context, shared) {
-      const deliveries = context.quick ? 1_000 : 50_000;
+      const deliveries = context.throughputDeliveries ?? (context.quick ? 1_000 : 50_000);
       const events = deliveries / fanOut;
       const stage = new StageEnvironment(context);
       try {
         const { service: api, baseUrl } = await stage.start('api');
         context.step('api process started');
-        await context.insertSubscriptions(stage.env, 'tp', 0, 1, fanOut);
+        // A receiver that takes the worker's whole concurrency says so, as its tenant would: the default
+        // per-endpoint cap (WEBHOOKS_ENDPOINT_CONCURRENCY) protects receivers that did not.
+        for (let i = 0; i < fanOut; i++) {
+          await subscribeOverHttp(baseUrl, 'tp00000', {
+            webhookUri: `${context.receiverUrl}?endpoint=${i}`,
+            webhooks: [['order.created'], ['order.*'], ['*']][i % 3],
+            maxConcurrentSends: DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency,
+          });
+        }
         await context.resetReceiver();
         const httpEvents = Math.floor(events / 2);
         // Warm-up (JIT, connection pools) to a tenant without subscriptions: events, no deliveries.

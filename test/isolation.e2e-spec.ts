@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeliveryDispatch } from '@hookline/webhooks';
+import { getQueueToken } from '@nestjs/bull';
+import type { Job, Queue } from 'bull';
+import { DeliveryDispatch, WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, WebhookSenderJobData } from '@hookline/webhooks';
 import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
 import { HooklineProcess } from './support/hookline-process';
 import { TestReceiver } from './support/receiver';
@@ -32,6 +34,8 @@ function arrivalDelays(receiver: TestReceiver, path: string, publishedAt: Map<st
   });
 }
 
+const queueOf = (app: RunningHookline) => app.app.get<Queue>(getQueueToken(WEBHOOKS_QUEUE));
+
 const pendingCount = async (env: ScratchEnvironment, tenantId: string) =>
   Number(
     (
@@ -42,6 +46,44 @@ const pendingCount = async (env: ScratchEnvironment, tenantId: string) =>
   );
 
 describe('fair, isolated delivery', () => {
+  it("sends run as Bull WebhookSenderJobs, and Bull's wait list never holds more than the worker's places", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const places = 8;
+      const app = await startHookline(env, { WEBHOOKS_WORKER_CONCURRENCY: String(places) });
+      apps.push(app);
+      const queue = queueOf(app);
+      const sentByJobs: string[] = [];
+      queue.on('completed', (job: Job<WebhookSenderJobData>) => {
+        if (job.name === WEBHOOK_SENDER_JOB) sentByJobs.push(job.data.deliveryId);
+      });
+      receiver.on('/jobs', () => ({ status: 200, delayMs: 20 }));
+      await app.api.subscribe({ webhookUri: receiver.url('/jobs'), webhooks: ['order.created'], maxConcurrentSends: 50 }, 't');
+      let mostWaiting = 0;
+      const sampler = setInterval(() => {
+        queue.getWaitingCount().then(
+          (n) => (mostWaiting = Math.max(mostWaiting, n)),
+          () => undefined,
+        );
+      }, 5);
+      try {
+        for (let i = 0; i < 60; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+        await waitUntil(async () => (await pendingCount(env, 't')) === 0 && sentByJobs.length === 60, {
+          message: () => `${sentByJobs.length} of 60 deliveries sent by WebhookSenderJobs`,
+        });
+      } finally {
+        clearInterval(sampler);
+      }
+
+      const received = receiver.requests('/jobs').map((r) => String(r.headers['webhook-id']));
+      assert.deepEqual(new Set(sentByJobs), new Set(received), 'each delivery was sent by a WebhookSenderJob carrying its id');
+      assert.ok(mostWaiting <= places, `${mostWaiting} jobs waited in Bull at once for ${places} places`);
+      const counts = await queue.getJobCounts();
+      assert.ok(
+        Object.values(counts).every((n) => n === 0),
+        `finished jobs are removed: ${JSON.stringify(counts)}`,
+      );
+    }));
+
   it("a hanging endpoint holds at most its cap of sends; another tenant's deliveries arrive within a second", () =>
     withEnvironment(async (env, receiver, apps) => {
       const app = await startHookline(env, {
@@ -203,8 +245,8 @@ describe('fair, isolated delivery', () => {
     withEnvironment(async (env, receiver, apps, workers) => {
       const api = await startHookline(env, { ROLE: 'api' });
       apps.push(api);
-      let hanging = true;
-      receiver.on('/leased', () => (hanging ? { status: 200, delayMs: 60_000 } : { status: 200 }));
+      let delayMs = 60_000;
+      receiver.on('/leased', () => ({ status: 200, delayMs }));
       const leased = await api.api.subscribe(
         { webhookUri: receiver.url('/leased'), webhooks: ['order.created'], maxConcurrentSends: 2 },
         't',
@@ -214,15 +256,41 @@ describe('fair, isolated delivery', () => {
       workers.push(doomed);
       for (let i = 0; i < 6; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
       await receiver.waitForRequests('/leased', 2);
+      const queue = queueOf(api);
+      const cutOff = (await queue.getActive()).filter((job) => job.name === WEBHOOK_SENDER_JOB).map((job) => job.data);
+      assert.equal(cutOff.length, 2, 'the two hanging sends are WebhookSenderJobs running in the doomed worker');
       await doomed.kill('SIGKILL');
-      hanging = false;
+      delayMs = 0;
 
       const dispatch = api.app.get(DeliveryDispatch);
       assert.equal((await dispatch.endpointStatus(leased.id)).inFlight, 2, 'the dead worker still holds both places');
-      apps.push(await startHookline(env, { ROLE: 'worker', ...lease }));
+      apps.push(await startHookline(env, { ROLE: 'worker', ...lease, WEBHOOKS_SHUTDOWN_GRACE_MS: '0' }));
       await waitUntil(async () => (await pendingCount(env, 't')) === 0, { timeoutMs: 15_000 });
       const delivered = new Set(receiver.requests('/leased').map((r) => r.headers['webhook-id']));
       assert.equal(delivered.size, 6, 'every delivery was sent, the two cut off ones again');
       assert.equal((await dispatch.endpointStatus(leased.id)).inFlight, 0);
+
+      // The dead worker's jobs run again (as Bull would a job left waiting, or a stalled one): their leases are
+      // over, so they send nothing and free no place they do not hold.
+      const ran: string[] = [];
+      const worker = queueOf(apps[1]);
+      worker.on('completed', (job: Job) => ran.push(String(job.id)));
+      const copies = await queue.addBulk(
+        cutOff.map((data) => ({ name: WEBHOOK_SENDER_JOB, data, opts: { removeOnComplete: true } })),
+      );
+      await waitUntil(() => copies.every((copy) => ran.includes(String(copy.id))));
+      assert.equal(receiver.requests('/leased').length, 8, 'the copies sent nothing');
+      assert.deepEqual(await dispatch.counts().then((c) => [c.waiting, c.inFlight]), [0, 0]);
+
+      // The endpoint has both its places, and no more: two sends at once, the next two waiting for them.
+      delayMs = 1_000;
+      for (let i = 0; i < 4; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+      await waitUntil(async () => {
+        const status = await dispatch.endpointStatus(leased.id);
+        return receiver.openRequests('/leased') === 2 && status.inFlight === 2 && status.backlog === 2;
+      });
+      await waitUntil(async () => (await pendingCount(env, 't')) === 0, { timeoutMs: 15_000 });
+      assert.equal(receiver.requests('/leased').length, 12);
+      assert.equal(receiver.peakConcurrency('/leased'), 2, 'never more than its cap at once');
     }));
 });

@@ -20,4 +20,6 @@ export * from './sending/webhook-delivery.service';
 export * from './sending/webhook-redelivery.service';
 export * from './sending/delivery-sweeper';
 export * from './sending/webhook-worker';
+export * from './sending/webhook-sender.job';
+export * from './sending/webhook-sender.processor';
 export * from './webhooks.module';

@@ -10,10 +10,12 @@ import { DefaultWebhookSender } from './sending/default-webhook-sender';
 import { UndiciWebhookSender } from './sending/undici-webhook-sender';
 import { DeliverySweeper } from './sending/delivery-sweeper';
 import { DeliveryDispatch } from './domain/delivery-dispatch';
-import { RedisDeliveryDispatch, WEBHOOKS_QUEUE } from './sending/redis-delivery-dispatch';
+import { RedisDeliveryDispatch } from './sending/redis-delivery-dispatch';
 import { WebhookDeliveryService } from './sending/webhook-delivery.service';
 import { WebhookRedeliveryService } from './sending/webhook-redelivery.service';
 import { WebhookSender } from './sending/webhook-sender';
+import { WEBHOOKS_QUEUE } from './sending/webhook-sender.job';
+import { WebhookSenderProcessor } from './sending/webhook-sender.processor';
 import { WEBHOOKS_WORKER_ENABLED, WebhookWorker } from './sending/webhook-worker';
 
 export interface WebhooksModuleOptions {
@@ -28,7 +30,8 @@ export interface WebhooksModuleOptions {
 }
 
 /**
- * Publishing, the CQRS handler, the scheduler (Bull/Redis) with its worker, and the sweeper (ABP's AbpWebhooksModule).
+ * Publishing, the CQRS handler, the scheduler (Bull/Redis) with its worker and WebhookSenderJob processor, and the
+ * sweeper (ABP's AbpWebhooksModule).
  * Depends on WebhooksCoreModule and on a module providing each store port (WebhooksStoresModule for PostgreSQL).
  * Bull's connection comes from the host's BullModule.forRoot.
  */
@@ -37,7 +40,14 @@ export class WebhooksModule {
   static forRoot(options: WebhooksModuleOptions): DynamicModule {
     return {
       module: WebhooksModule,
-      imports: [options.core, options.stores, CqrsModule, DiscoveryModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE })],
+      imports: [
+        options.core,
+        options.stores,
+        CqrsModule,
+        DiscoveryModule,
+        // A job whose process died is not run again: the scheduler's lease expiry is the one recovery path.
+        BullModule.registerQueue({ name: WEBHOOKS_QUEUE, settings: { maxStalledCount: 0 } }),
+      ],
       providers: [
         { provide: WEBHOOKS_WORKER_ENABLED, useValue: options.worker },
         options.sender
@@ -56,6 +66,8 @@ export class WebhooksModule {
         WebhookRedeliveryService,
         DeliverySweeper,
         WebhookWorker,
+        // Bull runs the jobs of every processor it finds: only a worker has one.
+        ...(options.worker ? [WebhookSenderProcessor] : []),
       ],
       exports: [
         WebhookObservers,

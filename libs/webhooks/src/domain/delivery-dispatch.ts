@@ -19,6 +19,8 @@ export type DispatchLane = 'first' | 'retry';
 /** A delivery a worker may send now: it holds one of its endpoint's concurrency places until released. */
 export interface ClaimedDelivery extends DispatchItem {
   lane: DispatchLane;
+  /** This claim's own lease, opaque: a copy of an older, expired claim of the same delivery is told apart by it. */
+  lease: string;
 }
 
 /** An endpoint's own limits (null: the defaults). */
@@ -84,16 +86,23 @@ export abstract class DeliveryDispatch {
   /** The delivery joins the retry lane after `delayMs` (its one retry path). False when unreachable. */
   abstract retryLater(item: DispatchItem, delayMs: number): Promise<boolean>;
   /**
-   * Up to `want` deliveries per lane that may be sent now: tenants take turns, then each tenant's endpoints;
-   * an endpoint at its cap, over its rate, paused or with an open breaker is passed over and costs nothing.
-   * Each claim is leased: a worker that dies without reporting gives its places back when the lease expires.
+   * Deliveries that may be sent now, up to this process's `places` per lane less its claims not over yet
+   * (wherever they are being sent): tenants take turns, then each tenant's endpoints; an endpoint at its cap,
+   * over its rate, paused or with an open breaker is passed over and costs nothing. Each claim is leased: a
+   * worker that dies without reporting gives its places back when the lease expires.
    */
-  abstract claim(want: Record<DispatchLane, number>): Promise<ClaimedDelivery[]>;
-  /** Keeps these claims' leases alive (a send may take as long as its timeout). */
+  abstract claim(places: Record<DispatchLane, number>): Promise<ClaimedDelivery[]>;
+  /**
+   * A sender takes up a claim, renewing its lease: false when the lease expired before (the delivery was handed
+   * out again) or another sender took it up, and then it must not be sent. A claim waits one lease at most.
+   */
+  abstract begin(claim: ClaimedDelivery): Promise<boolean>;
+  /** Keeps the leases of the claims being sent alive (a send may take as long as its timeout). */
   abstract renew(claims: readonly ClaimedDelivery[]): Promise<void>;
   /**
    * Records a claim's send in the endpoint's window and applies a pause. A success while the breaker is closed,
-   * or a skip, ends the claim; otherwise it stays held, its place taken, until `release`.
+   * or a skip, ends the claim; otherwise it stays held, its place taken, until `release`. A claim already over
+   * (its lease expired) changes nothing.
    */
   abstract report(report: SendReport): Promise<EndpointAfterSend>;
   /**
@@ -123,8 +132,4 @@ export abstract class DeliveryDispatch {
    * them at once rather than at its next poll.
    */
   abstract onSubmitted(listener: () => void): void;
-  /** Starts moving retries whose time has come into their lanes (the worker role). */
-  abstract startRetryTimers(): void;
-  /** Stops that, waiting at most `graceMs` for a move under way. */
-  abstract stopRetryTimers(graceMs: number): Promise<void>;
 }

@@ -12,6 +12,9 @@
  *   timeoutsInRow. `win:<sub>` HASH: the breaker's sliding window in six buckets.
  * - `inflight:<sub>` ZSET: the endpoint's leased deliveries by lease expiry; `leases` ZSET: all leases (member
  *   lane..sub..delivery..tenant), so expired ones are found without knowing their endpoint.
+ * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent) and lease id (the claiming
+ *   process's id, 36 characters, `:` and a number from `seq`); `owned` HASH: process..lane → the claims it took
+ *   that are not over, wherever they are being sent (what its places count).
  * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
  *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
  * - `paused` ZSET, `breakers` HASH, `capped` SET: figures for metrics.
@@ -37,12 +40,27 @@ local function wakeCapWaiters(sub)
     for _, w in ipairs(waiters) do ring(w:sub(1, 1), sub, w:sub(2)) end
   end
 end
+-- The claim's record goes and the process that claimed it gets its place back.
+local function dropClaim(lane, did)
+  local c = redis.call('HGET', b .. 'claims', did)
+  if c then
+    redis.call('HDEL', b .. 'claims', did)
+    local owned = c:sub(2, 37) .. lane
+    if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
+  end
+end
 -- A claim is over: its lease goes, the delivery is no longer held, and lanes waiting for a place are woken.
 local function endClaim(lane, sub, did, tenant)
   redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
   redis.call('ZREM', b .. 'inflight:' .. sub, did)
   redis.call('SREM', KEYS[1], did)
+  dropClaim(lane, did)
   wakeCapWaiters(sub)
+end
+-- True while \`lease\` is the delivery's claim (not one that expired and was handed out again).
+local function current(did, lease)
+  local c = redis.call('HGET', b .. 'claims', did)
+  return c ~= false and c:sub(2) == lease
 end
 `;
 
@@ -68,15 +86,17 @@ return added
 `;
 
 /**
- * ARGV: prefix, now, leaseMs, wantFirst, wantRetry, defaultCap, maxSteps. Returns flat (lane, delivery, sub,
- * tenant) quadruples. First gives expired leases' deliveries back to their lanes and puts parked endpoints whose
- * time came back in turn; then per lane takes turns: a tenant, its next endpoint, one delivery of it.
+ * ARGV: prefix, now, leaseMs, placesFirst, placesRetry, defaultCap, maxSteps, process. Returns flat (lane,
+ * delivery, sub, tenant, lease) quintuples. First gives expired leases' deliveries back to their lanes and puts
+ * parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims not
+ * over, takes turns: a tenant, its next endpoint, one delivery of it.
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
 local defaultCap = tonumber(ARGV[6])
 local maxSteps = tonumber(ARGV[7])
+local owner = ARGV[8]
 
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', b .. 'leases', m)
@@ -84,6 +104,7 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMI
   if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
+    dropClaim(lane, did)
     wakeCapWaiters(sub)
   end
 end
@@ -129,7 +150,8 @@ local out = {}
 local lanes = { { 'f', tonumber(ARGV[4]) }, { 'r', tonumber(ARGV[5]) } }
 local steps = 0
 for _, l in ipairs(lanes) do
-  local lane, want = l[1], l[2]
+  local lane = l[1]
+  local want = l[2] - (tonumber(redis.call('HGET', b .. 'owned', owner .. lane)) or 0)
   local tenants = b .. lane .. ':tenants'
   local claimed = 0
   while claimed < want and steps < maxSteps do
@@ -148,10 +170,14 @@ for _, l in ipairs(lanes) do
           local expires = now + leaseMs
           redis.call('ZADD', b .. 'inflight:' .. sub, expires, did)
           redis.call('ZADD', b .. 'leases', expires, lane .. sub .. did .. tenant)
+          local lease = owner .. ':' .. redis.call('INCR', b .. 'seq')
+          redis.call('HSET', b .. 'claims', did, 'h' .. lease)
+          redis.call('HINCRBY', b .. 'owned', owner .. lane, 1)
           out[#out + 1] = lane
           out[#out + 1] = did
           out[#out + 1] = sub
           out[#out + 1] = tenant
+          out[#out + 1] = lease
           claimed = claimed + 1
         end
         if redis.call('LLEN', q) > 0 then
@@ -178,22 +204,34 @@ end
 return out
 `;
 
-/** ARGV: prefix, expires, then (lane, sub, delivery, tenant) quadruples: their leases last until `expires`. */
+/**
+ * ARGV: prefix, expires, mode (`begin` or `renew`), then (lane, sub, delivery, tenant, lease) quintuples; answers
+ * 1 or 0 for each. `begin`: a handed-out claim still current becomes one being sent (1). `renew`: a claim being
+ * sent still current (1). Either way its lease lasts until `expires`.
+ */
 export const RENEW_SCRIPT = `
 local b = ARGV[1]
 local expires = tonumber(ARGV[2])
-for i = 3, #ARGV, 4 do
-  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', 'CH', expires, did) == 1 then
+local from = ARGV[3] == 'begin' and 'h' or 's'
+local out = {}
+for i = 4, #ARGV, 5 do
+  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  if redis.call('HGET', b .. 'claims', did) == from .. lease then
+    redis.call('HSET', b .. 'claims', did, 's' .. lease)
+    redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', expires, did)
     redis.call('ZADD', b .. 'leases', 'XX', expires, lane .. sub .. did .. tenant)
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
   end
 end
-return 0
+return out
 `;
 
 /**
- * ARGV: prefix, now, windowMs, then per report: lane, sub, delivery, tenant, result (succeeded/failed/skipped),
- * timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). Keeps the limits, applies a pause and
+ * ARGV: prefix, now, windowMs, then per report: lane, sub, delivery, tenant, lease, result (succeeded/failed/
+ * skipped), timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). A claim no longer current (its
+ * lease expired and the delivery was handed out again) changes nothing. Otherwise keeps the limits, applies a pause and
  * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, ends the claim
  * here; any other answer may move the breaker, so the claim is held (its place stays taken) until RELEASE moves
  * the breaker and frees it in one step, and no send can slip between. Returns per report: held (1/0), breaker,
@@ -204,65 +242,71 @@ local now = tonumber(ARGV[2])
 local windowMs = tonumber(ARGV[3])
 local bucketMs = math.max(1, math.floor(windowMs / 6))
 local out = {}
-for i = 4, #ARGV, 9 do
-  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local result, timedOut, pauseUntil, cap, rate = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-  local ep = b .. 'ep:' .. sub
-  if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
-  if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
-  if pauseUntil ~= '' then
-    local p = tonumber(pauseUntil)
-    if p > (tonumber(redis.call('HGET', ep, 'pausedUntil')) or 0) then
-      redis.call('HSET', ep, 'pausedUntil', p)
-      redis.call('ZADD', b .. 'paused', p, sub)
-    end
-  end
-  local breaker = redis.call('HGET', ep, 'breaker')
-  local w = b .. 'win:' .. sub
-  if result ~= 'skipped' then
-    local bucket = math.floor(now / bucketMs)
-    local slot = bucket % 6
-    if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
-      redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
-    end
-    redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
-    redis.call('PEXPIRE', w, windowMs * 2)
-    if timedOut == '1' then redis.call('HINCRBY', ep, 'timeoutsInRow', 1) else redis.call('HSET', ep, 'timeoutsInRow', 0) end
-  elseif breaker == 'half' then
-    -- Nothing was sent, so nothing was learnt: another probe may go.
-    redis.call('HDEL', ep, 'probeUntil')
-  end
-  local attempts, failures = 0, 0
-  local current = math.floor(now / bucketMs)
-  for slot = 0, 5 do
-    local t = tonumber(redis.call('HGET', w, 't' .. slot))
-    if t and t > current - 6 then
-      local o = tonumber(redis.call('HGET', w, 'o' .. slot)) or 0
-      local f = tonumber(redis.call('HGET', w, 'f' .. slot)) or 0
-      attempts = attempts + o + f
-      failures = failures + f
-    end
-  end
-  local held = 0
-  if result == 'failed' or (result == 'succeeded' and breaker) then
-    held = 1
+for i = 4, #ARGV, 10 do
+  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local result, timedOut, pauseUntil, cap, rate = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+  if not current(did, lease) then
+    out[#out + 1] = { 0, '', '', '', 0, 0, 0 }
   else
-    endClaim(lane, sub, did, tenant)
+    local ep = b .. 'ep:' .. sub
+    if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
+    if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
+    if pauseUntil ~= '' then
+      local p = tonumber(pauseUntil)
+      if p > (tonumber(redis.call('HGET', ep, 'pausedUntil')) or 0) then
+        redis.call('HSET', ep, 'pausedUntil', p)
+        redis.call('ZADD', b .. 'paused', p, sub)
+      end
+    end
+    local breaker = redis.call('HGET', ep, 'breaker')
+    local w = b .. 'win:' .. sub
+    if result ~= 'skipped' then
+      local bucket = math.floor(now / bucketMs)
+      local slot = bucket % 6
+      if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
+        redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
+      end
+      redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
+      redis.call('PEXPIRE', w, windowMs * 2)
+      if timedOut == '1' then redis.call('HINCRBY', ep, 'timeoutsInRow', 1) else redis.call('HSET', ep, 'timeoutsInRow', 0) end
+    elseif breaker == 'half' then
+      -- Nothing was sent, so nothing was learnt: another probe may go.
+      redis.call('HDEL', ep, 'probeUntil')
+    end
+    local attempts, failures = 0, 0
+    local currentBucket = math.floor(now / bucketMs)
+    for slot = 0, 5 do
+      local t = tonumber(redis.call('HGET', w, 't' .. slot))
+      if t and t > currentBucket - 6 then
+        local o = tonumber(redis.call('HGET', w, 'o' .. slot)) or 0
+        local f = tonumber(redis.call('HGET', w, 'f' .. slot)) or 0
+        attempts = attempts + o + f
+        failures = failures + f
+      end
+    end
+    local held = 0
+    if result == 'failed' or (result == 'succeeded' and breaker) then
+      held = 1
+    else
+      endClaim(lane, sub, did, tenant)
+    end
+    local s = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
+    out[#out + 1] = { held, breaker or '', s[1] or '', s[2] or '', attempts, failures, tonumber(s[3]) or 0 }
   end
-  local s = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
-  out[#out + 1] = { held, breaker or '', s[1] or '', s[2] or '', attempts, failures, tonumber(s[3]) or 0 }
 end
 return out
 `;
 
 /**
- * ARGV: prefix, lane, sub, delivery, tenant, from, to, since, until (from '' when the breaker stays). Ends a claim
- * REPORT held: first moves the breaker from `from` to `to` unless another worker moved it meanwhile (opening ends
- * a probe; closing also starts a fresh window), then frees the place and wakes lanes waiting for one.
+ * ARGV: prefix, lane, sub, delivery, tenant, lease, from, to, since, until (from '' when the breaker stays). Ends a
+ * claim REPORT held, unless it is no longer current: first moves the breaker from `from` to `to` unless another
+ * worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then frees the place and
+ * wakes lanes waiting for one.
  */
 export const RELEASE_SCRIPT = `${PRELUDE}
-local lane, sub, did, tenant = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local from, to = ARGV[6], ARGV[7]
+local lane, sub, did, tenant, lease = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local from, to = ARGV[7], ARGV[8]
+if not current(did, lease) then return 0 end
 local ep = b .. 'ep:' .. sub
 if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   if to == 'closed' then
@@ -270,7 +314,7 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
     redis.call('HDEL', b .. 'breakers', sub)
     redis.call('DEL', b .. 'win:' .. sub)
   else
-    redis.call('HSET', ep, 'breaker', to, 'breakerSince', ARGV[8], 'breakerUntil', ARGV[9])
+    redis.call('HSET', ep, 'breaker', to, 'breakerSince', ARGV[9], 'breakerUntil', ARGV[10])
     redis.call('HDEL', ep, 'probeUntil')
     redis.call('HSET', b .. 'breakers', sub, to)
   end

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
@@ -25,11 +26,7 @@ import {
   SUBMIT_SCRIPT,
   WITHDRAW_SCRIPT,
 } from './dispatch-scripts';
-
-export const WEBHOOKS_QUEUE = 'webhooks';
-
-/** A waiting retry: a delayed Bull job (id = delivery id) that moves the delivery into its retry lane when due. */
-export type RetryJobData = DispatchItem;
+import { WEBHOOKS_QUEUE, WEBHOOK_RETRY_JOB, type WebhookRetryJobData } from './webhook-sender.job';
 
 const LANE_CODES: Record<DispatchLane, string> = { first: 'f', retry: 'r' };
 const LANES_BY_CODE: Record<string, DispatchLane> = { f: 'first', r: 'retry' };
@@ -37,7 +34,6 @@ const REDIS_TIMEOUT_MS = 5_000;
 const LOST_CONNECTION_STATES = new Set(['reconnecting', 'close', 'end']);
 /** Bound on one claim's walk over the rings, so a script never runs long. */
 const MAX_CLAIM_STEPS = 1_000;
-const RETRY_TIMER_CONCURRENCY = 20;
 /** Bull's safety cap on moving a retry into its lane; each run is one short Redis script. */
 const MAX_RETRY_JOB_RUNS = 1000;
 
@@ -49,8 +45,9 @@ const tenantOf = (key: string): string | null => (key === '' ? null : key);
 /**
  * The Bull/Redis adapter of the DeliveryDispatch port. The fair scheduler (lanes, turns, leases, caps, rate
  * limits, pauses and breaker state) is a set of Lua scripts over plain Redis keys (see dispatch-scripts.ts);
- * Bull holds the retries waiting for their time, as delayed jobs whose id is the delivery id. All keys share
- * the queue's prefix, so a hash-tagged prefix (`{hookline}`) keeps them in one Redis Cluster slot, as Bull needs.
+ * Bull holds the retries waiting for their time, as delayed jobs whose id is the delivery id (the worker puts
+ * the claims on Bull as WebhookSenderJobs). All keys share the queue's prefix, so a hash-tagged prefix
+ * (`{hookline}`) keeps them in one Redis Cluster slot, as Bull needs.
  */
 @Injectable()
 export class RedisDeliveryDispatch extends DeliveryDispatch {
@@ -59,9 +56,16 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
   private readonly trackedKey: string;
   private readonly submitted: (() => void)[] = [];
   private readonly reports = new MicroBatcher<SendReport, EndpointAfterSend>((reports) => this.reportTogether(reports), 200, 1);
+  private readonly begins = new MicroBatcher<ClaimedDelivery, boolean>(
+    async (claims) => (await this.leaseScript('begin', claims)).map((answer) => answer === 1),
+    200,
+    1,
+  );
+  /** This process, as the scheduler counts its claims against its places. */
+  private readonly processId = randomUUID();
 
   constructor(
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<RetryJobData>,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookRetryJobData>,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
   ) {
     super();
@@ -107,7 +111,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
   async retryLater(item: DispatchItem, delayMs: number): Promise<boolean> {
     try {
       await this.askRedis(() =>
-        this.queue.add(item, {
+        this.queue.add(WEBHOOK_RETRY_JOB, item, {
           jobId: item.deliveryId,
           delay: delayMs,
           attempts: MAX_RETRY_JOB_RUNS,
@@ -123,32 +127,40 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
     }
   }
 
-  async claim(want: Record<DispatchLane, number>): Promise<ClaimedDelivery[]> {
-    if (want.first <= 0 && want.retry <= 0) return [];
+  async claim(places: Record<DispatchLane, number>): Promise<ClaimedDelivery[]> {
     const flat = await this.script<string[]>('hooklineClaim', [
       Date.now(),
       this.options.jobLockDurationMs,
-      Math.max(0, want.first),
-      Math.max(0, want.retry),
+      Math.max(0, places.first),
+      Math.max(0, places.retry),
       this.options.endpointConcurrency,
       MAX_CLAIM_STEPS,
+      this.processId,
     ]);
     const claims: ClaimedDelivery[] = [];
-    for (let i = 0; i < flat.length; i += 4) {
+    for (let i = 0; i < flat.length; i += 5) {
       claims.push({
         lane: LANES_BY_CODE[flat[i]],
         deliveryId: flat[i + 1],
         subscriptionId: flat[i + 2],
         tenantId: tenantOf(flat[i + 3]),
+        lease: flat[i + 4],
       });
     }
     return claims;
   }
 
+  begin(claim: ClaimedDelivery): Promise<boolean> {
+    return this.begins.load(claim);
+  }
+
   async renew(claims: readonly ClaimedDelivery[]): Promise<void> {
-    if (claims.length === 0) return;
-    const args = claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId)]);
-    await this.script('hooklineRenew', [Date.now() + this.options.jobLockDurationMs, ...args]);
+    if (claims.length > 0) await this.leaseScript('renew', claims);
+  }
+
+  private leaseScript(mode: 'begin' | 'renew', claims: readonly ClaimedDelivery[]): Promise<number[]> {
+    const args = claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId), c.lease]);
+    return this.script('hooklineRenew', [Date.now() + this.options.jobLockDurationMs, mode, ...args]);
   }
 
   report(report: SendReport): Promise<EndpointAfterSend> {
@@ -162,6 +174,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
       claim.subscriptionId,
       claim.deliveryId,
       tenantKey(claim.tenantId),
+      claim.lease,
       result,
       timedOut ? 1 : 0,
       pauseUntil ?? '',
@@ -189,8 +202,8 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
           breaker.next.kind === 'open' ? breaker.next.until : '',
         ]
       : ['', '', '', ''];
-    const { lane, subscriptionId, deliveryId, tenantId } = claim;
-    await this.script('hooklineRelease', [LANE_CODES[lane], subscriptionId, deliveryId, tenantKey(tenantId), ...move]);
+    const { lane, subscriptionId, deliveryId, tenantId, lease } = claim;
+    await this.script('hooklineRelease', [LANE_CODES[lane], subscriptionId, deliveryId, tenantKey(tenantId), lease, ...move]);
   }
 
   async resume(subscriptionId: string, tenantId: string | null): Promise<void> {
@@ -315,20 +328,6 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
 
   onSubmitted(listener: () => void): void {
     this.submitted.push(listener);
-  }
-
-  startRetryTimers(): void {
-    void this.queue.process(RETRY_TIMER_CONCURRENCY, async (job) => {
-      if (!(await this.submit([job.data], 'retry'))) throw new Error('the scheduler did not take the retry');
-    });
-  }
-
-  async stopRetryTimers(graceMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    // A local pause stops this process taking retry jobs; moving one into its lane takes a moment.
-    await Promise.race([this.queue.pause(true).catch(() => undefined), graceOver]);
-    clearTimeout(timer);
   }
 
   /**

@@ -1,12 +1,18 @@
+import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bull';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/delivery-dispatch';
 import { DeliverySweeper } from './delivery-sweeper';
 import { WebhookDeliveryService } from './webhook-delivery.service';
+import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJobs } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
-/** How long an idle worker waits before asking the scheduler again (for work another process handed over). */
+/**
+ * How long an idle worker waits before asking the scheduler again: for work another process handed over, or
+ * places freed by another process sending this one's claims.
+ */
 const IDLE_POLL_MS = 20;
 /** How long it waits after the scheduler could not be reached. */
 const UNREACHABLE_BACKOFF_MS = 1_000;
@@ -18,22 +24,24 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
 }
 
 /**
- * The worker role: claims deliveries from the scheduler as its send places free up and sends each, keeping the
- * claims' leases alive meanwhile; moves due retries into their lanes; runs the sweeper. An API-only process
- * hands deliveries to the scheduler but never sends. On shutdown it stops claiming and lets the sends in flight
- * finish, for at most `shutdownGraceMs`, before the connections are closed.
+ * The worker role. Its dispatcher claims deliveries from the scheduler as this process's send places free up
+ * and puts each claim on Bull as a WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
+ * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `send`, which
+ * keeps the claims' leases alive while they are sent. It also runs the sweeper. An API-only process hands
+ * deliveries to the scheduler but never sends. On shutdown it stops claiming and taking jobs and lets the sends
+ * in flight finish, for at most `shutdownGraceMs`, before the connections are closed.
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookWorker.name);
   private readonly places: Record<DispatchLane, number>;
   private readonly inFlight = new Set<ClaimedDelivery>();
-  private readonly inFlightByLane: Record<DispatchLane, number> = { first: 0, retry: 0 };
   private sweepTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private nudged = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -42,64 +50,78 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly dispatch: DeliveryDispatch,
     private readonly deliveries: WebhookDeliveryService,
     private readonly sweeper: DeliverySweeper,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue,
   ) {
     this.places = lanePlaces(options.workerConcurrency, options.retrySharePercent);
   }
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    this.dispatch.startRetryTimers();
-    this.dispatch.onSubmitted(() => this.wake?.());
+    this.dispatch.onSubmitted(() => this.nudge());
     this.loop = this.claimLoop();
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(100, this.options.jobLockDurationMs / 3));
     this.renewTimer.unref();
     this.sweepTimer = setInterval(() => void this.sweepSafely(), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
     void this.sweepSafely();
-    this.logger.log(`Worker sending with ${this.places.first} places for first attempts and ${this.places.retry} for retries`);
+    this.logger.log(
+      `Worker sending with ${this.places.first} places for first attempts and ${this.places.retry} for retries, as Bull ${WEBHOOK_SENDER_JOB}s`,
+    );
   }
 
-  /** Claims as many deliveries as there are free places, sends each, and asks again when a place frees up. */
+  /**
+   * Claims deliveries for this process's free places (the scheduler counts its claims not over, wherever they
+   * are sent) and puts them on Bull together; asks again when a send ends or deliveries are handed over here.
+   */
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
-      const want = {
-        first: this.places.first - this.inFlightByLane.first,
-        retry: this.places.retry - this.inFlightByLane.retry,
-      };
-      let claims: ClaimedDelivery[] = [];
-      if (want.first > 0 || want.retry > 0) {
-        try {
-          claims = await this.dispatch.claim(want);
-        } catch (e) {
-          this.logger.warn(`Could not claim deliveries (${(e as Error).message}); trying again`);
-          await this.pause(UNREACHABLE_BACKOFF_MS);
-          continue;
-        }
+      let claims: ClaimedDelivery[];
+      try {
+        claims = await this.dispatch.claim(this.places);
+        // Should Bull not take them, their leases expire and the deliveries are handed out again.
+        if (claims.length > 0) await this.queue.addBulk(webhookSenderJobs(claims));
+      } catch (e) {
+        this.logger.warn(`Could not claim deliveries (${(e as Error).message}); trying again`);
+        await this.pause(UNREACHABLE_BACKOFF_MS);
+        continue;
       }
-      claims.forEach((claim) => this.send(claim));
-      if (claims.length === 0) await this.pause(IDLE_POLL_MS);
+      // Until a place frees up here or deliveries are handed over here: the claim took what there was.
+      await this.pause(IDLE_POLL_MS);
     }
   }
 
-  private send(claim: ClaimedDelivery): void {
+  /**
+   * Sends a claimed delivery (a WebhookSenderJob's run), keeping its lease alive meanwhile. A claim whose lease
+   * expired before it was taken up (its process died, or Bull held it longer than a lease) is skipped: the
+   * delivery was handed out again. Rejects on an infrastructure failure, reporting nothing: the lease then
+   * expires and the delivery is handed out again.
+   */
+  async send(claim: ClaimedDelivery): Promise<void> {
     this.inFlight.add(claim);
-    this.inFlightByLane[claim.lane]++;
-    this.deliveries
-      .runClaimed(claim)
-      .catch((e: unknown) => {
-        // Nothing was reported: the lease expires and the delivery is handed out again.
-        this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: claim.deliveryId, error: (e as Error).message });
-      })
-      .finally(() => {
-        this.inFlight.delete(claim);
-        this.inFlightByLane[claim.lane]--;
-        this.wake?.();
-        if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-      });
+    try {
+      if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim);
+    } catch (e) {
+      this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: claim.deliveryId, error: (e as Error).message });
+      throw e;
+    } finally {
+      this.inFlight.delete(claim);
+      this.nudge();
+      if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    }
+  }
+
+  /** Ends the dispatcher's pause, or the next one at once when it is not pausing now (it is claiming). */
+  private nudge(): void {
+    if (this.wake) this.wake();
+    else this.nudged = true;
   }
 
   /** Waits `ms`, or less when a send ends (a place is free) or this process hands deliveries over. */
   private pause(ms: number): Promise<void> {
+    if (this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -125,12 +147,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     clearInterval(this.sweepTimer);
     if (!this.enabled) return;
     this.stopping = true;
-    this.wake?.();
+    this.nudge();
     const grace = this.options.shutdownGraceMs;
     this.logger.log(`Stopping: no new claims; waiting up to ${grace} ms for the ${this.inFlight.size} sends in flight`);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
-    await Promise.all([this.loop, this.dispatch.stopRetryTimers(grace)]);
+    // A local pause stops this process taking jobs. Bull's own wait for the running ones has no bound (and leaks
+    // a rejection when cut short), so they are counted here instead.
+    await Promise.race([Promise.all([this.loop, this.queue.pause(true, true).catch(() => undefined)]), graceOver]);
     const finished = await Promise.race([this.idle(), graceOver]);
     clearTimeout(timer);
     clearInterval(this.renewTimer);
@@ -138,6 +162,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.warn(
       `Stopping with ${this.inFlight.size} sends still in flight after ${grace} ms; their deliveries stay pending and are sent again once their leases expire`,
     );
+    // Closing now, without waiting for them, also makes the queue's own close at application shutdown return at once.
+    await this.queue.close(true).catch(() => undefined);
   }
 
   /** Resolves (true) once no delivery is being sent by this process. */
