@@ -158,11 +158,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const finished = await Promise.race([this.idle(), graceOver]);
     clearTimeout(timer);
     clearInterval(this.renewTimer);
-    if (finished) return this.logger.log('Stopped: every send in flight finished');
-    this.logger.warn(
-      `Stopping with ${this.inFlight.size} sends still in flight after ${grace} ms; their deliveries stay pending and are sent again once their leases expire`,
-    );
-    // Closing now, without waiting for them, also makes the queue's own close at application shutdown return at once.
+    if (finished) this.logger.log('Stopped: every send in flight finished');
+    else {
+      this.logger.warn(
+        `Stopping with ${this.inFlight.size} sends still in flight after ${grace} ms; their deliveries stay pending and are sent again once their leases expire`,
+      );
+    }
+    // Closed here without waiting for jobs, the queue's own close at application shutdown returns at once: that
+    // one waits for its processors' jobs, and leaks a rejection when Redis is away meanwhile.
     await this.queue.close(true).catch(() => undefined);
   }
 
