@@ -34,7 +34,10 @@ export class WebhookSenderProcessor {
     return this.worker.send(job.data);
   }
 
-  /** Bull's concurrency adds up over a queue's processors: 0 more, so retries move in the senders' turns. */
+  /**
+   * Bull adds up the concurrency of a queue's processors, and any of its loops runs any job: none more here, so
+   * this process runs at most `workerConcurrency` jobs; moving a retry is one short script.
+   */
   @Process({ name: WEBHOOK_RETRY_JOB, concurrency: 0 })
   async joinRetryLane(job: Job<WebhookRetryJobData>): Promise<void> {
     if (!(await this.dispatch.submit([job.data], 'retry'))) throw new Error('the scheduler did not take the retry');
