@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher, settleTogetherOrAlone } from './micro-batcher';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -54,5 +54,43 @@ describe('MicroBatcher', () => {
   it('fails the callers when a batch answers the wrong number of results', async () => {
     const batcher = new MicroBatcher<number, number>(async () => [1]);
     await assert.rejects(Promise.all([batcher.load(1), batcher.load(2)]), /a batch of 2 answered 1 results/);
+  });
+});
+
+describe('settleTogetherOrAlone', () => {
+  /** Doubles numbers in one call; any batch holding a negative number fails as a whole. */
+  const calls: number[][] = [];
+  const double = async (items: number[]) => {
+    calls.push(items);
+    if (items.some((n) => n < 0)) throw new Error(`negative in ${items}`);
+    return items.map((n) => n * 2);
+  };
+
+  it('runs the items together when it can', async () => {
+    calls.length = 0;
+    assert.deepEqual(
+      await settleTogetherOrAlone([1, 2, 3], double),
+      [1, 2, 3].map((n) => ({ status: 'fulfilled', value: n * 2 })),
+    );
+    assert.deepEqual(calls, [[1, 2, 3]]);
+  });
+
+  it('after a failed batch, runs each alone: only the bad item fails', async () => {
+    calls.length = 0;
+    const results = await settleTogetherOrAlone([1, -2, 3], double);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(calls, [[1, -2, 3], [1], [-2], [3]]);
+  });
+
+  it('does not run a lone failed item again, unless retryAlone says so', async () => {
+    calls.length = 0;
+    assert.equal((await settleTogetherOrAlone([-1], double))[0].status, 'rejected');
+    assert.deepEqual(calls, [[-1]]);
+    calls.length = 0;
+    await settleTogetherOrAlone([-1], double, () => true);
+    assert.deepEqual(calls, [[-1], [-1]]);
   });
 });

@@ -56,3 +56,30 @@ export class MicroBatcher<I, O> {
     }
   }
 }
+
+/**
+ * Runs `items` together; should that fail, each again on its own, so one item that cannot be done (say, its
+ * row deleted meanwhile) fails only its own caller. A lone item's failure is final unless `retryAlone` says
+ * it is worth one more try (a deadlock victim, say).
+ */
+export async function settleTogetherOrAlone<I, O>(
+  items: readonly I[],
+  run: (items: I[]) => Promise<O[]>,
+  retryAlone: (e: unknown) => boolean = () => false,
+): Promise<PromiseSettledResult<O>[]> {
+  try {
+    return (await run([...items])).map((value) => ({ status: 'fulfilled', value }));
+  } catch (e) {
+    if (items.length === 1 && !retryAlone(e)) return [{ status: 'rejected', reason: e }];
+    const results: PromiseSettledResult<O>[] = [];
+    for (const item of items) {
+      results.push(
+        await run([item]).then(
+          ([value]) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ),
+      );
+    }
+    return results;
+  }
+}

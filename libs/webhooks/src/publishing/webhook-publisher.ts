@@ -11,6 +11,7 @@ import {
   WebhookValidationError,
   WebhooksOptions,
   MicroBatcher,
+  settleTogetherOrAlone,
   PayloadFilterCache,
   assertValidCustomHeaders,
   isValidTenantId,
@@ -212,22 +213,10 @@ export class WebhookPublisher {
    */
   private async storeTogether(publishes: CheckedPublish[]): Promise<PromiseSettledResult<EventWithDeliveries[]>[]> {
     const built = this.build(publishes, await this.matchSubscriptions(publishes));
-    let stored: PromiseSettledResult<EventWithDeliveries[]>[];
-    try {
-      await this.events.saveEvents(built.flat(), null);
-      stored = built.map((value) => ({ status: 'fulfilled', value }));
-    } catch (e) {
-      if (publishes.length === 1) throw e;
-      stored = [];
-      for (const events of built) {
-        stored.push(
-          await this.events.saveEvents(events, null).then(
-            () => ({ status: 'fulfilled', value: events }) as const,
-            (reason: unknown) => ({ status: 'rejected', reason }) as const,
-          ),
-        );
-      }
-    }
+    const stored = await settleTogetherOrAlone(built, async (groups) => {
+      await this.events.saveEvents(groups.flat(), null);
+      return groups;
+    });
     await this.enqueueStored(stored.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
     return stored;
   }

@@ -23,7 +23,7 @@ import {
 } from '@hookline/webhooks';
 import { POSITION_TIME } from '../keyset-position';
 import { containsPattern } from '../like-pattern';
-import { MicroBatcher } from '@hookline/webhooks-core';
+import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
 import { historyKeysOfIds } from '../history-partitions';
@@ -119,22 +119,8 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
    * Records a batch in one statement; should that fail (or be picked to end a deadlock), each attempt again
    * on its own, so one bad row (say, its delivery deleted meanwhile) fails only its own delivery's run.
    */
-  private async recordBatch(items: AttemptToRecord[]): Promise<PromiseSettledResult<RecordedRun>[]> {
-    try {
-      return (await this.recordTogether(items)).map((value) => ({ status: 'fulfilled', value }));
-    } catch (e) {
-      if (items.length === 1 && !isDeadlock(e)) return [{ status: 'rejected', reason: e }];
-      const results: PromiseSettledResult<RecordedRun>[] = [];
-      for (const item of items) {
-        results.push(
-          await this.recordTogether([item]).then(
-            ([value]) => ({ status: 'fulfilled', value }) as const,
-            (reason: unknown) => ({ status: 'rejected', reason }) as const,
-          ),
-        );
-      }
-      return results;
-    }
+  private recordBatch(items: AttemptToRecord[]): Promise<PromiseSettledResult<RecordedRun>[]> {
+    return settleTogetherOrAlone(items, (batch) => this.recordTogether(batch), isDeadlock);
   }
 
   private async recordTogether(items: AttemptToRecord[]): Promise<RecordedRun[]> {
