@@ -318,7 +318,6 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
   }
 
   async ping(): Promise<boolean> {
-    if (this.queue.client.status !== 'ready') return false;
     try {
       return (await this.askRedis(() => this.queue.client.ping())) === 'PONG';
     } catch {
