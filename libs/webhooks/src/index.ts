@@ -1,6 +1,6 @@
 export * from './domain/webhook-model';
 export * from './domain/delivery-lifecycle';
-export * from './domain/delivery-dispatch';
+export * from './domain/ports/delivery-dispatch';
 export * from './domain/ports/paging';
 export * from './domain/ports/webhook-subscription.store';
 export * from './domain/ports/webhook-event.store';
@@ -17,7 +17,7 @@ export * from './sending/undici-webhook-sender';
 export * from './sending/retry-policy';
 export * from './sending/redis-delivery-dispatch';
 export * from './sending/webhook-delivery.service';
-export * from './sending/webhook-redelivery.service';
+export * from './application/webhook-redelivery.service';
 export * from './sending/delivery-sweeper';
 export * from './sending/webhook-worker';
 export * from './sending/webhook-sender.job';

@@ -20,7 +20,7 @@ import {
   patternsMatching,
   timeOrderedId,
 } from '@hookline/webhooks-core';
-import { DeliveryDispatch } from '../domain/delivery-dispatch';
+import { DeliveryDispatch } from '../domain/ports/delivery-dispatch';
 import type { WebhookDelivery, WebhookEvent } from '../domain/webhook-model';
 import { EventWithDeliveries, IdempotencyClaim, WebhookEventStore } from '../domain/ports/webhook-event.store';
 import { MatchedSubscription, WebhookSubscriptionStore } from '../domain/ports/webhook-subscription.store';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
-import { DeliveryDispatch, DispatchItem } from '../domain/delivery-dispatch';
+import { DeliveryDispatch, DispatchItem } from '../domain/ports/delivery-dispatch';
 import { OverdueDelivery, WebhookDeliveryStore } from '../domain/ports/webhook-delivery.store';
 
 const SWEEP_BATCH = 1000;

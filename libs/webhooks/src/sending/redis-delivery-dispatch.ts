@@ -16,7 +16,7 @@ import {
   EndpointDispatchStatus,
   EndpointLimits,
   SendReport,
-} from '../domain/delivery-dispatch';
+} from '../domain/ports/delivery-dispatch';
 import {
   CLAIM_SCRIPT,
   RENEW_SCRIPT,

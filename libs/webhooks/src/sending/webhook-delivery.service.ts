@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HeaderRedactor, WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody } from '@hookline/webhooks-core';
-import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/delivery-dispatch';
+import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/ports/delivery-dispatch';
 import {
   AttemptAnswer,
   AttemptDecision,

@@ -1,5 +1,5 @@
 import type { JobOptions } from 'bull';
-import type { ClaimedDelivery, DispatchItem } from '../domain/delivery-dispatch';
+import type { ClaimedDelivery, DispatchItem } from '../domain/ports/delivery-dispatch';
 
 /** The Bull queue of the webhooks module (its Redis keys also hold the scheduler's). */
 export const WEBHOOKS_QUEUE = 'webhooks';

@@ -2,7 +2,7 @@ import { Process, Processor } from '@nestjs/bull';
 import { Inject } from '@nestjs/common';
 import type { Job } from 'bull';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
-import { DeliveryDispatch } from '../domain/delivery-dispatch';
+import { DeliveryDispatch } from '../domain/ports/delivery-dispatch';
 import {
   WEBHOOKS_QUEUE,
   WEBHOOK_RETRY_JOB,

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
-import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/delivery-dispatch';
+import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/ports/delivery-dispatch';
 import { DeliverySweeper } from './delivery-sweeper';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJobs } from './webhook-sender.job';

@@ -1,4 +1,4 @@
-import type { BreakerState, EndpointWindow } from './delivery-lifecycle';
+import type { BreakerState, EndpointWindow } from '../delivery-lifecycle';
 
 /**
  * Port: the scheduler between PostgreSQL (where every delivery lives) and the workers that send them. It holds

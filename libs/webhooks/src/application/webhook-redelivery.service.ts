@@ -8,10 +8,10 @@ import {
   timeOrderedId,
 } from '@hookline/webhooks-core';
 import type { WebhookDelivery, WebhookEvent, WebhookSendAttempt, WebhookSubscription } from '../domain/webhook-model';
-import { DeliveryDispatch } from '../domain/delivery-dispatch';
+import { DeliveryDispatch } from '../domain/ports/delivery-dispatch';
 import { ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '../domain/ports/webhook-delivery.store';
 import { WebhookEventStore } from '../domain/ports/webhook-event.store';
-import { DeliveryRunOutcome, WebhookDeliveryService } from './webhook-delivery.service';
+import { DeliveryRunOutcome, WebhookDeliveryService } from '../sending/webhook-delivery.service';
 
 /** The webhook name of test sends (not a definition: it cannot be subscribed to or published). */
 export const TEST_WEBHOOK_NAME = 'webhooks.test';
