@@ -28,7 +28,7 @@ export class DefaultWebhookSender extends HttpWebhookSender {
     // request or response transform runs (the body is a Buffer both ways). axios's default Accept goes with each
     // request's own headers instead (their names are lower-case), which spares axios a case-blind merge of the
     // headers on every call.
-    this.client = new Axios({ adapter: (config) => this.viaNodeHttp(config) });
+    this.client = new Axios({ adapter: (config) => this.viaUndici(config) });
   }
 
   protected async post(url: URL, payload: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
@@ -43,7 +43,7 @@ export class DefaultWebhookSender extends HttpWebhookSender {
   }
 
   /** The adapter. It does not settle by validateStatus: every status is an answer. */
-  private async viaNodeHttp(config: InternalAxiosRequestConfig<Buffer>): Promise<AxiosResponse<Buffer>> {
+  private async viaUndici(config: InternalAxiosRequestConfig<Buffer>): Promise<AxiosResponse<Buffer>> {
     const url = new URL(config.url!);
     try {
       const answer = await postWithUndici(
