@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebhookNotFoundError } from '@hookline/webhooks-core';
-import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from './data-lifecycle.store';
+import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../domain/ports/webhook-data-lifecycle.store';
 
 /** Rows deleted per statement: short statements, so erasing a large tenant never holds locks for long. */
 const ERASE_BATCH_ROWS = 5000;

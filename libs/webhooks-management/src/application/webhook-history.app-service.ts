@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebhookObservers } from '@hookline/webhooks';
-import { WebhookHistoryPartitionStore } from './history-partitions.store';
+import { WebhookHistoryPartitionStore } from '../domain/ports/webhook-history-partition.store';
 
 export interface WebhookHistoryOptions {
   /** Days the history is kept: a day's events, deliveries and attempts are dropped this long after it ends. */

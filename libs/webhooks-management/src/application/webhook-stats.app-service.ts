@@ -3,7 +3,7 @@ import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { WebhookSubscription } from '@hookline/webhooks';
 import { Reachability, checkReachability } from './endpoint-reachability';
 import { EndpointHealth, MANUAL_DEACTIVATION_REASON, WebhookSubscriptionAppService } from './webhook-subscription.app-service';
-import { LastFailedAttempt, WebhookStats, WebhookStatsBucket, WebhookStatsStore } from './webhook-stats.store';
+import { LastFailedAttempt, WebhookStats, WebhookStatsBucket, WebhookStatsStore } from '../domain/ports/webhook-stats.store';
 
 /** The reachability check gives up after this long (or the subscription's timeout, when shorter). */
 const REACHABILITY_TIMEOUT_MS = 5000;

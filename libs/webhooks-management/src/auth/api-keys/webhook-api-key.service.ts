@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { WebhookNotFoundError, WebhookValidationError } from '@hookline/webhooks-core';
 import { DEFAULT_API_KEY_CACHE_MS, WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from '../webhooks-auth.options';
 import type { WebhooksPrincipal } from '../webhooks-principal';
-import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from './webhook-api-key';
+import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from '../../domain/ports/webhook-api-key.store';
 
 const KEY_PREFIX = 'hlk_';
 /** `hlk_` and 32 random bytes in base64url. */

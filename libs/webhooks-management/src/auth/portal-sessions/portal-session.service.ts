@@ -3,7 +3,7 @@ import { ForbiddenException, Injectable } from '@nestjs/common';
 import { WebhookValidationError } from '@hookline/webhooks-core';
 import { WebhooksPermissions } from '../webhooks-permissions';
 import type { WebhooksPrincipal } from '../webhooks-principal';
-import { PortalSession, PortalSessionStore } from './portal-session';
+import { PortalSession, PortalSessionStore } from '../../domain/ports/portal-session.store';
 
 const TOKEN_PREFIX = 'hlpt_';
 const SESSION_PREFIX = 'hlps_';

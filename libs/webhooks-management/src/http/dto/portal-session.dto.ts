@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { TENANT_ID_RULE, isValidTenantId } from '@hookline/webhooks-core';
-import type { PortalSession } from '../../auth/portal-sessions/portal-session';
+import type { PortalSession } from '../../domain/ports/portal-session.store';
 import {
   DEFAULT_PORTAL_SESSION_SECONDS,
   MAX_PORTAL_SESSION_SECONDS,

@@ -1,17 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayNotEmpty,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-} from 'class-validator';
-import type { WebhookApiKey } from '../../auth/api-keys/webhook-api-key';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { WebhookApiKey } from '../../domain/ports/webhook-api-key.store';
 import { ALL_WEBHOOKS_PERMISSIONS } from '../../auth/webhooks-permissions';
 import { PagedQueryDto } from './paged-query.dto';
 import { IsoDateTime } from './query-rules';

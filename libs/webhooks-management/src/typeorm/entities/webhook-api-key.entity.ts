@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { WebhookApiKey } from '../../auth/api-keys/webhook-api-key';
+import type { WebhookApiKey } from '../../domain/ports/webhook-api-key.store';
 
 @Entity('webhook_api_keys')
 export class WebhookApiKeyEntity implements WebhookApiKey {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PortalSession, PortalSessionStore } from '../../auth/portal-sessions/portal-session';
+import { PortalSession, PortalSessionStore } from '../../domain/ports/portal-session.store';
 
 const COLUMNS = `id, tenant_id AS "tenantId", permissions, token_hash AS "tokenHash", session_hash AS "sessionHash",
   creation_time AS "creationTime", expires_at AS "expiresAt"`;

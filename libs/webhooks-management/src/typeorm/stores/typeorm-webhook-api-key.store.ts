@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from '../../auth/api-keys/webhook-api-key';
+import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from '../../domain/ports/webhook-api-key.store';
 import { WebhookApiKeyEntity } from '../entities';
 
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../../application/data-lifecycle.store';
+import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../../domain/ports/webhook-data-lifecycle.store';
 import { retryOnDeadlock } from '../deadlock';
 import { tenantCondition } from '../tenant-condition';
 

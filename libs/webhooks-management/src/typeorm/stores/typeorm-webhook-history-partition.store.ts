@@ -6,7 +6,7 @@ import {
   ExpiredHistoryPartition,
   HistoryRetentionResult,
   WebhookHistoryPartitionStore,
-} from '../../application/history-partitions.store';
+} from '../../domain/ports/webhook-history-partition.store';
 import {
   HISTORY_PARTITIONS_LOCK_KEY,
   HISTORY_TABLES,

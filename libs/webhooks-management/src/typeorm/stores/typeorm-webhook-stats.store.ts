@@ -8,7 +8,7 @@ import {
   WebhookStatsBucket,
   WebhookStatsStore,
   WebhookStatsWindow,
-} from '../../application/webhook-stats.store';
+} from '../../domain/ports/webhook-stats.store';
 import { tenantCondition } from '../tenant-condition';
 
 @Injectable()
