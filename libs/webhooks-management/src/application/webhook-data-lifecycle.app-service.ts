@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebhookNotFoundError } from '@hookline/webhooks-core';
 import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../domain/ports/webhook-data-lifecycle.store';
+import { BackgroundRun } from './background-run';
 
 /** Rows deleted per statement: short statements, so erasing a large tenant never holds locks for long. */
 const ERASE_BATCH_ROWS = 5000;
@@ -17,7 +18,7 @@ const ERASURE_POLL_MS = 5_000;
 export class WebhookDataLifecycleAppService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDataLifecycleAppService.name);
   private pollTimer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly erasures = new BackgroundRun(this.logger, 'Tenant erasure stopped; it resumes on the next poll');
   private stopping = false;
 
   constructor(private readonly store: WebhookDataLifecycleStore) {}
@@ -49,15 +50,12 @@ export class WebhookDataLifecycleAppService implements OnApplicationBootstrap, O
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.pollTimer);
-    await this.running;
+    await this.erasures.ended();
   }
 
   /** Runs the erasures no process holds, one after another; at most one run per process at a time. */
   private runErasures(): void {
-    if (this.running || this.stopping) return;
-    this.running = this.eraseUnheld()
-      .catch((e) => this.logger.error(`Tenant erasure stopped; it resumes on the next poll: ${(e as Error).message}`))
-      .finally(() => (this.running = undefined));
+    if (!this.stopping) this.erasures.start(() => this.eraseUnheld());
   }
 
   private async eraseUnheld(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebhookObservers } from '@hookline/webhooks';
 import { WebhookHistoryPartitionStore } from '../domain/ports/webhook-history-partition.store';
+import { BackgroundRun } from './background-run';
 
 export interface WebhookHistoryOptions {
   /** Days the history is kept: a day's events, deliveries and attempts are dropped this long after it ends. */
@@ -32,7 +33,7 @@ const HISTORY_MAINTENANCE_MS = 3_600_000;
 export class WebhookHistoryAppService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookHistoryAppService.name);
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly maintenance = new BackgroundRun(this.logger, 'History maintenance failed; it runs again within the hour');
 
   constructor(
     private readonly store: WebhookHistoryPartitionStore,
@@ -46,10 +47,10 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
     await this.createPartitionsAhead(new Date()).catch((e) =>
       this.logger.error(`Creating history partitions ahead failed; it runs again within the hour: ${(e as Error).message}`),
     );
-    if (this.options.runRetention) this.runInBackground(() => this.retentionPass(new Date()));
+    if (this.options.runRetention) this.maintenance.start(() => this.retentionPass(new Date()));
     this.timer = setInterval(
       () =>
-        this.runInBackground(async () => {
+        this.maintenance.start(async () => {
           await this.createPartitionsAhead(new Date());
           if (this.options.runRetention) await this.retentionPass(new Date());
         }),
@@ -59,7 +60,7 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.maintenance.ended();
   }
 
   /** Creates the partitions up to PARTITION_DAYS_AHEAD days after `now`'s day. */
@@ -111,25 +112,12 @@ export class WebhookHistoryAppService implements OnApplicationBootstrap, OnAppli
           `${r.pendingDeliveries} deliveries in them are still pending`,
       );
     }
+    const dropped = results.filter((r) => r.outcome === 'dropped').map((r) => r.suffix);
     this.logger.log(
-      `History retention pass (before ${cutoff.toISOString()}): dropped ${count('dropped')} day(s)` +
-        `${
-          results.length
-            ? ` [${results
-                .filter((r) => r.outcome === 'dropped')
-                .map((r) => r.suffix)
-                .join(', ')}]`
-            : ''
-        }, ` +
+      `History retention pass (before ${cutoff.toISOString()}): dropped ${dropped.length} day(s)` +
+        `${dropped.length ? ` [${dropped.join(', ')}]` : ''}, ` +
         `kept ${count('kept_pending')} with pending deliveries, ${count('kept_busy')} busy`,
     );
-    observe('completed', count('dropped'), count('kept_pending'), count('kept_busy'), responsesErased.length);
-  }
-
-  private runInBackground(work: () => Promise<void>): void {
-    if (this.running) return;
-    this.running = work()
-      .catch((e) => this.logger.error(`History maintenance failed; it runs again within the hour: ${(e as Error).message}`))
-      .finally(() => (this.running = undefined));
+    observe('completed', dropped.length, count('kept_pending'), count('kept_busy'), responsesErased.length);
   }
 }
