@@ -9,6 +9,7 @@ import {
 } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { PRINCIPAL_KEY, WebhooksPrincipal } from './webhooks-principal';
 
 /** How many API requests one credential may make in a window, counted in Redis so every process shares the count. */
@@ -107,6 +108,8 @@ class RedisUnansweredWarning {
 
 /** How long an address Redis said had no refused credentials is taken as such without asking again. */
 const CLEAN_RECHECK_MS = 1000;
+/** Addresses remembered as clean at once, at most. */
+const CLEAN_ADDRESSES_MAX = 100_000;
 
 /** Counts a refusal; answers the milliseconds the address must wait once it is past the limit, else 0. */
 const COUNT_REFUSAL = `
@@ -126,8 +129,8 @@ return 0`;
  */
 export class RefusedCredentialLimit {
   private readonly warning = new RedisUnansweredWarning(RefusedCredentialLimit.name);
-  /** Addresses Redis last said had no refusals, with when it said so (oldest first). */
-  private readonly clean = new Map<string, number>();
+  /** Addresses Redis last said had no refusals, each for CLEAN_RECHECK_MS (bounded: a flood of addresses evicts the oldest). */
+  private readonly clean = new LRUCache<string, true>({ max: CLEAN_ADDRESSES_MAX, ttl: CLEAN_RECHECK_MS });
 
   constructor(
     private readonly redis: Redis | null,
@@ -142,11 +145,11 @@ export class RefusedCredentialLimit {
   async check<T>(address: string | undefined, retryAfter: (seconds: number) => void, authenticate: () => Promise<T>): Promise<T> {
     if (!this.redis) return authenticate();
     const key = `refused:${address ?? 'unknown'}`;
-    const waiting = this.isClean(key)
+    const waiting = this.clean.has(key)
       ? 0
       : this.ask(async (redis) => {
           const refused = Number(await redis.get(key));
-          if (refused === 0) this.markClean(key);
+          if (refused === 0) this.clean.set(key, true);
           return refused >= this.limit ? await redis.pttl(key) : 0;
         });
     let outcome: PromiseSettledResult<T>;
@@ -166,22 +169,6 @@ export class RefusedCredentialLimit {
     }
     if (outcome.status === 'rejected') throw outcome.reason;
     return outcome.value;
-  }
-
-  private isClean(key: string): boolean {
-    const checkedAt = this.clean.get(key);
-    return checkedAt !== undefined && Date.now() - checkedAt < CLEAN_RECHECK_MS;
-  }
-
-  private markClean(key: string): void {
-    const now = Date.now();
-    this.clean.delete(key);
-    this.clean.set(key, now);
-    // Oldest first: drop those past their time, so the map holds about a recheck period's addresses.
-    for (const [address, checkedAt] of this.clean) {
-      if (now - checkedAt < CLEAN_RECHECK_MS) break;
-      this.clean.delete(address);
-    }
   }
 
   /** The milliseconds to wait as `question` reads them from Redis; 0 when Redis does not answer. */
