@@ -9,7 +9,11 @@ import {
   webhooksDataSourceOptions,
 } from '@hookline/webhooks-management';
 import { TypeOrmWebhookHistoryPartitionStore } from '../libs/webhooks-management/src/typeorm/stores/typeorm-webhook-history-partition.store';
-import { dayPartitionSuffix, startOfUtcDay } from '../libs/webhooks-management/src/typeorm/history-partitions';
+import {
+  createHistoryPartitions,
+  dayPartitionSuffix,
+  startOfUtcDay,
+} from '../libs/webhooks-management/src/typeorm/history-partitions';
 import { ScratchEnvironment, hooklineFixture, startHookline } from './support/hookline';
 import { scrapeMetrics } from './support/metrics';
 import { TestReceiver } from './support/receiver';
@@ -39,6 +43,77 @@ function scannedRelations(plan: any, analyzed: boolean, into: string[] = []): st
   }
   for (const child of plan.Plans ?? []) scannedRelations(child, analyzed, into);
   return into;
+}
+
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** The statements the process sent to PostgreSQL while `run` ran (the tests' app runs in this process). */
+async function capturingStatements(run: () => Promise<void>): Promise<Statement[]> {
+  const captured: Statement[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, config: any, values?: any, callback?: any) {
+    if (typeof config === 'string') captured.push({ text: config, values });
+    else if (config?.text) captured.push({ text: config.text, values: config.values ?? values });
+    return (query as any).call(this, config, values, callback);
+  } as typeof query;
+  try {
+    await run();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return captured;
+}
+
+/**
+ * Each statement matching an entry of `statements` ([matches, the partition suffixes it may read]) is seen, and
+ * its plan reads those partitions only (and at least one, when `readsSome` says so).
+ */
+async function assertPartitionsRead(
+  env: ScratchEnvironment,
+  captured: Statement[],
+  statements: Record<string, [(sql: string) => boolean, string[]]>,
+  readsSome: (what: string) => boolean,
+): Promise<void> {
+  const client = await env.db();
+  for (const [what, [matches, allowed]] of Object.entries(statements)) {
+    const found = captured.filter((c) => matches(c.text));
+    assert.ok(found.length > 0, `${what}: statement not seen`);
+    for (const { text, values } of found) {
+      const analyzed = !/\b(INSERT|UPDATE|DELETE)\b/.test(text);
+      await client.query('BEGIN');
+      try {
+        const { rows } = await client.query(`EXPLAIN (${analyzed ? 'ANALYZE, ' : ''}FORMAT JSON) ${text}`, values);
+        const scanned = scannedRelations(rows[0]['QUERY PLAN'][0].Plan, analyzed);
+        const partitions = scanned.filter((r) => HISTORY_TABLES.some((h) => r.startsWith(`${h}_`)));
+        const outside = partitions.filter((r) => !allowed.some((suffix) => r.endsWith(suffix)));
+        assert.deepEqual(outside, [], `${what} reads other partitions: ${scanned.join(', ')}\n${text}`);
+        if (readsSome(what)) assert.ok(partitions.length > 0, `${what} reads no partition: ${scanned.join(', ')}`);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }
+  }
+}
+
+/**
+ * Gives each of the `days` days before today its own partitions, the legacy partitions ending before them: as a
+ * deployment that has run that long has them. The legacy partitions must be empty.
+ */
+async function splitLegacyIntoDays(env: ScratchEnvironment, days: number): Promise<void> {
+  const today = startOfUtcDay(new Date());
+  const first = new Date(today.getTime() - days * DAY_MS);
+  const q = { query: <T = any>(sql: string) => env.query(sql) as Promise<T> };
+  for (const table of [...HISTORY_TABLES].reverse()) {
+    await env.query(`ALTER TABLE ${table} DETACH PARTITION ${table}_legacy`);
+    await env.query(`DROP TABLE ${table}_legacy`);
+  }
+  await createHistoryPartitions(q, '_legacy', null, first);
+  for (let day = first; day < today; day = new Date(day.getTime() + DAY_MS)) {
+    await createHistoryPartitions(q, dayPartitionSuffix(day), day, new Date(day.getTime() + DAY_MS));
+  }
 }
 
 /** An event of `creationTime` with one delivery in `state` and one attempt (a response stored); by SQL. */
@@ -108,15 +183,8 @@ describe('time-partitioned delivery history', () => {
 
   it("reads only the partitions of the rows' day on the hot path: publish, send, record, and the lists by time", async () => {
     await t.api.subscribe({ webhookUri: t.receiver.url('/pruned'), webhooks: ['order.*'] }, 'pruning');
-    const captured: { text: string; values: unknown[] }[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, config: any, values?: any, callback?: any) {
-      if (typeof config === 'string') captured.push({ text: config, values });
-      else if (config?.text) captured.push({ text: config.text, values: config.values ?? values });
-      return (query as any).call(this, config, values, callback);
-    } as typeof query;
     let from: Date, to: Date;
-    try {
+    const captured = await capturingStatements(async () => {
       from = new Date();
       const eventId = await t.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 'pruning');
       await t.env.deliveriesSettled();
@@ -131,10 +199,8 @@ describe('time-partitioned delivery history', () => {
       );
       const attempts = await t.api.get(`/api/webhooks/send-attempts?creationTimeTo=${new Date().toISOString()}`, 'pruning');
       assert.equal(attempts.body.totalCount, 1);
-    } finally {
-      pg.Client.prototype.query = query;
-    }
-    const days = [daySuffix(0, from), daySuffix(0, to)];
+    });
+    const days = [daySuffix(0, from!), daySuffix(0, to!)];
     // [matches the statement, the partitions it may read]. An attempt may belong to any earlier day's event: an
     // upper bound on its time leaves out the later days only.
     const statements: Record<string, [(sql: string) => boolean, string[]]> = {
@@ -147,26 +213,36 @@ describe('time-partitioned delivery history', () => {
         [...days, '_legacy'],
       ],
     };
-    const client = await t.env.db();
-    for (const [what, [matches, allowed]] of Object.entries(statements)) {
-      const found = captured.filter((c) => matches(c.text));
-      assert.ok(found.length > 0, `${what}: statement not seen`);
-      for (const { text, values } of found) {
-        const analyzed = !/\b(INSERT|UPDATE|DELETE)\b/.test(text);
-        await client.query('BEGIN');
-        try {
-          const { rows } = await client.query(`EXPLAIN (${analyzed ? 'ANALYZE, ' : ''}FORMAT JSON) ${text}`, values);
-          const scanned = scannedRelations(rows[0]['QUERY PLAN'][0].Plan, analyzed);
-          const partitions = scanned.filter((r) => HISTORY_TABLES.some((h) => r.startsWith(`${h}_`)));
-          const outside = partitions.filter((r) => !allowed.some((suffix) => r.endsWith(suffix)));
-          assert.deepEqual(outside, [], `${what} reads other partitions: ${scanned.join(', ')}\n${text}`);
-          if (!what.startsWith('publisher'))
-            assert.ok(partitions.length > 0, `${what} reads no partition: ${scanned.join(', ')}`);
-        } finally {
-          await client.query('ROLLBACK');
-        }
-      }
-    }
+    await assertPartitionsRead(t.env, captured, statements, (what) => !what.startsWith('publisher'));
+  });
+
+  it('reads only the days of the window for the stats of 24 hours, the tenants overview and diagnose', async () => {
+    // A month's days before today, as a deployment that has run that long has them (a fresh database's legacy
+    // partitions reach up to today).
+    await splitLegacyIntoDays(t.env, 30);
+    const old = new Date(Date.now() - 10 * DAY_MS);
+    await seed(t.env, old, 'succeeded');
+    const { id } = await t.api.subscribe({ webhookUri: t.receiver.url('/windowed'), webhooks: ['order.*'] }, 'retained');
+    await t.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 'retained');
+    await t.env.deliveriesSettled();
+    const since = new Date(Date.now() - 24 * 3600_000);
+    const captured = await capturingStatements(async () => {
+      const tenant = await t.api.get('/api/webhooks/stats?hours=24', 'retained');
+      assert.deepEqual([tenant.status, tenant.body.events, tenant.body.deliveries, tenant.body.attempts], [200, 1, 1, 1]);
+      const subscription = await t.api.get(`/api/webhooks/subscriptions/${id}/stats?hours=24`, 'retained');
+      assert.deepEqual([subscription.body.events, subscription.body.attempts], [1, 1]);
+      assert.equal((await t.api.get(`/api/webhooks/subscriptions/${id}/diagnose`, 'retained')).status, 200);
+      assert.equal((await t.api.get(`/api/webhooks/subscriptions/${id}/timeline?hours=24`, 'retained')).status, 200);
+      assert.equal((await t.api.get('/api/webhooks/tenants?hours=24')).status, 200);
+    });
+    // The window's first day, today, and the (empty) days ahead.
+    const windowDays = [startOfUtcDay(since), ...Array.from({ length: 41 }, (_, d) => new Date(Date.now() + d * DAY_MS))].map(
+      (day) => dayPartitionSuffix(startOfUtcDay(day)),
+    );
+    const windowed = (s: string) =>
+      /FROM webhook_(events|deliveries|send_attempts) WHERE/.test(s) && s.includes('creation_time >= $1');
+    await assertPartitionsRead(t.env, captured, { 'stats, timeline and tenants': [windowed, windowDays] }, () => true);
+    assert.ok(captured.filter((c) => windowed(c.text)).length >= 5, 'stats, diagnose, timeline and tenants statements seen');
   });
 });
 

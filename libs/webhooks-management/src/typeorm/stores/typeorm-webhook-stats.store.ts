@@ -11,6 +11,14 @@ import {
 } from '../../domain/ports/webhook-stats.store';
 import { tenantCondition } from '../tenant-condition';
 
+/**
+ * A window ($1) is of events: those created since then, their deliveries (made with them, at their time) and
+ * the attempts on those deliveries (an attempt comes after its event). Each condition names the partition key
+ * (the event's creation time), so a window reads its own days' partitions only; the creation time beside it
+ * bounds the (tenant_id, creation_time) and (webhook_subscription_id, creation_time) index scans.
+ */
+const IN_WINDOW = `event_creation_time >= $1 AND creation_time >= $1`;
+
 @Injectable()
 export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -19,7 +27,8 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
 
   /**
    * Three aggregates over indexed ranges ((tenant_id, creation_time) on events, deliveries and attempts;
-   * (webhook_subscription_id, …) for one subscription), cross-joined into one row by one statement.
+   * (webhook_subscription_id, …) for one subscription), cross-joined into one row by one statement, over the
+   * window's days only (IN_WINDOW).
    */
   async stats({ tenantId, subscriptionId, since }: WebhookStatsWindow): Promise<WebhookStats> {
     const params: unknown[] = [since];
@@ -29,7 +38,7 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
       params.push(subscriptionId);
       ofSubscription = `AND webhook_subscription_id = $${params.length}`;
     }
-    const deliveriesWhere = `${ofTenant} AND creation_time >= $1 ${ofSubscription}`;
+    const deliveriesWhere = `${ofTenant} AND ${IN_WINDOW} ${ofSubscription}`;
     const events = subscriptionId
       ? `SELECT count(DISTINCT webhook_event_id)::int AS events FROM webhook_deliveries WHERE ${deliveriesWhere}`
       : `SELECT count(*)::int AS events FROM webhook_events WHERE ${ofTenant} AND creation_time >= $1`;
@@ -47,7 +56,7 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
                     (count(*) FILTER (WHERE NOT succeeded))::int AS "failedAttempts",
                     avg(duration_ms)::float8 AS "avgResponseTimeMs",
                     percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS "p95ResponseTimeMs"
-             FROM webhook_send_attempts WHERE ${ofTenant} AND creation_time >= $1 ${ofSubscription}) a`,
+             FROM webhook_send_attempts WHERE ${ofTenant} AND ${IN_WINDOW} ${ofSubscription}) a`,
       params,
     );
     return row;
@@ -63,7 +72,7 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
               (count(*) FILTER (WHERE succeeded))::int AS succeeded,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS "p50ResponseTimeMs",
               percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS "p95ResponseTimeMs"
-       FROM webhook_send_attempts WHERE ${ofTenant} AND creation_time >= $1 ${ofSubscription}
+       FROM webhook_send_attempts WHERE ${ofTenant} AND ${IN_WINDOW} ${ofSubscription}
        GROUP BY 1 ORDER BY 1`,
       params,
     );
@@ -81,7 +90,7 @@ export class TypeOrmWebhookStatsStore extends WebhookStatsStore {
                   FROM webhook_events WHERE tenant_id IS NOT NULL AND creation_time >= $1 GROUP BY tenant_id),
             d AS (SELECT tenant_id, (count(*) FILTER (WHERE state IN ('failed', 'abandoned')))::int AS failed,
                          (count(*) FILTER (WHERE state = 'pending'))::int AS pending
-                  FROM webhook_deliveries WHERE tenant_id IS NOT NULL AND creation_time >= $1 GROUP BY tenant_id)
+                  FROM webhook_deliveries WHERE tenant_id IS NOT NULL AND ${IN_WINDOW} GROUP BY tenant_id)
        SELECT t.tenant_id AS "tenantId", coalesce(s.subscriptions, 0) AS subscriptions,
               coalesce(s.active, 0) AS "activeSubscriptions", coalesce(e.events, 0) AS events,
               coalesce(d.failed, 0) AS "failedDeliveries", coalesce(d.pending, 0) AS "pendingDeliveries",
