@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { WebhooksPermissions } from '@hookline/webhooks-management';
+import { WebhookDataLifecycleStore, WebhooksPermissions } from '@hookline/webhooks-management';
 import { ScratchEnvironment, hooklineFixture, startHookline } from './support/hookline';
 import { waitUntil } from './support/wait';
 
@@ -108,6 +108,53 @@ describe('data lifecycle: tenant erasure and expunge', () => {
       assert.equal(done.deletedRows[table], ofErased.get(table)!.length, `${table} deletions counted`);
     }
     assert.ok(done.completedAt);
+  });
+
+  it("deletes at most a batch's rows per statement, though the tenant's rows lie in several day partitions", async () => {
+    const tenantId = unique('batched');
+    // Three events a day apart (today and the next two days), each with a delivery and an attempt: one row of
+    // each in three partitions per table, each likely at the same place (ctid) of its partition.
+    await t.env.query(
+      `WITH e AS (
+         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         SELECT gen_random_uuid(), $1, 'order.created', '{}', now() + d * interval '1 day' FROM generate_series(0, 2) d
+         RETURNING id, creation_time
+       ), d AS (
+         INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+           creation_time, event_creation_time)
+         SELECT gen_random_uuid(), e.id, gen_random_uuid(), $1, 'succeeded', 1, e.creation_time, e.creation_time FROM e
+         RETURNING id, webhook_event_id, webhook_subscription_id, creation_time
+       )
+       INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
+         attempt_number, succeeded, request_headers, duration_ms, creation_time, event_creation_time)
+       SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, $1, 1, true, '{}', 5, d.creation_time,
+         d.creation_time FROM d`,
+      [tenantId],
+    );
+    // Held by this test (a lease far ahead), so no process's background run takes it.
+    await t.env.query(
+      `INSERT INTO webhook_tenant_erasures (tenant_id, state, requested_at, lease_until)
+       VALUES ($1, 'running', now(), now() + interval '1 hour')`,
+      [tenantId],
+    );
+    const count = async (table: string) =>
+      Number((await t.env.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1`, [tenantId]))[0].n);
+    const store = t.hookline.app.get(WebhookDataLifecycleStore);
+    const batches: string[] = [];
+    for (;;) {
+      const before =
+        (await count('webhook_send_attempts')) + (await count('webhook_deliveries')) + (await count('webhook_events'));
+      const batch = await store.eraseBatch(tenantId, 2, new Date(Date.now() + 3600_000));
+      if (!batch) break;
+      const after =
+        (await count('webhook_send_attempts')) + (await count('webhook_deliveries')) + (await count('webhook_events'));
+      assert.ok(batch.deleted <= 2, `${batch.table}: ${batch.deleted} rows in a batch of 2`);
+      assert.equal(before - after, batch.deleted, `${batch.table}: the rows deleted are the rows counted`);
+      batches.push(`${batch.table} ${batch.deleted}`);
+    }
+    assert.deepEqual(batches.filter((b) => b.startsWith('webhook_send_attempts')).length, 3, batches.join(', '));
+    assert.equal((await erasure(tenantId)).deletedRows.webhook_events, 3);
+    assert.equal(await count('webhook_events'), 0);
   });
 
   it('is for the host only, validates the tenant id, and 404s an erasure never requested', async () => {

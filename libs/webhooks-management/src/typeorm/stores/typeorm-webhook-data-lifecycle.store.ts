@@ -24,11 +24,14 @@ const ERASURE_ORDER = [
 const ERASURE_COLUMNS = `tenant_id AS "tenantId", state, requested_at AS "requestedAt", completed_at AS "completedAt",
   deleted_rows AS "deletedRows"`;
 
-/** Up to $2 rows of tenant $1 from the table, counted under key $3 of the erasure's deleted rows; lease to $4. */
-const eraseBatchSql = (table: string) => `
+/**
+ * Up to $2 rows of tenant $1 from `relation` (a plain table, or one partition of a partitioned one: a ctid names a
+ * row within one table only), counted under key $3 of the erasure's deleted rows; lease to $4.
+ */
+const eraseBatchSql = (relation: string) => `
   WITH d AS (
-    DELETE FROM "${table}" WHERE tenant_id = $1
-      AND ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE tenant_id = $1 LIMIT $2))
+    DELETE FROM ${relation} WHERE tenant_id = $1
+      AND ctid = ANY(ARRAY(SELECT ctid FROM ${relation} WHERE tenant_id = $1 LIMIT $2))
     RETURNING 1
   ), n AS (SELECT count(*)::int AS deleted FROM d)
   UPDATE ${ERASURES}
@@ -37,9 +40,15 @@ const eraseBatchSql = (table: string) => `
   FROM n WHERE tenant_id = $1
   RETURNING n.deleted`;
 
+/** A table holding tenant rows; a partitioned one is erased a partition at a time. */
+interface TenantTable {
+  name: string;
+  partitioned: boolean;
+}
+
 @Injectable()
 export class TypeOrmWebhookDataLifecycleStore extends WebhookDataLifecycleStore {
-  private tenantTables?: Promise<string[]>;
+  private tenantTables?: Promise<TenantTable[]>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
@@ -76,10 +85,12 @@ export class TypeOrmWebhookDataLifecycleStore extends WebhookDataLifecycleStore 
   }
 
   async eraseBatch(tenantId: string, limit: number, leaseUntil: Date): Promise<{ table: string; deleted: number } | null> {
-    for (const table of await this.tablesWithTenants()) {
+    for (const { name: table, partitioned } of await this.tablesWithTenants()) {
+      const relation = partitioned ? await this.partitionWithRowsOf(table, tenantId) : `"${table}"`;
+      if (!relation) continue;
       // Deleting deliveries may meet attempts being recorded for several of them at once.
       const [rows] = await retryOnDeadlock(() =>
-        this.dataSource.query(eraseBatchSql(table), [tenantId, limit, table, leaseUntil]),
+        this.dataSource.query(eraseBatchSql(relation), [tenantId, limit, table, leaseUntil]),
       );
       const deleted = rows[0]?.deleted ?? 0;
       if (deleted > 0) return { table, deleted };
@@ -121,19 +132,28 @@ export class TypeOrmWebhookDataLifecycleStore extends WebhookDataLifecycleStore 
     return row ?? null;
   }
 
+  /** A partition of `table` holding a row of the tenant (its name, quoted as SQL needs it), or null. */
+  private async partitionWithRowsOf(table: string, tenantId: string): Promise<string | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT tableoid::regclass::text AS name FROM "${table}" WHERE tenant_id = $1 LIMIT 1`,
+      [tenantId],
+    );
+    return row?.name ?? null;
+  }
+
   /** The tables holding tenant rows (top-level tables with a `tenant_id` column), erasure order first. */
-  private tablesWithTenants(): Promise<string[]> {
+  private tablesWithTenants(): Promise<TenantTable[]> {
     this.tenantTables ??= this.dataSource
       .query(
-        `SELECT c.relname AS name FROM pg_class c
+        `SELECT c.relname AS name, c.relkind = 'p' AS partitioned FROM pg_class c
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
            AND c.relname <> $1`,
         [ERASURES],
       )
-      .then((rows: { name: string }[]) => {
+      .then((rows: TenantTable[]) => {
         const rank = (name: string) => (ERASURE_ORDER.includes(name) ? ERASURE_ORDER.indexOf(name) : ERASURE_ORDER.length);
-        return rows.map((r) => r.name).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+        return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
       });
     return this.tenantTables;
   }
