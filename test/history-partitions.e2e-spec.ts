@@ -8,6 +8,7 @@ import {
   ensureDatabaseExists,
   webhooksDataSourceOptions,
 } from '@hookline/webhooks-management';
+import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
 import { TypeOrmWebhookHistoryPartitionStore } from '../libs/webhooks-management/src/typeorm/stores/typeorm-webhook-history-partition.store';
 import {
   createHistoryPartitions,
@@ -199,6 +200,10 @@ describe('time-partitioned delivery history', () => {
       );
       const attempts = await t.api.get(`/api/webhooks/send-attempts?creationTimeTo=${new Date().toISOString()}`, 'pruning');
       assert.equal(attempts.body.totalCount, 1);
+      // An attempt's id carries its event's creation time, as its event's and delivery's do.
+      const [attempt] = attempts.body.items;
+      assert.equal(timeOfTimeOrderedId(attempt.id)?.getTime(), timeOfTimeOrderedId(eventId)?.getTime());
+      assert.equal((await t.api.get(`/api/webhooks/send-attempts/${attempt.id}`, 'pruning')).body.id, attempt.id);
     });
     const days = [daySuffix(0, from!), daySuffix(0, to!)];
     // [matches the statement, the partitions it may read]. An attempt may belong to any earlier day's event: an
@@ -208,6 +213,7 @@ describe('time-partitioned delivery history', () => {
       'send context by delivery id': [(s) => s.includes('JOIN webhook_events e ON e.id = d.webhook_event_id'), days],
       'attempt insert and delivery update by id': [(s) => s.includes('INSERT INTO webhook_send_attempts'), days],
       'events by tenant and time': [(s) => s.includes('FROM webhook_events e WHERE') && s.includes('e.creation_time >='), days],
+      'attempt by id': [(s) => s.includes('"webhook_send_attempts"') && s.includes('"id" = $1'), days],
       'attempts by tenant and time': [
         (s) => s.includes('"webhook_send_attempts"') && s.includes('event_creation_time'),
         [...days, '_legacy'],
@@ -347,6 +353,12 @@ describe('time-partitioned delivery history: migrating a database in place', () 
          FROM webhook_deliveries d WHERE d.id = '00000000-0000-4000-8000-00000000000d'`,
       );
       assert.deepEqual(delivery, { state: 'succeeded', attempts: '1' });
+      // An attempt from before partitioning, its id random, is found by it.
+      const [legacyAttempt] = await env.query<{ id: string }>(
+        `SELECT id FROM webhook_send_attempts_legacy WHERE tenant_id = 'legacy' LIMIT 1`,
+      );
+      const found = await hookline.api.get(`/api/webhooks/send-attempts/${legacyAttempt.id}`, 'legacy');
+      assert.deepEqual([found.status, found.body.id], [200, legacyAttempt.id]);
     } finally {
       await hookline.close();
       await receiver.close();

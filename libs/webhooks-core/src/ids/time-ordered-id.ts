@@ -5,9 +5,9 @@ const RANDOM_POOL = Buffer.alloc(16 * 256);
 let poolOffset = RANDOM_POOL.length;
 
 /**
- * A UUIDv7 (RFC 9562) carrying the given time to the millisecond. Events and their deliveries get ids made
- * from the event's creation time, which is the key their history is partitioned by: a lookup by id alone
- * can name the one partition that holds the row (see timeOfTimeOrderedId).
+ * A UUIDv7 (RFC 9562) carrying the given time to the millisecond. Events, their deliveries and their send
+ * attempts get ids made from the event's creation time, which is the key their history is partitioned by: a
+ * lookup by id alone can name the one partition that holds the row (see timeOfTimeOrderedId).
  */
 export function timeOrderedId(at: Date): string {
   const ms = at.getTime();

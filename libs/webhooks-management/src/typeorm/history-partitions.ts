@@ -114,3 +114,21 @@ export function historyKeysOfIds(ids: readonly string[]): string[] | null {
   }
   return keys;
 }
+
+/**
+ * The range of partition key values holding the attempts with these ids, for a lookup by id to read only their
+ * days: an attempt's UUIDv7 id carries its event's creation time to the millisecond (the key itself may hold
+ * microseconds, in rows written by SQL), so the range runs from the earliest to a millisecond past the latest.
+ * Null when an id carries no time (an attempt from before partitioning): the lookup then reads every partition.
+ */
+export function historyRangeOfAttemptIds(ids: readonly string[]): { from: Date; to: Date } | null {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const id of ids) {
+    const time = timeOfTimeOrderedId(id);
+    if (!time) return null;
+    from = Math.min(from, time.getTime());
+    to = Math.max(to, time.getTime() + 1);
+  }
+  return ids.length ? { from: new Date(from), to: new Date(to) } : null;
+}

@@ -1,6 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { HeaderRedactor, WEBHOOKS_OPTIONS, WebhookSigner, WebhooksOptions, buildWebhookBody } from '@hookline/webhooks-core';
+import {
+  HeaderRedactor,
+  WEBHOOKS_OPTIONS,
+  WebhookSigner,
+  WebhooksOptions,
+  buildWebhookBody,
+  timeOrderedId,
+} from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/ports/delivery-dispatch';
 import {
   AttemptAnswer,
@@ -142,7 +148,8 @@ export class WebhookDeliveryService {
       retryOnFailure: policy.retryOnFailure ?? true,
     });
     const attempt: WebhookSendAttempt = {
-      id: randomUUID(),
+      // Carries the event's creation time, the key the attempt is stored under: a lookup by id reads one day.
+      id: timeOrderedId(event.creationTime),
       deliveryId: delivery.id,
       webhookEventId: event.id,
       webhookSubscriptionId: subscription.id,

@@ -8,6 +8,7 @@ import {
   ILike,
   In,
   IsNull,
+  LessThan,
   LessThanOrEqual,
   MoreThanOrEqual,
   Raw,
@@ -26,7 +27,7 @@ import { containsPattern } from '../like-pattern';
 import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
-import { historyKeysOfIds } from '../history-partitions';
+import { historyKeysOfIds, historyRangeOfAttemptIds } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 
 /**
@@ -204,20 +205,30 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
 
   /** The attempt's creation time to the microsecond (to the millisecond if it was deleted meanwhile), and its id. */
   private async positionOf(attempt: WebhookSendAttempt): Promise<KeysetPosition> {
-    const [row] = await this.dataSource.query(`SELECT ${POSITION_TIME('a')} FROM webhook_send_attempts a WHERE a.id = $1`, [
-      attempt.id,
-    ]);
+    const range = historyRangeOfAttemptIds([attempt.id]);
+    const [row] = await this.dataSource.query(
+      `SELECT ${POSITION_TIME('a')} FROM webhook_send_attempts a
+       WHERE a.id = $1 ${range ? 'AND a.event_creation_time >= $2 AND a.event_creation_time < $3' : ''}`,
+      range ? [attempt.id, range.from, range.to] : [attempt.id],
+    );
     return { creationTime: row?.positionTime ?? attempt.creationTime.toISOString(), id: attempt.id };
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null> {
-    return this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+    return this.repository.findOneBy({ ...byIds([id]), tenantId: tenantId ?? IsNull() });
   }
 
   async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
-    const result = await this.repository.delete({ id: In([...ids]), tenantId: tenantId ?? IsNull() });
+    const result = await this.repository.delete({ ...byIds(ids), tenantId: tenantId ?? IsNull() });
     return result.affected ?? 0;
   }
+}
+
+/** The attempts with these ids, looked up in the days their ids name (historyRangeOfAttemptIds). */
+function byIds(ids: readonly string[]): FindOptionsWhere<WebhookSendAttemptEntity> {
+  const range = historyRangeOfAttemptIds(ids);
+  const id = ids.length === 1 ? ids[0] : In([...ids]);
+  return range ? { id, eventCreationTime: And(MoreThanOrEqual(range.from), LessThan(range.to)) } : { id };
 }
 
 /**
