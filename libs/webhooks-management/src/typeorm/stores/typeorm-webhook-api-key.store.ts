@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from '../../domain/ports/webhook-api-key.store';
 import { WebhookApiKeyEntity } from '../entities';
+import { tenantMatches, tenantWhere } from '../tenant-condition';
 
 @Injectable()
 export class TypeOrmWebhookApiKeyStore extends WebhookApiKeyStore {
@@ -19,12 +20,12 @@ export class TypeOrmWebhookApiKeyStore extends WebhookApiKeyStore {
   }
 
   findById(tenantId: string | null, id: string): Promise<WebhookApiKey | null> {
-    return this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+    return this.repository.findOneBy({ id, tenantId: tenantWhere(tenantId) });
   }
 
   async list(query: ApiKeyQuery): Promise<{ totalCount: number; items: WebhookApiKey[] }> {
     const [items, totalCount] = await this.repository.findAndCount({
-      where: { tenantId: query.tenantId ?? IsNull(), ...(query.includeRevoked ? {} : { revokedAt: IsNull() }) },
+      where: { tenantId: tenantWhere(query.tenantId), ...(query.includeRevoked ? {} : { revokedAt: IsNull() }) },
       order: { creationTime: 'DESC', id: 'DESC' },
       skip: query.skipCount,
       take: query.maxResultCount,
@@ -37,7 +38,7 @@ export class TypeOrmWebhookApiKeyStore extends WebhookApiKeyStore {
       .createQueryBuilder()
       .update()
       .set({ revokedAt: () => 'COALESCE(revoked_at, :at)' })
-      .where('id = :id AND tenant_id IS NOT DISTINCT FROM :tenantId', { id, tenantId, at })
+      .where(`id = :id AND ${tenantMatches('tenant_id', ':tenantId')}`, { id, tenantId, at })
       .execute();
     return (result.affected ?? 0) > 0;
   }

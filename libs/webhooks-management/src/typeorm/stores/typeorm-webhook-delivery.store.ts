@@ -5,6 +5,7 @@ import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, W
 import { MicroBatcher, SecretCipher } from '@hookline/webhooks-core';
 import { historyKeysOfIds } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
+import { tenantMatches } from '../tenant-condition';
 
 /**
  * The send contexts of many deliveries, read in one query (the sender's hot path): only the columns sending
@@ -48,14 +49,14 @@ const reopenCandidates = (candidatesSql: string, guard = 'true') => `
 const REOPEN_BY_ATTEMPTS_SQL = `${reopenCandidates(`
     SELECT DISTINCT d.id, d.event_creation_time, d.state FROM webhook_send_attempts a
     JOIN webhook_deliveries d ON d.id = a.delivery_id AND d.event_creation_time = a.event_creation_time
-    WHERE a.id = ANY($3::uuid[]) AND a.tenant_id IS NOT DISTINCT FROM $2 AND d.tenant_id IS NOT DISTINCT FROM $2`)}
+    WHERE a.id = ANY($3::uuid[]) AND ${tenantMatches('a.tenant_id', '$2')} AND ${tenantMatches('d.tenant_id', '$2')}`)}
   SELECT * FROM reopened`;
 
 /** $3 subscription, [$4, $5) event creation window, $6 only failed/abandoned, $7 the cap (one more is read to tell). */
 const REOPEN_FOR_REPLAY_SQL = `${reopenCandidates(
   `
     SELECT d.id, d.event_creation_time, d.state FROM webhook_deliveries d
-    WHERE d.webhook_subscription_id = $3 AND d.tenant_id IS NOT DISTINCT FROM $2
+    WHERE d.webhook_subscription_id = $3 AND ${tenantMatches('d.tenant_id', '$2')}
       AND d.event_creation_time >= $4 AND d.event_creation_time < $5
       AND (NOT $6::boolean OR d.state IN ('failed', 'abandoned'))
     LIMIT $7::int + 1`,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   EventQuery,
   EventWithDeliveries,
@@ -14,7 +14,7 @@ import {
 import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
 import { WebhookDeliveryEntity } from '../entities';
 import { POSITION_TIME } from '../keyset-position';
-import { tenantCondition } from '../tenant-condition';
+import { tenantCondition, tenantMatches, tenantWhere } from '../tenant-condition';
 
 /**
  * The events and all their deliveries in one statement (one round trip, atomic), however many there are:
@@ -191,11 +191,11 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
   async findWithDeliveries(tenantId: string | null, id: string): Promise<WebhookEventWithDeliveries | null> {
     const [[event], deliveries] = await Promise.all([
       this.dataSource.query(
-        `SELECT ${EVENT_SUMMARY_COLUMNS}, e.data FROM webhook_events e WHERE e.id = $1 AND e.tenant_id IS NOT DISTINCT FROM $2`,
+        `SELECT ${EVENT_SUMMARY_COLUMNS}, e.data FROM webhook_events e WHERE e.id = $1 AND ${tenantMatches('e.tenant_id', '$2')}`,
         [id, tenantId],
       ),
       this.deliveries.find({
-        where: { webhookEventId: id, tenantId: tenantId ?? IsNull() },
+        where: { webhookEventId: id, tenantId: tenantWhere(tenantId) },
         order: { creationTime: 'ASC', id: 'ASC' },
       }),
     ]);

@@ -7,7 +7,6 @@ import {
   FindOptionsWhere,
   ILike,
   In,
-  IsNull,
   LessThan,
   LessThanOrEqual,
   MoreThanOrEqual,
@@ -24,6 +23,7 @@ import {
 } from '@hookline/webhooks';
 import { POSITION_TIME } from '../keyset-position';
 import { containsPattern } from '../like-pattern';
+import { tenantWhere } from '../tenant-condition';
 import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
@@ -164,7 +164,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   }
 
   async list(query: SendAttemptQuery): Promise<KeysetPage<WebhookSendAttempt>> {
-    const where: FindOptionsWhere<WebhookSendAttemptEntity> = { tenantId: query.tenantId ?? IsNull() };
+    const where: FindOptionsWhere<WebhookSendAttemptEntity> = { tenantId: tenantWhere(query.tenantId) };
     if (query.webhookEventId) where.webhookEventId = query.webhookEventId;
     if (query.subscriptionId) where.webhookSubscriptionId = query.subscriptionId;
     if (query.state) where.succeeded = query.state === 'success';
@@ -215,11 +215,11 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null> {
-    return this.repository.findOneBy({ ...byIds([id]), tenantId: tenantId ?? IsNull() });
+    return this.repository.findOneBy({ ...byIds([id]), tenantId: tenantWhere(tenantId) });
   }
 
   async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
-    const result = await this.repository.delete({ ...byIds(ids), tenantId: tenantId ?? IsNull() });
+    const result = await this.repository.delete({ ...byIds(ids), tenantId: tenantWhere(tenantId) });
     return result.affected ?? 0;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   MatchedSubscription,
   PagedResult,
@@ -13,7 +13,7 @@ import {
 import { SecretCipher } from '@hookline/webhooks-core';
 import { WebhookSubscriptionEntity } from '../entities';
 import { containsPattern } from '../like-pattern';
-import { tenantCondition } from '../tenant-condition';
+import { tenantCondition, tenantWhere } from '../tenant-condition';
 import { retryOnDeadlock } from '../deadlock';
 
 /** First key of the advisory locks that serialize saves of one tenant and URI (the second is their hash). */
@@ -37,33 +37,28 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSubscription | null> {
-    const row = await this.repository.findOneBy({ id, tenantId: tenantId ?? IsNull() });
+    const row = await this.repository.findOneBy({ id, tenantId: tenantWhere(tenantId) });
     return row && this.decrypted(row);
   }
 
   async findActiveByPatterns(tenantId: string | null, patterns: readonly string[]): Promise<MatchedSubscription[]> {
-    // Two spellings so each uses the partial tenant index (`= NULL` never matches, IS NOT DISTINCT FROM is not indexable).
-    return tenantId === null
-      ? this.dataSource.query(
-          `SELECT id, filter::text AS filter FROM webhook_subscriptions
-           WHERE tenant_id IS NULL AND is_active AND webhooks && $1::text[]`,
-          [patterns],
-        )
-      : this.dataSource.query(
-          `SELECT id, filter::text AS filter FROM webhook_subscriptions
-           WHERE tenant_id = $1 AND is_active AND webhooks && $2::text[]`,
-          [tenantId, patterns],
-        );
+    const params: unknown[] = [patterns];
+    return this.dataSource.query(
+      `SELECT id, filter::text AS filter FROM webhook_subscriptions
+       WHERE ${tenantCondition('tenant_id', tenantId, params)} AND is_active AND webhooks && $1::text[]`,
+      params,
+    );
   }
 
   async findActiveByTenantsAndPatterns(
     tenantIds: readonly string[],
     patterns: readonly string[],
   ): Promise<(MatchedSubscription & { tenantId: string })[]> {
+    const params: unknown[] = [patterns];
     return this.dataSource.query(
       `SELECT id, tenant_id AS "tenantId", filter::text AS filter FROM webhook_subscriptions
-       WHERE tenant_id = ANY($1::varchar[]) AND is_active AND webhooks && $2::text[]`,
-      [tenantIds, patterns],
+       WHERE ${tenantCondition('tenant_id', tenantIds, params)} AND is_active AND webhooks && $1::text[]`,
+      params,
     );
   }
 
@@ -93,8 +88,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
 
   async list(query: SubscriptionQuery): Promise<PagedResult<WebhookSubscription>> {
     const qb = this.repository.createQueryBuilder('s');
-    if (query.tenantId === null) qb.where('s.tenantId IS NULL');
-    else qb.where('s.tenantId = :tenantId', { tenantId: query.tenantId });
+    qb.where({ tenantId: tenantWhere(query.tenantId) });
     if (query.webhookUri) qb.andWhere(`s.webhookUri ILIKE :uri ESCAPE '\\'`, { uri: containsPattern(query.webhookUri) });
     if (query.isActive !== undefined) qb.andWhere('s.isActive = :isActive', { isActive: query.isActive });
     if (query.webhookName) qb.andWhere('s.webhooks @> ARRAY[:webhookName]::text[]', { webhookName: query.webhookName });
@@ -119,7 +113,7 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
       ]);
       if (expectedStamp !== undefined) {
         const current = await m.findOne(WebhookSubscriptionEntity, {
-          where: { id: s.id, tenantId: s.tenantId ?? IsNull() },
+          where: { id: s.id, tenantId: tenantWhere(s.tenantId) },
           lock: { mode: 'pessimistic_write' },
         });
         if (!current) return { kind: 'notFound' };
