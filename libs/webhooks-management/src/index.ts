@@ -22,7 +22,7 @@ export * from './auth/webhooks-credential.service';
 export * from './auth/webhooks-permissions';
 export * from './auth/webhooks-principal';
 export * from './application/webhook-send-attempt.app-service';
-export * from './application/webhook-subscription-sends.app-service';
+export * from './application/webhook-replay-and-test-send.app-service';
 export * from './http/current-tenant.decorator';
 export * from './http/webhooks-api-error';
 export { WebhooksApi } from './http/webhooks-api.decorator';

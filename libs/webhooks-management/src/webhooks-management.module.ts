@@ -8,9 +8,10 @@ import {
 } from './application/webhook-history.app-service';
 import { WebhookDataLifecycleAppService } from './application/webhook-data-lifecycle.app-service';
 import { WebhookSendAttemptAppService } from './application/webhook-send-attempt.app-service';
-import { WebhookSubscriptionSendsAppService } from './application/webhook-subscription-sends.app-service';
+import { WebhookReplayAndTestSendAppService } from './application/webhook-replay-and-test-send.app-service';
 import { WebhookDefinitionAppService } from './application/webhook-definition.app-service';
 import { WebhookStatsAppService } from './application/webhook-stats.app-service';
+import { WebhookSubscriptionDiagnosisAppService } from './application/webhook-subscription-diagnosis.app-service';
 import { WebhookSubscriptionAppService } from './application/webhook-subscription.app-service';
 import { WebhookApiKeyService } from './auth/api-keys/webhook-api-key.service';
 import { JwtCredentialVerifier } from './auth/jwt-credential.verifier';
@@ -39,7 +40,7 @@ import {
 } from './http/webhook-portal-sessions.controller';
 import { WebhookPublishController } from './http/webhook-publish.controller';
 import { WebhookSendAttemptsController } from './http/webhook-send-attempts.controller';
-import { WebhookSubscriptionSendsController } from './http/webhook-subscription-sends.controller';
+import { WebhookReplayAndTestSendController } from './http/webhook-replay-and-test-send.controller';
 import { WebhookStatsController } from './http/webhook-stats.controller';
 import { WebhookSubscriptionsController } from './http/webhook-subscriptions.controller';
 import { WebhookTenantsController } from './http/webhook-tenants.controller';
@@ -77,7 +78,7 @@ export class WebhooksManagementModule {
       controllers: options.http
         ? [
             WebhookSubscriptionsController,
-            WebhookSubscriptionSendsController,
+            WebhookReplayAndTestSendController,
             WebhookPublishController,
             WebhookSendAttemptsController,
             WebhookDefinitionsController,
@@ -94,6 +95,7 @@ export class WebhooksManagementModule {
         WebhookSubscriptionAppService,
         WebhookDefinitionAppService,
         WebhookStatsAppService,
+        WebhookSubscriptionDiagnosisAppService,
         WebhookDataLifecycleAppService,
         {
           provide: WEBHOOK_HISTORY_OPTIONS,
@@ -118,7 +120,7 @@ export class WebhooksManagementModule {
         { provide: RefusedCredentialLimit, inject: [getOptionsToken()], useFactory: (o: WebhooksThrottlerOptions) => o.refusals },
         WebhooksRateLimitGuard,
         WebhookSendAttemptAppService,
-        WebhookSubscriptionSendsAppService,
+        WebhookReplayAndTestSendAppService,
       ],
       exports: [
         WebhookApiKeyService,
@@ -129,7 +131,7 @@ export class WebhooksManagementModule {
         WebhooksRateLimitGuard,
         WebhookSubscriptionAppService,
         WebhookSendAttemptAppService,
-        WebhookSubscriptionSendsAppService,
+        WebhookReplayAndTestSendAppService,
         WebhookDefinitionAppService,
       ],
     };

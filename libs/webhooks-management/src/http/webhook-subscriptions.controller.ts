@@ -4,6 +4,7 @@ import { SUBSCRIPTION_SORT_FIELDS } from '@hookline/webhooks';
 import { HeaderRedactor } from '@hookline/webhooks-core';
 import { WebhookStatsAppService } from '../application/webhook-stats.app-service';
 import { WebhookSubscriptionAppService } from '../application/webhook-subscription.app-service';
+import { WebhookSubscriptionDiagnosisAppService } from '../application/webhook-subscription-diagnosis.app-service';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
@@ -29,6 +30,7 @@ export class WebhookSubscriptionsController {
   constructor(
     private readonly subscriptions: WebhookSubscriptionAppService,
     private readonly stats: WebhookStatsAppService,
+    private readonly diagnosis: WebhookSubscriptionDiagnosisAppService,
     private readonly redactor: HeaderRedactor,
   ) {}
 
@@ -163,6 +165,6 @@ export class WebhookSubscriptionsController {
   @Get(':id/diagnose')
   @RequirePermissions(Subscriptions.Default)
   async diagnose(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string) {
-    return this.stats.diagnose(tenantId, id);
+    return this.diagnosis.diagnose(tenantId, id);
   }
 }

@@ -12,9 +12,9 @@ export interface ReplayInput {
 /** A client's clock may run a little ahead of ours; a replay window ending in the future is refused past this. */
 const CLOCK_SKEW_MS = 60_000;
 
-/** Sends on a subscription's behalf: replaying its past deliveries, and test events. */
+/** Replay of a subscription's past deliveries, and test sends to it. */
 @Injectable()
-export class WebhookSubscriptionSendsAppService {
+export class WebhookReplayAndTestSendAppService {
   constructor(
     private readonly subscriptions: WebhookSubscriptionAppService,
     private readonly redelivery: WebhookRedeliveryService,
@@ -32,7 +32,7 @@ export class WebhookSubscriptionSendsAppService {
   }
 
   /** A signed test event sent now, active subscription or not. */
-  async test(tenantId: string | null, subscriptionId: string): Promise<TestSendResult> {
+  async sendTest(tenantId: string | null, subscriptionId: string): Promise<TestSendResult> {
     return this.redelivery.sendTest(await this.subscriptions.get(tenantId, subscriptionId));
   }
 }

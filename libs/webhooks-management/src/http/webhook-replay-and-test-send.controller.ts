@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { WebhookSubscriptionSendsAppService } from '../application/webhook-subscription-sends.app-service';
+import { WebhookReplayAndTestSendAppService } from '../application/webhook-replay-and-test-send.app-service';
 import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
@@ -14,8 +14,8 @@ const TEST_RESPONSE_BYTES = 1024;
 @ApiTags('Subscriptions')
 @Controller('api/webhooks/subscriptions')
 @WebhooksApi()
-export class WebhookSubscriptionSendsController {
-  constructor(private readonly sends: WebhookSubscriptionSendsAppService) {}
+export class WebhookReplayAndTestSendController {
+  constructor(private readonly replayAndTestSend: WebhookReplayAndTestSendAppService) {}
 
   /** Re-sends the deliveries whose events were created in the window, through the queue (202). */
   @Post(':id/replay')
@@ -27,7 +27,7 @@ export class WebhookSubscriptionSendsController {
     @Param('id', ParseId()) id: string,
     @Body() dto: ReplayDto,
   ): Promise<QueuedCountDto> {
-    return { queuedCount: await this.sends.replay(tenantId, id, dto) };
+    return { queuedCount: await this.replayAndTestSend.replay(tenantId, id, dto) };
   }
 
   /** Sends a signed test event now (inactive subscriptions too) and answers how the receiver took it. */
@@ -36,7 +36,7 @@ export class WebhookSubscriptionSendsController {
   @RequirePermissions(WebhooksPermissions.Subscriptions.Update)
   @ApiOkResponse({ type: TestSendResultDto })
   async test(@CurrentTenant() tenantId: string | null, @Param('id', ParseId()) id: string): Promise<TestSendResultDto> {
-    const { webhookEventId, deliveryId, attempt } = await this.sends.test(tenantId, id);
+    const { webhookEventId, deliveryId, attempt } = await this.replayAndTestSend.sendTest(tenantId, id);
     return {
       succeeded: attempt.succeeded,
       statusCode: attempt.responseStatusCode,
