@@ -3,11 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'amqplib';
 import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
-import { RabbitMqReadinessCheck } from '@hookline/webhooks-rabbitmq';
-import { POSTGRES_URL, RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
+import { RabbitMqReadinessCheck, RabbitMqWebhooksConsumer } from '@hookline/webhooks-rabbitmq';
+import { POSTGRES_URL, RunningHookline, ScratchEnvironment, sendsSettled, startHookline } from './support/hookline';
 import { ReceivedRequest, TestReceiver } from './support/receiver';
 import { TcpProxy } from './support/tcp-proxy';
-import { sleep, waitUntil } from './support/wait';
+import { waitUntil } from './support/wait';
 
 const RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -38,6 +38,13 @@ describe('WebhooksEventData messages from RabbitMQ', () => {
       .check()
       .then(() => true)
       .catch(() => false);
+  /** How many messages the consumer settled (acked or requeued) since it started. */
+  const settled = () => hookline.app.get(RabbitMqWebhooksConsumer).settled;
+  /** Waits until the consumer has acked `count` more messages than `before` counted: none of them is in hand any more. */
+  const acked = (before: ReturnType<typeof settled>, count: number) => {
+    const ackedSince = () => settled().published + settled().deadLettered - before.published - before.deadLettered;
+    return waitUntil(() => ackedSince() >= count, { message: () => `${ackedSince()} of ${count} messages acked` });
+  };
   const eventCount = async () => Number((await env.query<{ n: string }>('SELECT count(*) AS n FROM webhook_events'))[0].n);
 
   const deadLetters: GetMessage[] = [];
@@ -92,6 +99,7 @@ describe('WebhooksEventData messages from RabbitMQ', () => {
   });
 
   it('turns good messages into signed deliveries of their tenant', async () => {
+    const before = settled();
     await send({ webhookName: 'order.created', tenantId: 'acme', data: { orderId: 'R-1' } });
     await send({ webhookName: 'order.paid', tenantId: 'acme', data: { orderId: 'R-1', paid: true }, sendExactSameData: true });
     await send({ webhookName: 'order.created', data: { host: true } }); // a host event: acme's subscription must not get it
@@ -104,7 +112,9 @@ describe('WebhooksEventData messages from RabbitMQ', () => {
       'sendExactSameData sends data as the body',
     );
     assert.ok(requests.every((r) => String(r.headers['webhook-signature']).startsWith('v1,')));
-    await waitUntil(async () => (await eventCount()) === 3, { message: () => 'the host event was not stored' });
+    await acked(before, 3);
+    await sendsSettled(env, hookline);
+    assert.equal(await eventCount(), 3, 'the host event is stored');
     assert.equal(receiver.requests('/acme').length, 2);
   });
 
@@ -146,6 +156,7 @@ describe('WebhooksEventData messages from RabbitMQ', () => {
 
   it('makes one event of a redelivered message (same message id), and dead-letters another message reusing the id', async () => {
     const before = await eventCount();
+    const settledBefore = settled();
     const body = { webhookName: 'order.paid', tenantId: 'acme', data: { orderId: 'R-2', copy: 'one of two' } };
     const messageId = await send(body);
     await send(body, { messageId }); // what the broker hands over again when an ack was lost
@@ -154,17 +165,22 @@ describe('WebhooksEventData messages from RabbitMQ', () => {
     const other = await send({ ...body, data: { orderId: 'R-3' } }, { messageId });
     const [letter] = (await waitForDeadLetters(deadLetters.length + 1)).filter((l) => l.properties.messageId === other);
     assert.match(String(letter?.properties.headers?.['x-hookline-error']), /was used with a different request/);
-    await sleep(300); // room for a second event, had the copy made one
+    // All three acked and every delivery sent: a second event of the copy would be stored and sent by now.
+    await acked(settledBefore, 3);
+    await sendsSettled(env, hookline);
     assert.equal(await eventCount(), before + 1);
     assert.equal(receiver.requests('/acme').filter(isCopy).length, 1);
   });
 
   it('keeps a message while PostgreSQL is away and stores it once it is back, without dead-lettering it', async () => {
     const delivered = receiver.requests('/acme').length;
+    const { requeued } = settled();
     await postgresProxy.cut();
     try {
       await send({ webhookName: 'order.created', tenantId: 'acme', data: { during: 'outage' } });
-      await sleep(1000); // several tries (and requeues) while PostgreSQL is refused
+      await waitUntil(() => settled().requeued >= requeued + 2, {
+        message: () => `requeued ${settled().requeued - requeued} times while PostgreSQL is refused`,
+      });
     } finally {
       await postgresProxy.resume();
     }

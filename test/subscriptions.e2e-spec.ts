@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiErrorBody, hooklineFixture, sendsSettled } from './support/hookline';
 import { verifiesWithSecret } from './support/signatures';
-import { sleep, waitUntil } from './support/wait';
+import { waitUntil } from './support/wait';
 
 const SUBSCRIPTIONS = '/api/webhooks/subscriptions';
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
@@ -120,8 +120,9 @@ describe('subscriptions API', () => {
   it('lists with filters, paging and whitelisted sorting', async () => {
     const tenant = 'lister';
     const a = await t.api.subscribe({ webhookUri: 'https://Alpha.example.com/x', webhooks: ['order.created'] }, tenant);
-    const cut = new Date();
-    await sleep(20);
+    // The clock moves past a's creation time, then past the cut: a < cut < b, to the millisecond.
+    const cut = await clockPast(new Date((a as unknown as { creationTime: string }).creationTime));
+    await clockPast(cut);
     const b = await t.api.subscribe(
       { webhookUri: 'https://beta.example.com/x', webhooks: ['order.paid', 'customer.created'] },
       tenant,
@@ -482,3 +483,9 @@ describe('subscriptions API', () => {
     });
   });
 });
+
+/** Waits until the clock is past `time`, and answers the time then. */
+async function clockPast(time: Date): Promise<Date> {
+  await waitUntil(() => Date.now() > time.getTime(), { intervalMs: 1 });
+  return new Date();
+}

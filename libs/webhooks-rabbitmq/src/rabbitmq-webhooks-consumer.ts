@@ -35,6 +35,7 @@ export class RabbitMqWebhooksConsumer implements OnApplicationBootstrap, OnModul
   private problem = 'not connected yet';
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
+  private readonly outcomes: MessageOutcomes = { published: 0, deadLettered: 0, requeued: 0 };
 
   constructor(
     @Inject(WEBHOOKS_RABBITMQ_OPTIONS) private readonly options: WebhooksRabbitMqOptions,
@@ -49,6 +50,11 @@ export class RabbitMqWebhooksConsumer implements OnApplicationBootstrap, OnModul
   /** Why the consumer is not consuming (the last connection error), for health answers. */
   get lastProblem(): string {
     return this.problem;
+  }
+
+  /** The messages settled since start, by outcome: a caller that sent N messages can wait for N to be settled. */
+  get settled(): Readonly<MessageOutcomes> {
+    return { ...this.outcomes };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -115,8 +121,10 @@ export class RabbitMqWebhooksConsumer implements OnApplicationBootstrap, OnModul
   private async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     try {
       const failure = await this.publish(message);
-      if (failure === null) channel.ack(message);
-      else if (failure instanceof WebhookDomainError) await this.deadLetter(channel, message, failure.message);
+      if (failure === null) {
+        channel.ack(message);
+        this.outcomes.published++;
+      } else if (failure instanceof WebhookDomainError) await this.deadLetter(channel, message, failure.message);
       else await this.requeueLater(channel, message, failure);
     } catch (e) {
       // The channel closed under us: the broker redelivers every unacked message.
@@ -150,6 +158,7 @@ export class RabbitMqWebhooksConsumer implements OnApplicationBootstrap, OnModul
       return this.requeueLater(channel, message, e as Error);
     }
     channel.ack(message);
+    this.outcomes.deadLettered++;
   }
 
   private async requeueLater(channel: ConfirmChannel, message: ConsumeMessage, error: Error): Promise<void> {
@@ -158,7 +167,16 @@ export class RabbitMqWebhooksConsumer implements OnApplicationBootstrap, OnModul
     );
     await sleep(this.options.requeueDelayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     channel.nack(message, false, true);
+    this.outcomes.requeued++;
   }
+}
+
+/** How the messages a consumer took were settled: acked once published or dead-lettered, or given back to the queue. */
+export interface MessageOutcomes {
+  /** Published (a redelivered copy among them, answered by its first publish). */
+  published: number;
+  deadLettered: number;
+  requeued: number;
 }
 
 /** The original properties and headers, plus the reason; minus what would make the broker refuse or drop the copy. */
