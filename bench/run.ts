@@ -31,112 +31,111 @@ const STAGES: Stage[] = [
   historyStage,
 ];
 
+/** What a target asks of its figure, and how the table reads it. */
+interface Goal {
+  holds: (value: number) => boolean;
+  text: string;
+}
+
+const shown = (n: number) => n.toLocaleString('en-US');
+const below = (limit: number, unit = ''): Goal => ({ holds: (v) => v < limit, text: `< ${shown(limit)}${unit}` });
+const atMost = (limit: number, unit = ''): Goal => ({ holds: (v) => v <= limit, text: `≤ ${shown(limit)}${unit}` });
+const atLeast = (limit: number, unit = ''): Goal => ({ holds: (v) => v >= limit, text: `≥ ${shown(limit)}${unit}` });
+const within = (limit: number, unit = ''): Goal => ({ holds: (v) => Math.abs(v) <= limit, text: `±${shown(limit)}${unit}` });
+/** A stage's figure, as a number. */
+const figure = (name: string) => (f: Figures) => Number(f[name]);
+
 interface Target {
   name: string;
   stage: string;
   measure: (f: Figures) => number;
-  holds: (value: number, shared: Figures) => boolean;
-  goal: string;
+  goal: Goal;
 }
 
 const TARGETS: Target[] = [
   {
     name: 'publish-to-first-attempt p99 < 50 ms at 500 events/s',
     stage: 'latency',
-    measure: (f) => Number(f['first attempt p99 ms']),
-    holds: (v) => v < 50,
-    goal: '< 50 ms',
+    measure: figure('first attempt p99 ms'),
+    goal: below(50, ' ms'),
   },
   {
     name: "single publish over HTTP with a tenant key ≥ 50% of a trivial route's rate",
     stage: 'ingest',
-    measure: (f) => Number(f['tenant-key publish % of trivial']),
-    holds: (v) => v >= 50,
-    goal: '≥ 50%',
+    measure: figure('tenant-key publish % of trivial'),
+    goal: atLeast(50, '%'),
   },
   {
     name: 'batch publish ≥ 10,000 events/s in batches of 100 (HTTP)',
     stage: 'ingest',
-    measure: (f) => Number(f['batch publish events/s (100 per request)']),
-    holds: (v) => v >= 10_000,
-    goal: '≥ 10,000',
+    measure: figure('batch publish events/s (100 per request)'),
+    goal: atLeast(10_000),
   },
   {
     name: 'publish-to-first-attempt p99 < 50 ms at 500 events/s over HTTP with npm start',
     stage: 'ingest',
-    measure: (f) => Number(f['api + worker (npm start): first attempt p99 ms']),
-    holds: (v) => v < 50,
-    goal: '< 50 ms',
+    measure: figure('api + worker (npm start): first attempt p99 ms'),
+    goal: below(50, ' ms'),
   },
   {
     name: 'publish p99 at 100k subscriptions within 2× of 100',
     stage: 'scale',
-    measure: (f) => Number(f['p99 ratio many/100']),
-    holds: (v) => v <= 2,
-    goal: '≤ 2×',
+    measure: figure('p99 ratio many/100'),
+    goal: atMost(2, '×'),
   },
   {
     name: 'publish cost with payload filters on 10% of subscriptions within 20% of without (CPU)',
     stage: 'payload filters',
-    measure: (f) => Number(f['publish CPU with/without %']),
-    holds: (v) => v <= 120,
-    goal: '≤ 120%',
+    measure: figure('publish CPU with/without %'),
+    goal: atMost(120, '%'),
   },
   {
     name: 'worker peak RSS < 300 MB draining 200,000 deliveries',
     stage: 'memory',
-    measure: (f) => Number(f['worker peak RSS MB']),
-    holds: (v) => v < 300,
-    goal: '< 300 MB',
+    measure: figure('worker peak RSS MB'),
+    goal: below(300, ' MB'),
   },
   {
     name: 'isolation: healthy p99 < 100 ms while 10% of endpoints hang',
     stage: 'isolation',
-    measure: (f) => Number(f['(b) p99 ms']),
-    holds: (v) => v < 100,
-    goal: '< 100 ms',
+    measure: figure('(b) p99 ms'),
+    goal: below(100, ' ms'),
   },
   {
     name: 'isolation: healthy p99 < 100 ms while a tenant drains a backlog',
     stage: 'isolation',
-    measure: (f) => Number(f['(c) p99 ms']),
-    holds: (v) => v < 100,
-    goal: '< 100 ms',
+    measure: figure('(c) p99 ms'),
+    goal: below(100, ' ms'),
   },
   {
     name: 'isolation: healthy p99 under noise within 2× of without',
     stage: 'isolation',
     measure: (f) => Math.max(Number(f['p99 ratio (b)/(a)']), Number(f['p99 ratio (c)/(a)'])),
-    holds: (v) => v <= 2,
-    goal: '≤ 2×',
+    goal: atMost(2, '×'),
   },
   {
     name: 'isolation: healthy deliveries/s under noise ≥ 80% of without',
     stage: 'isolation',
-    measure: (f) => Number(f['deliveries/s ratio min((b),(c))/(a)']),
-    holds: (v) => v >= 0.8,
-    goal: '≥ 0.8',
+    measure: figure('deliveries/s ratio min((b),(c))/(a)'),
+    goal: atLeast(0.8),
   },
   {
     name: 'isolation: rate-limited endpoint within ±10% of its limit',
     stage: 'isolation',
-    measure: (f) => Number(f['(d) off the limit %']),
-    holds: (v) => Math.abs(v) <= 10,
-    goal: '±10%',
+    measure: figure('(d) off the limit %'),
+    goal: within(10, '%'),
   },
   {
     name: 'history: admin lists p99 < 100 ms over 30 days of history',
     stage: 'history',
-    measure: (f) => Number(f['admin lists worst p99 ms']),
-    holds: (v) => v < 100,
-    goal: '< 100 ms',
+    measure: figure('admin lists worst p99 ms'),
+    goal: below(100, ' ms'),
   },
   {
     name: 'history: 24 h stats < 200 ms',
     stage: 'history',
-    measure: (f) => Number(f['stats 24 h p99 ms']),
-    holds: (v) => v < 200,
-    goal: '< 200 ms',
+    measure: figure('stats 24 h p99 ms'),
+    goal: below(200, ' ms'),
   },
 ];
 
@@ -185,7 +184,7 @@ async function main(): Promise<void> {
 
   const targets = TARGETS.filter((t) => results.some((r) => r.ok && r.name === t.stage)).map((t) => {
     const value = t.measure(results.find((r) => r.name === t.stage)!.figures);
-    return { name: t.name, goal: t.goal, value, met: t.holds(value, shared) };
+    return { name: t.name, goal: t.goal.text, value, met: t.goal.holds(value) };
   });
   const machine = {
     cpus: os.cpus().length,
