@@ -131,3 +131,21 @@ export function Pager({
     </nav>
   );
 }
+
+/** Rows under column headings; a heading given as `{ hidden }` is there for screen readers only. */
+export function ListTable({ columns, children }: { columns: (string | { hidden: string })[]; children: ReactNode }) {
+  return (
+    <table className="list">
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={typeof c === 'string' ? c : c.hidden} scope="col">
+              {typeof c === 'string' ? c : <span className="visually-hidden">{c.hidden}</span>}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}

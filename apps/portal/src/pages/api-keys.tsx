@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { api } from '../api';
 import { ConfirmButton } from '../components/confirm-button';
-import { DateTime, EmptyState, ErrorNotice, Loading, PageHeader, Pager } from '../components/ui';
+import { DateTime, EmptyState, ErrorNotice, ListTable, Loading, PageHeader, Pager } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { usePortal } from '../session';
 
@@ -91,42 +91,29 @@ export function ApiKeys() {
         <EmptyState title="No API keys">Create one above for each backend that publishes events or manages endpoints.</EmptyState>
       ) : (
         <>
-          <table className="list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Revoke</span>
-                </th>
+          <ListTable columns={['Name', 'Key', 'Permissions', 'Created', { hidden: 'Revoke' }]}>
+            {keys.data.items.map((k) => (
+              <tr key={k.id}>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.keyPrefix}…</code>
+                </td>
+                <td className="small">{k.permissions.join(', ')}</td>
+                <td>
+                  <DateTime value={k.creationTime} />
+                </td>
+                <td>
+                  <ConfirmButton
+                    label="Revoke"
+                    question="Revoke this key now?"
+                    confirmLabel="Revoke"
+                    onConfirm={() => void revoke.run(k.id)}
+                    danger
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {keys.data.items.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.keyPrefix}…</code>
-                  </td>
-                  <td className="small">{k.permissions.join(', ')}</td>
-                  <td>
-                    <DateTime value={k.creationTime} />
-                  </td>
-                  <td>
-                    <ConfirmButton
-                      label="Revoke"
-                      question="Revoke this key now?"
-                      confirmLabel="Revoke"
-                      onConfirm={() => void revoke.run(k.id)}
-                      danger
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
           <Pager skip={skip} pageSize={PAGE_SIZE} total={keys.data.totalCount} onChange={setSkip} />
         </>
       )}

@@ -68,6 +68,20 @@ export function EndpointForm({ id }: { id?: string }) {
   };
   const toggle = (name: string, on: boolean) =>
     setForm((f) => ({ ...f, webhooks: on ? [...f.webhooks, name] : f.webhooks.filter((w) => w !== name) }));
+  /** A whole number from 1 to `max`, left empty for the default. */
+  const limitInput = (field: 'timeoutDuration' | 'maxSendAttemptCount', label: string, max: number) => (
+    <>
+      <label htmlFor={field}>{`${label} (1–${max}; empty for the default)`}</label>
+      <input
+        id={field}
+        type="number"
+        min={1}
+        max={max}
+        value={form[field]}
+        onChange={(e) => setForm({ ...form, [field]: e.target.value })}
+      />
+    </>
+  );
 
   if (id && existing.data === undefined) return existing.error ? <ErrorNotice error={existing.error} /> : <Loading />;
   const everything = form.webhooks.includes(ALL_EVENTS);
@@ -120,24 +134,8 @@ export function EndpointForm({ id }: { id?: string }) {
           <summary>Advanced settings</summary>
           <label htmlFor="headers">Custom headers, one “Name: value” per line</label>
           <textarea id="headers" rows={3} value={form.headers} onChange={(e) => setForm({ ...form, headers: e.target.value })} />
-          <label htmlFor="timeoutDuration">Timeout, seconds (1–300; empty for the default)</label>
-          <input
-            id="timeoutDuration"
-            type="number"
-            min={1}
-            max={300}
-            value={form.timeoutDuration}
-            onChange={(e) => setForm({ ...form, timeoutDuration: e.target.value })}
-          />
-          <label htmlFor="maxSendAttemptCount">Attempts per message (1–100; empty for the default)</label>
-          <input
-            id="maxSendAttemptCount"
-            type="number"
-            min={1}
-            max={100}
-            value={form.maxSendAttemptCount}
-            onChange={(e) => setForm({ ...form, maxSendAttemptCount: e.target.value })}
-          />
+          {limitInput('timeoutDuration', 'Timeout, seconds', 300)}
+          {limitInput('maxSendAttemptCount', 'Attempts per message', 100)}
         </details>
         <div className="actions">
           <button type="submit" className="primary" disabled={save.busy || form.webhooks.length === 0}>

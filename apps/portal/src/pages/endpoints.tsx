@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { Paged, Permissions, Subscription, api } from '../api';
-import { DateTime, EmptyState, ErrorNotice, Loading, PageHeader, Pager } from '../components/ui';
+import { DateTime, EmptyState, ErrorNotice, ListTable, Loading, PageHeader, Pager } from '../components/ui';
 import { useLoad } from '../hooks';
 import { usePortal } from '../session';
 
@@ -52,33 +52,23 @@ export function Endpoints() {
         )
       ) : (
         <>
-          <table className="list">
-            <thead>
-              <tr>
-                <th scope="col">URL</th>
-                <th scope="col">Events</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
+          <ListTable columns={['URL', 'Events', 'Status', 'Created']}>
+            {list.data.items.map((s) => (
+              <tr key={s.id}>
+                <td className="url">
+                  <Link href={`/endpoints/${s.id}`}>{s.webhookUri}</Link>
+                  {s.description && <div className="muted small">{s.description}</div>}
+                </td>
+                <td>{s.webhooks.join(', ')}</td>
+                <td>
+                  <EndpointStatus subscription={s} />
+                </td>
+                <td>
+                  <DateTime value={s.creationTime} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((s) => (
-                <tr key={s.id}>
-                  <td className="url">
-                    <Link href={`/endpoints/${s.id}`}>{s.webhookUri}</Link>
-                    {s.description && <div className="muted small">{s.description}</div>}
-                  </td>
-                  <td>{s.webhooks.join(', ')}</td>
-                  <td>
-                    <EndpointStatus subscription={s} />
-                  </td>
-                  <td>
-                    <DateTime value={s.creationTime} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
           <Pager skip={skip} pageSize={PAGE_SIZE} total={list.data.totalCount} onChange={setSkip} />
         </>
       )}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { DeliveryState, EventSummary, Paged, Subscription, WebhookDefinition, api } from '../api';
-import { DateTime, EmptyState, ErrorNotice, Loading, PageHeader, Pager } from '../components/ui';
+import { DateTime, EmptyState, ErrorNotice, ListTable, Loading, PageHeader, Pager } from '../components/ui';
 import { useLoad } from '../hooks';
 
 const PAGE_SIZE = 25;
@@ -117,32 +117,22 @@ export function Messages() {
         )
       ) : (
         <>
-          <table className="list">
-            <thead>
-              <tr>
-                <th scope="col">Event type</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Deliveries</th>
-                <th scope="col">Message id</th>
+          <ListTable columns={['Event type', 'Sent', 'Deliveries', 'Message id']}>
+            {events.data.items.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <Link href={`/messages/${e.id}`}>{e.webhookName}</Link>
+                </td>
+                <td>
+                  <DateTime value={e.creationTime} />
+                </td>
+                <td>{e.deliveryCount}</td>
+                <td>
+                  <code className="small">{e.id}</code>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {events.data.items.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <Link href={`/messages/${e.id}`}>{e.webhookName}</Link>
-                  </td>
-                  <td>
-                    <DateTime value={e.creationTime} />
-                  </td>
-                  <td>{e.deliveryCount}</td>
-                  <td>
-                    <code className="small">{e.id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
           <Pager skip={skip} pageSize={PAGE_SIZE} total={events.data.totalCount} onChange={setSkip} />
         </>
       )}

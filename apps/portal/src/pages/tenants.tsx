@@ -1,18 +1,10 @@
 import { useState } from 'react';
 import { useLocation } from 'wouter';
+import type { TenantOverview } from '../../../../libs/webhooks-management/src/domain/ports/webhook-stats.store';
 import { api } from '../api';
-import { EmptyState, ErrorNotice, Loading, PageHeader, Pager } from '../components/ui';
+import { EmptyState, ErrorNotice, ListTable, Loading, PageHeader, Pager } from '../components/ui';
 import { useLoad } from '../hooks';
 import { usePortal } from '../session';
-
-interface TenantOverview {
-  tenantId: string;
-  subscriptions: number;
-  activeSubscriptions: number;
-  events: number;
-  failedDeliveries: number;
-  pendingDeliveries: number;
-}
 
 const PAGE_SIZE = 25;
 
@@ -40,46 +32,32 @@ export function Tenants() {
         </EmptyState>
       ) : (
         <>
-          <table className="list">
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Endpoints (active)</th>
-                <th scope="col">Events</th>
-                <th scope="col">Failed deliveries</th>
-                <th scope="col">Pending</th>
-                <th scope="col">
-                  <span className="visually-hidden">Open</span>
-                </th>
+          <ListTable columns={['Tenant', 'Endpoints (active)', 'Events', 'Failed deliveries', 'Pending', { hidden: 'Open' }]}>
+            {tenants.data.items.map((t) => (
+              <tr key={t.tenantId}>
+                <td>
+                  <code>{t.tenantId}</code>
+                </td>
+                <td>
+                  {t.subscriptions} ({t.activeSubscriptions})
+                </td>
+                <td>{t.events}</td>
+                <td>{t.failedDeliveries > 0 ? <span className="badge failed">{t.failedDeliveries}</span> : 0}</td>
+                <td>{t.pendingDeliveries}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      switchTenant(t.tenantId);
+                      navigate('/endpoints');
+                    }}
+                  >
+                    Open <span className="visually-hidden">{t.tenantId}</span>
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tenants.data.items.map((t) => (
-                <tr key={t.tenantId}>
-                  <td>
-                    <code>{t.tenantId}</code>
-                  </td>
-                  <td>
-                    {t.subscriptions} ({t.activeSubscriptions})
-                  </td>
-                  <td>{t.events}</td>
-                  <td>{t.failedDeliveries > 0 ? <span className="badge failed">{t.failedDeliveries}</span> : 0}</td>
-                  <td>{t.pendingDeliveries}</td>
-                  <td>
-                    <button
-                      type="button"
-                      onClick={() => {
-                        switchTenant(t.tenantId);
-                        navigate('/endpoints');
-                      }}
-                    >
-                      Open <span className="visually-hidden">{t.tenantId}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
           <Pager skip={skip} pageSize={PAGE_SIZE} total={tenants.data.totalCount} onChange={setSkip} />
         </>
       )}
