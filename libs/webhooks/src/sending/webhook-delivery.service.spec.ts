@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import {
   DEFAULT_WEBHOOKS_OPTIONS,
   HeaderRedactor,
+  timeOfTimeOrderedId,
   type WebhookSignatureInput,
   type WebhookSigner,
 } from '@hookline/webhooks-core';
@@ -232,6 +233,8 @@ describe('WebhookDeliveryService', () => {
       ['delivery-1', 'event-1', 'sub-1', 'acme', 1],
     );
     assert.deepEqual([attempt.succeeded, attempt.responseStatusCode, attempt.response], [true, 200, 'ok']);
+    // The attempt's id carries its event's time, as the history's partitions require.
+    assert.equal(timeOfTimeOrderedId(attempt.id)?.getTime(), event.creationTime.getTime());
     assert.deepEqual(transition, { state: 'succeeded', nextAttemptAt: null });
     assert.deepEqual(ports.reports, [
       { claim, limits: { concurrency: 4, ratePerSecond: null }, result: 'succeeded', timedOut: false, pauseUntil: null },
