@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SecretMatcher } from './secret-matcher';
+import { SecretMatcher, secretDigest } from './secret-matcher';
 
 describe('SecretMatcher', () => {
   const matcher = new SecretMatcher('admin-key-0123456789abcdef');
@@ -14,5 +14,10 @@ describe('SecretMatcher', () => {
     assert.equal(matcher.matches('admin-key'), false);
     assert.equal(matcher.matches('admin-key-0123456789abcdef0'), false);
     assert.equal(matcher.matches(''), false);
+  });
+
+  it('matches a digest of the expected key, as it matches the key', () => {
+    assert.equal(matcher.matchesDigest(secretDigest('admin-key-0123456789abcdef')), true);
+    assert.equal(matcher.matchesDigest(secretDigest('admin-key-0123456789abcdeF')), false);
   });
 });

@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
+ * The SHA-256 digest of a secret as presented: what SecretMatcher compares, and what a store of hashed keys
+ * looks a key up by (in hex), so one request hashes its credential once for both.
+ */
+export const secretDigest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
  * Checks presented keys against one expected key (the host admin key) in the same time whatever was presented:
  * both sides are compared as SHA-256 digests, which have one length.
  */
@@ -8,12 +14,15 @@ export class SecretMatcher {
   private readonly expected: Buffer;
 
   constructor(expected: string) {
-    this.expected = digest(expected);
+    this.expected = secretDigest(expected);
   }
 
   matches(presented: string): boolean {
-    return timingSafeEqual(digest(presented), this.expected);
+    return this.matchesDigest(secretDigest(presented));
+  }
+
+  /** As matches(), given the presented secret's secretDigest. */
+  matchesDigest(presented: Buffer): boolean {
+    return timingSafeEqual(presented, this.expected);
   }
 }
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();

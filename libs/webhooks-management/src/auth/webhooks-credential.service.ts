@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SecretMatcher } from '@hookline/webhooks-core';
+import { SecretMatcher, secretDigest } from '@hookline/webhooks-core';
 import { WebhookApiKeyService } from './api-keys/webhook-api-key.service';
 import { JwtCredentialVerifier } from './jwt-credential.verifier';
 import { PortalSessionService } from './portal-sessions/portal-session.service';
@@ -23,11 +23,13 @@ export class WebhooksCredentialService {
 
   /** The principal acts for its own tenant; the guard applies `__tenant` for host credentials. */
   async authenticate(token: string): Promise<WebhooksPrincipal | null> {
-    if (this.adminKey?.matches(token)) {
+    // Hashed once: the admin key is compared by this digest, and API keys are looked up by it.
+    const digest = secretDigest(token);
+    if (this.adminKey?.matchesDigest(digest)) {
       return principal('admin-key', null, null, ALL_WEBHOOKS_PERMISSIONS);
     }
     if (WebhookApiKeyService.looksLikeApiKey(token)) {
-      const key = await this.apiKeys.authenticate(token);
+      const key = await this.apiKeys.authenticate(token, digest);
       return key && principal('api-key', key.id, key.tenantId, key.permissions);
     }
     if (this.jwt.enabled && JwtCredentialVerifier.looksLikeJwt(token)) {

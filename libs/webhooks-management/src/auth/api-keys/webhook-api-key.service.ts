@@ -1,7 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { WebhookNotFoundError, WebhookValidationError } from '@hookline/webhooks-core';
+import { WebhookNotFoundError, WebhookValidationError, secretDigest } from '@hookline/webhooks-core';
 import { DEFAULT_API_KEY_CACHE_MS, WEBHOOKS_AUTH_OPTIONS, WebhooksAuthOptions } from '../webhooks-auth.options';
 import type { WebhooksPrincipal } from '../webhooks-principal';
 import { ApiKeyQuery, WebhookApiKey, WebhookApiKeyStore } from '../../domain/ports/webhook-api-key.store';
@@ -14,7 +14,7 @@ const KEY_FORMAT = /^hlk_[A-Za-z0-9_-]{43}$/;
  * Keys carry 256 random bits, so a plain SHA-256 is enough to make a stolen table useless (a slow password
  * hash protects guessable secrets; these are not guessable) and keeps each request to one indexed lookup.
  */
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const hashKey = (key: string, digest = secretDigest(key)) => digest.toString('hex');
 
 /** Most verified keys one process remembers; the least recently used go first. */
 const MAX_CACHED_KEYS = 10_000;
@@ -84,10 +84,13 @@ export class WebhookApiKeyService {
     for (const [hash, cached] of this.verified?.entries() ?? []) if (cached.id === id) this.verified!.delete(hash);
   }
 
-  /** The key's record if it is well-formed, known, not revoked and not expired; otherwise null. */
-  async authenticate(key: string): Promise<WebhookApiKey | null> {
+  /**
+   * The key's record if it is well-formed, known, not revoked and not expired; otherwise null. `digest`: the
+   * key's secretDigest when the caller already has it.
+   */
+  async authenticate(key: string, digest?: Buffer): Promise<WebhookApiKey | null> {
     if (!KEY_FORMAT.test(key)) return null;
-    const hash = hashKey(key);
+    const hash = hashKey(key, digest);
     let apiKey = this.verified?.get(hash);
     if (!apiKey) {
       const stored = await this.keys.findByHash(hash);
