@@ -18,6 +18,9 @@ export const TENANT_HEADER = '__tenant';
  */
 @Injectable()
 export class WebhooksAuthGuard implements CanActivate {
+  /** By controller class and handler: a route's metadata is fixed once the application is built. */
+  private readonly requirements = new WeakMap<Function, WeakMap<Function, RouteRequirements>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly credentials: WebhooksCredentialService,
@@ -35,15 +38,32 @@ export class WebhooksAuthGuard implements CanActivate {
     });
     principal.tenantId = actingTenant(principal, request.headers[TENANT_HEADER]);
 
-    const targets = [context.getHandler(), context.getClass()];
-    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_PERMISSIONS, targets) ?? [];
-    const missing = [...new Set(required.flatMap(withParents))].filter((p) => !principal.permissions.has(p));
+    const { permissions, hostOnly } = this.requirementsOf(context);
+    const missing = permissions.filter((p) => !principal.permissions.has(p));
     if (missing.length) throw new ForbiddenException(`The credential lacks the permission ${missing.join(', ')}.`);
-    if (this.reflector.getAllAndOverride<boolean>(HOST_ONLY, targets) && principal.tenantId !== null) {
+    if (hostOnly && principal.tenantId !== null) {
       throw new ForbiddenException('Only the host may do this (without the __tenant header).');
     }
     request[PRINCIPAL_KEY] = principal;
     return true;
+  }
+
+  /** What a route requires, read from its metadata once per route. */
+  private requirementsOf(context: ExecutionContext): RouteRequirements {
+    const [handler, controller] = [context.getHandler(), context.getClass()];
+    let ofController = this.requirements.get(controller);
+    if (!ofController) this.requirements.set(controller, (ofController = new WeakMap()));
+    let requirements = ofController.get(handler);
+    if (!requirements) {
+      const targets = [handler, controller];
+      const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_PERMISSIONS, targets) ?? [];
+      requirements = {
+        permissions: [...new Set(required.flatMap(withParents))],
+        hostOnly: this.reflector.getAllAndOverride<boolean>(HOST_ONLY, targets) ?? false,
+      };
+      ofController.set(handler, requirements);
+    }
+    return requirements;
   }
 
   /** The Authorization header if there is one, otherwise a portal session's cookie. */
@@ -55,6 +75,12 @@ export class WebhooksAuthGuard implements CanActivate {
     }
     return this.credentials.authenticatePortalSession(sessionToken);
   }
+}
+
+/** A route's permissions (each with its parents) and whether it is for the host only. */
+interface RouteRequirements {
+  permissions: readonly string[];
+  hostOnly: boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -46,9 +46,18 @@ export class WebhooksCredentialService {
   }
 }
 
+/** The set of a permission list, built once per list: a cached API key's (or the admin's) list is the same each time. */
+const permissionSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function permissionSet(permissions: readonly string[]): ReadonlySet<string> {
+  let set = permissionSets.get(permissions);
+  if (!set) permissionSets.set(permissions, (set = new Set(permissions)));
+  return set;
+}
+
 const principal = (
   kind: WebhooksPrincipal['kind'],
   id: string | null,
   tenantId: string | null,
   permissions: readonly string[],
-): WebhooksPrincipal => ({ kind, id, credentialTenantId: tenantId, tenantId, permissions: new Set(permissions) });
+): WebhooksPrincipal => ({ kind, id, credentialTenantId: tenantId, tenantId, permissions: permissionSet(permissions) });
