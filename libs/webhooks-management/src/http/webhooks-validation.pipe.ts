@@ -2,6 +2,7 @@ import { ArgumentMetadata, Type, ValidationPipe } from '@nestjs/common';
 import { ValidateBy, ValidationOptions, getMetadataStorage } from 'class-validator';
 import { hasLoneSurrogate } from '@hookline/webhooks-core';
 import { RequestValidationError } from './webhooks-api-error';
+import { ValidDtoReader } from './valid-dto-reader';
 
 const IS_JSON_OBJECT = 'isJsonObject';
 
@@ -26,6 +27,8 @@ export const IsJsonObject = (options?: ValidationOptions) =>
 interface DtoShape {
   fields: ReadonlySet<string>;
   jsonObjects: readonly string[];
+  /** Reads a valid body of a request's DTO class without class-validator's machinery (null: not compiled). */
+  valid: ValidDtoReader<object> | null;
 }
 
 /**
@@ -60,6 +63,9 @@ export class WebhooksValidationPipe extends ValidationPipe {
       else if (!shape.jsonObjects.includes(field)) details.push(...unstorableText(field, input[field]));
     }
     if (details.length) throw new RequestValidationError(details);
+    // A valid body is read at once; anything else takes the full way, which also words the errors.
+    const valid = metadata.type === 'body' ? shape.valid?.read(input) : null;
+    if (valid) return valid;
     // The free-form objects are checked through stand-ins of the same JSON type, then put back as they came.
     const standIns = { ...input };
     for (const field of shape.jsonObjects) {
@@ -76,10 +82,12 @@ export class WebhooksValidationPipe extends ValidationPipe {
     let shape = this.shapes.get(metatype);
     if (shape === undefined) {
       const rules = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false);
+      const jsonObjects = [...new Set(rules.filter((r) => r.name === IS_JSON_OBJECT).map((r) => r.propertyName))];
       shape = rules.length
         ? {
             fields: new Set(rules.map((r) => r.propertyName)),
-            jsonObjects: [...new Set(rules.filter((r) => r.name === IS_JSON_OBJECT).map((r) => r.propertyName))],
+            jsonObjects,
+            valid: ValidDtoReader.compile(metatype as new () => object, jsonObjects),
           }
         : null;
       this.shapes.set(metatype, shape);
