@@ -48,43 +48,42 @@ export function Messages() {
     [skip, params.toString()],
   );
   const filtered = Object.values(filters).some(Boolean);
+  /** A filter picked from a list (`options`: value and text), or none. */
+  const filterSelect = (name: 'endpoint' | 'event' | 'state', label: string, none: string, options: [string, string][]) => (
+    <div>
+      <label htmlFor={`filter-${name}`}>{label}</label>
+      <select id={`filter-${name}`} value={filters[name]} onChange={(e) => setFilter(name, e.target.value)}>
+        <option value="">{none}</option>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
   return (
     <>
       <PageHeader title="Message log" subtitle="Every event sent to your endpoints, and how each delivery went." />
       <div className="filters" role="search">
-        <div>
-          <label htmlFor="filter-endpoint">Endpoint</label>
-          <select id="filter-endpoint" value={filters.endpoint} onChange={(e) => setFilter('endpoint', e.target.value)}>
-            <option value="">All endpoints</option>
-            {endpoints.data?.items.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.webhookUri}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-event">Event type</label>
-          <select id="filter-event" value={filters.event} onChange={(e) => setFilter('event', e.target.value)}>
-            <option value="">All event types</option>
-            {definitions.data?.items.map((d) => (
-              <option key={d.name} value={d.name}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-state">Delivery state</label>
-          <select id="filter-state" value={filters.state} onChange={(e) => setFilter('state', e.target.value)}>
-            <option value="">Any state</option>
-            {STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
+        {filterSelect(
+          'endpoint',
+          'Endpoint',
+          'All endpoints',
+          (endpoints.data?.items ?? []).map((s) => [s.id, s.webhookUri]),
+        )}
+        {filterSelect(
+          'event',
+          'Event type',
+          'All event types',
+          (definitions.data?.items ?? []).map((d) => [d.name, d.name]),
+        )}
+        {filterSelect(
+          'state',
+          'Delivery state',
+          'Any state',
+          STATES.map((s) => [s, s]),
+        )}
         <div>
           <label htmlFor="filter-from">From</label>
           <input
