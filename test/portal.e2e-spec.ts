@@ -224,7 +224,11 @@ describe('portal in a browser', { timeout: 600_000 }, () => {
       .getByRole('region', { name: /Delivery to/ })
       .locator('.badge.succeeded', { hasText: 'succeeded' })
       .waitFor();
-    assert.equal(await page.locator('details.attempt').count(), attemptsBefore + 1, 'the new attempt is listed');
+    // The delivery and its attempts are loaded apart: the new attempt may be listed a moment after the badge changed.
+    let attemptsListed = 0;
+    await waitUntil(async () => (attemptsListed = await page.locator('details.attempt').count()) === attemptsBefore + 1, {
+      message: () => `${attemptsListed} attempts listed, ${attemptsBefore + 1} expected`,
+    });
     assert.deepEqual(problems, []);
   });
 
