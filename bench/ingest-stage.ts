@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { API_NODE_FLAGS } from '../apps/webhooks-host/src/launch';
 import { BENCH_ADMIN_API_KEY, BenchContext, ORDER_DATA, StageEnvironment, percentile, round } from './bench-support';
 import type { Figures, Stage } from './stages';
 
@@ -6,6 +7,8 @@ import type { Figures, Stage } from './stages';
 const CONNECTIONS = 50;
 /** The rate of the latency runs, as in the in-process latency stage. */
 const LATENCY_RATE = 500;
+/** An api process as `npm start` runs it (launch.ts). */
+const API_PROCESS = { NODE_OPTIONS: API_NODE_FLAGS.join(' ') };
 /** Events per batch publish, and the batch runs' connections (each carries this many events at once). */
 const BATCH_SIZE = 100;
 const BATCH_CONNECTIONS = 10;
@@ -59,7 +62,7 @@ async function saturation(context: BenchContext): Promise<Figures> {
   const seconds = context.quick ? 1 : 10;
   const stage = new StageEnvironment(context);
   try {
-    const { baseUrl } = await stage.start('api');
+    const { baseUrl } = await stage.start('api', API_PROCESS);
     await context.insertSubscriptions(stage.env, 'ia', 0, 1, 1);
     await context.insertSubscriptions(stage.env, 'it', 0, 1, 1);
     const tenantKey = await createTenantKey(baseUrl, 'it00000');
@@ -124,7 +127,7 @@ export async function latencyOverHttp(context: BenchContext, roles: 'all' | 'spl
   const warmUpSeconds = context.quick ? 1 : 5;
   const stage = new StageEnvironment(context);
   try {
-    const { baseUrl } = await stage.start(roles === 'all' ? 'all' : 'api');
+    const { baseUrl } = roles === 'all' ? await stage.start('all') : await stage.start('api', API_PROCESS);
     if (roles === 'split') await stage.start('worker');
     await context.insertSubscriptions(stage.env, 'hl', 0, 1, 1);
     await context.insertSubscriptions(stage.env, 'hw', 0, 1, 1);

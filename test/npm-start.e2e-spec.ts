@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { API_NODE_FLAGS } from '../apps/webhooks-host/src/launch';
 import { ApiClient, ScratchEnvironment } from './support/hookline';
 import { HooklineProcess } from './support/hookline-process';
 import { scrapeMetrics } from './support/metrics';
@@ -58,6 +60,12 @@ describe('npm start without ROLE: an api and a worker process under one launcher
   it('serves the API from the api process, sends from the worker process, and stops both on SIGTERM with exit 0', () =>
     withLauncher(async (launcher, { api, worker }, receiver) => {
       assert.notEqual(api.pid, worker.pid);
+      // The api process runs with its own V8 flags; the worker with the launcher's.
+      const flagsOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of API_NODE_FLAGS) {
+        assert.ok(flagsOf(api.pid).includes(flag), `api: ${flag}`);
+        assert.ok(!flagsOf(worker.pid).includes(flag), `worker: ${flag}`);
+      }
       const client = new ApiClient(launcher.baseUrl);
       await client.subscribe({ webhookUri: receiver.url('/npm-start'), webhooks: ['order.created'] }, 't');
       const id = await client.publish({ webhookName: 'order.created', data: { n: 1 } }, 't');

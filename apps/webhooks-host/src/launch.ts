@@ -6,6 +6,12 @@ import { HooklineEnvironment } from './config/hookline.config';
 const SPLIT_ROLES = ['api', 'worker'] as const;
 
 /**
+ * V8 flags of the api process: a larger young generation, since each request leaves short-lived garbage
+ * (the parsed body, the DTO, the statements' parameters) that a small one promotes and collects more often.
+ */
+export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
+/**
  * The worker's port for /health and /metrics: the one after the API's, or any free one when the API takes
  * any free one (PORT=0). A PORT that is not a number is passed on as it is, for the configuration to refuse.
  */
@@ -33,6 +39,7 @@ function launch(): void {
     role,
     process: fork(main, [], {
       env: { ...process.env, ROLE: role, PORT: role === 'api' ? process.env.PORT : workerPort(process.env.PORT) },
+      execArgv: role === 'api' ? [...process.execArgv, ...API_NODE_FLAGS] : process.execArgv,
       // A group of its own: a terminal's Ctrl-C reaches the children once, through the launcher.
       detached: true,
     }),
