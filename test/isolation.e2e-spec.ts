@@ -54,7 +54,7 @@ describe('fair, isolated delivery', () => {
       const queue = queueOf(app);
       const sentByJobs: string[] = [];
       queue.on('completed', (job: Job<WebhookSenderJobData>) => {
-        if (job.name === WEBHOOK_SENDER_JOB) sentByJobs.push(job.data.deliveryId);
+        if (job.name === WEBHOOK_SENDER_JOB) sentByJobs.push(...job.data.claims.map((claim) => claim.deliveryId));
       });
       receiver.on('/jobs', () => ({ status: 200, delayMs: 20 }));
       await app.api.subscribe({ webhookUri: receiver.url('/jobs'), webhooks: ['order.created'], maxConcurrentSends: 50 }, 't');
@@ -258,7 +258,11 @@ describe('fair, isolated delivery', () => {
       await receiver.waitForRequests('/leased', 2);
       const queue = queueOf(api);
       const cutOff = (await queue.getActive()).filter((job) => job.name === WEBHOOK_SENDER_JOB).map((job) => job.data);
-      assert.equal(cutOff.length, 2, 'the two hanging sends are WebhookSenderJobs running in the doomed worker');
+      assert.equal(
+        cutOff.flatMap((data) => data.claims).length,
+        2,
+        'the two hanging sends are WebhookSenderJobs running in the doomed worker',
+      );
       await doomed.kill('SIGKILL');
       delayMs = 0;
 

@@ -13,7 +13,7 @@ import {
 import { WebhookWorker } from './webhook-worker';
 
 /**
- * The worker role's Bull processor: a WebhookSenderJob sends its delivery, a WebhookRetryJob moves a delivery
+ * The worker role's Bull processor: a WebhookSenderJob sends its claimed deliveries, a WebhookRetryJob moves a delivery
  * whose retry is due into its retry lane. Registered only in processes with the worker role.
  */
 @Processor(WEBHOOKS_QUEUE)
@@ -23,15 +23,15 @@ export class WebhookSenderProcessor {
     private readonly worker: WebhookWorker,
     private readonly dispatch: DeliveryDispatch,
   ) {
-    // Bull takes a processor's concurrency when the application starts it (after every constructor has run):
-    // this process sends at most `workerConcurrency` deliveries at once.
+    // Bull takes a processor's concurrency when the application starts it (after every constructor has run). A
+    // job holds at least one claim and the claims at most the places, so every job waiting can run at once.
     const send = Object.getOwnPropertyDescriptor(WebhookSenderProcessor.prototype, 'send')!;
     Process({ name: WEBHOOK_SENDER_JOB, concurrency: options.workerConcurrency })(WebhookSenderProcessor.prototype, 'send', send);
   }
 
   @Process({ name: WEBHOOK_SENDER_JOB })
   send(job: Job<WebhookSenderJobData>): Promise<void> {
-    return this.worker.send(job.data);
+    return this.worker.sendAll(job.data.claims);
   }
 
   /**

@@ -5,7 +5,7 @@ import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/ports/delivery-dispatch';
 import { DeliverySweeper } from './delivery-sweeper';
 import { WebhookDeliveryService } from './webhook-delivery.service';
-import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJobs } from './webhook-sender.job';
+import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJob } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
@@ -26,7 +26,7 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
 /**
  * The worker role. Its dispatcher claims deliveries from the scheduler as this process's send places free up
  * and puts each claim on Bull as a WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
- * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `send`, which
+ * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `sendAll`, which
  * keeps the claims' leases alive while they are sent. It also runs the sweeper. An API-only process hands
  * deliveries to the scheduler but never sends. On shutdown it stops claiming and taking jobs and lets the sends
  * in flight finish, for at most `shutdownGraceMs`, before the connections are closed.
@@ -79,7 +79,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       try {
         claims = await this.dispatch.claim(this.places);
         // Should Bull not take them, their leases expire and the deliveries are handed out again.
-        if (claims.length > 0) await this.queue.addBulk(webhookSenderJobs(claims));
+        if (claims.length > 0) {
+          const { name, data, opts } = webhookSenderJob(claims);
+          await this.queue.add(name, data, opts);
+        }
       } catch (e) {
         this.logger.warn(`Could not claim deliveries (${(e as Error).message}); trying again`);
         await this.pause(UNREACHABLE_BACKOFF_MS);
@@ -91,12 +94,22 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Sends a claimed delivery (a WebhookSenderJob's run), keeping its lease alive meanwhile. A claim whose lease
+   * Sends a WebhookSenderJob's claimed deliveries side by side; rejects, once all are over, when one run hit an
+   * infrastructure failure (that claim's lease then expires and its delivery is handed out again).
+   */
+  async sendAll(claims: readonly ClaimedDelivery[]): Promise<void> {
+    const runs = await Promise.allSettled(claims.map((claim) => this.send(claim)));
+    const failed = runs.find((run): run is PromiseRejectedResult => run.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Sends a claimed delivery, keeping its lease alive meanwhile. A claim whose lease
    * expired before it was taken up (its process died, or Bull held it longer than a lease) is skipped: the
    * delivery was handed out again. Rejects on an infrastructure failure, reporting nothing: the lease then
    * expires and the delivery is handed out again.
    */
-  async send(claim: ClaimedDelivery): Promise<void> {
+  private async send(claim: ClaimedDelivery): Promise<void> {
     this.inFlight.add(claim);
     try {
       if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim);
