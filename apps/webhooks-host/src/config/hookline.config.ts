@@ -83,6 +83,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
+  /** Of those, sends one worker works on at once (not counting those waiting on their receiver). */
+  @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_PROCESSING_LIMIT = DEFAULT_WEBHOOKS_OPTIONS.workerProcessingLimit;
   /** Share (percent) of a worker's sends kept for retries; first attempts have the rest. */
   @Transform(toInt) @Min(1) @Max(90) @IsInt() WEBHOOKS_RETRY_SHARE_PERCENT = DEFAULT_WEBHOOKS_OPTIONS.retrySharePercent;
   /** Sends in flight at once to one endpoint, all workers together, unless its subscription sets its own. */
@@ -259,6 +261,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
       retryAfterMaxMs: e.WEBHOOKS_RETRY_AFTER_MAX_MS,
       workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
+      workerProcessingLimit: e.WEBHOOKS_WORKER_PROCESSING_LIMIT,
       retrySharePercent: e.WEBHOOKS_RETRY_SHARE_PERCENT,
       endpointConcurrency: e.WEBHOOKS_ENDPOINT_CONCURRENCY,
       breakerFailureRate: e.WEBHOOKS_BREAKER_FAILURE_PERCENT / 100,

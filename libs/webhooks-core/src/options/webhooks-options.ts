@@ -20,6 +20,12 @@ export interface WebhooksOptions {
    * each endpoint still gets at most its own concurrency of them.
    */
   workerConcurrency: number;
+  /**
+   * Of those, how many one worker process works on at once (reading, signing, recording: CPU and database work),
+   * not counting those waiting on their receiver's answer. It claims more only while fewer are working, so a
+   * backlog drained at the machine's full speed does not queue everyone's sends behind its own work.
+   */
+  workerProcessingLimit: number;
   /** The share (percent) of a worker's sends kept for retries; first attempts have the rest to themselves. */
   retrySharePercent: number;
   /** Sends in flight at once to one endpoint (subscription), all workers together, unless it sets its own. */
@@ -85,6 +91,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   retryMaxDelayMs: 6 * 60 * 60 * 1000,
   retryAfterMaxMs: 60 * 60 * 1000,
   workerConcurrency: 200,
+  workerProcessingLimit: 32,
   retrySharePercent: 20,
   endpointConcurrency: 10,
   breakerFailureRate: 0.5,

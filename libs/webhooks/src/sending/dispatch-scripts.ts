@@ -86,10 +86,11 @@ return added
 `;
 
 /**
- * ARGV: prefix, now, leaseMs, placesFirst, placesRetry, defaultCap, maxSteps, process. Returns flat (lane,
- * delivery, sub, tenant, lease) quintuples. First gives expired leases' deliveries back to their lanes and puts
- * parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims not
- * over, takes turns: a tenant, its next endpoint, one delivery of it.
+ * ARGV: prefix, now, leaseMs, placesFirst, placesRetry, defaultCap, maxSteps, process, most, reserve. Returns flat
+ * (lane, delivery, sub, tenant, lease) quintuples. First gives expired leases' deliveries back to their lanes and
+ * puts parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims
+ * not over, and up to `most` claims in all (`reserve` of them kept for retries until they had their turn), takes
+ * turns: a tenant, its next endpoint, one delivery of it.
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
@@ -147,14 +148,20 @@ local function verdict(sub)
 end
 
 local out = {}
-local lanes = { { 'f', tonumber(ARGV[4]) }, { 'r', tonumber(ARGV[5]) } }
+local most = tonumber(ARGV[9])
+local reserve = tonumber(ARGV[10])
+local want = {
+  f = tonumber(ARGV[4]) - (tonumber(redis.call('HGET', b .. 'owned', owner .. 'f')) or 0),
+  r = tonumber(ARGV[5]) - (tonumber(redis.call('HGET', b .. 'owned', owner .. 'r')) or 0),
+}
+-- First attempts leave the reserve of the round's most to retries, then take what retries left.
+local passes = { { 'f', most - reserve }, { 'r', most }, { 'f', most } }
 local steps = 0
-for _, l in ipairs(lanes) do
-  local lane = l[1]
-  local want = l[2] - (tonumber(redis.call('HGET', b .. 'owned', owner .. lane)) or 0)
+local total = 0
+for _, pass in ipairs(passes) do
+  local lane = pass[1]
   local tenants = b .. lane .. ':tenants'
-  local claimed = 0
-  while claimed < want and steps < maxSteps do
+  while want[lane] > 0 and total < pass[2] and steps < maxSteps do
     steps = steps + 1
     local tenant = redis.call('LPOP', tenants)
     if not tenant then break end
@@ -178,7 +185,8 @@ for _, l in ipairs(lanes) do
           out[#out + 1] = sub
           out[#out + 1] = tenant
           out[#out + 1] = lease
-          claimed = claimed + 1
+          want[lane] = want[lane] - 1
+          total = total + 1
         end
         if redis.call('LLEN', q) > 0 then
           redis.call('RPUSH', eps, sub)
@@ -235,7 +243,7 @@ return out
  * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, ends the claim
  * here; any other answer may move the breaker, so the claim is held (its place stays taken) until RELEASE moves
  * the breaker and frees it in one step, and no send can slip between. Returns per report: held (1/0), breaker,
- * since, until, attempts, failures, timeoutsInRow.
+ * and for a held claim (whose caller decides on the breaker) since, until, attempts, failures, timeoutsInRow.
  */
 export const REPORT_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
@@ -249,16 +257,21 @@ for i = 4, #ARGV, 10 do
     out[#out + 1] = { 0, '', '', '', 0, 0, 0 }
   else
     local ep = b .. 'ep:' .. sub
-    if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
-    if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
+    local s = redis.call('HMGET', ep, 'cap', 'rate', 'pausedUntil', 'breaker', 'timeoutsInRow')
+    if cap ~= (s[1] or '') then
+      if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
+    end
+    if rate ~= (s[2] or '') then
+      if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
+    end
     if pauseUntil ~= '' then
       local p = tonumber(pauseUntil)
-      if p > (tonumber(redis.call('HGET', ep, 'pausedUntil')) or 0) then
+      if p > (tonumber(s[3]) or 0) then
         redis.call('HSET', ep, 'pausedUntil', p)
         redis.call('ZADD', b .. 'paused', p, sub)
       end
     end
-    local breaker = redis.call('HGET', ep, 'breaker')
+    local breaker = s[4]
     local w = b .. 'win:' .. sub
     if result ~= 'skipped' then
       local bucket = math.floor(now / bucketMs)
@@ -268,30 +281,34 @@ for i = 4, #ARGV, 10 do
       end
       redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
       redis.call('PEXPIRE', w, windowMs * 2)
-      if timedOut == '1' then redis.call('HINCRBY', ep, 'timeoutsInRow', 1) else redis.call('HSET', ep, 'timeoutsInRow', 0) end
+      if timedOut == '1' then
+        redis.call('HINCRBY', ep, 'timeoutsInRow', 1)
+      elseif (s[5] or '0') ~= '0' then
+        redis.call('HSET', ep, 'timeoutsInRow', 0)
+      end
     elseif breaker == 'half' then
       -- Nothing was sent, so nothing was learnt: another probe may go.
       redis.call('HDEL', ep, 'probeUntil')
     end
-    local attempts, failures = 0, 0
-    local currentBucket = math.floor(now / bucketMs)
-    for slot = 0, 5 do
-      local t = tonumber(redis.call('HGET', w, 't' .. slot))
-      if t and t > currentBucket - 6 then
-        local o = tonumber(redis.call('HGET', w, 'o' .. slot)) or 0
-        local f = tonumber(redis.call('HGET', w, 'f' .. slot)) or 0
-        attempts = attempts + o + f
-        failures = failures + f
-      end
-    end
-    local held = 0
     if result == 'failed' or (result == 'succeeded' and breaker) then
-      held = 1
+      -- Only a held claim's caller decides on the breaker, so only it is told the window.
+      local attempts, failures = 0, 0
+      local currentBucket = math.floor(now / bucketMs)
+      local slots = redis.call('HMGET', w, 't0', 'o0', 'f0', 't1', 'o1', 'f1', 't2', 'o2', 'f2', 't3', 'o3', 'f3', 't4', 'o4', 'f4', 't5', 'o5', 'f5')
+      for slot = 0, 5 do
+        local t = tonumber(slots[slot * 3 + 1])
+        if t and t > currentBucket - 6 then
+          local f = tonumber(slots[slot * 3 + 3]) or 0
+          attempts = attempts + (tonumber(slots[slot * 3 + 2]) or 0) + f
+          failures = failures + f
+        end
+      end
+      local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
+      out[#out + 1] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
       endClaim(lane, sub, did, tenant)
+      out[#out + 1] = { 0, breaker or '', '', '', 0, 0, 0 }
     end
-    local s = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
-    out[#out + 1] = { held, breaker or '', s[1] or '', s[2] or '', attempts, failures, tonumber(s[3]) or 0 }
   end
 end
 return out

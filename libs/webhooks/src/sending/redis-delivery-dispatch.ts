@@ -127,15 +127,20 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
     }
   }
 
-  async claim(places: Record<DispatchLane, number>): Promise<ClaimedDelivery[]> {
+  async claim(places: Record<DispatchLane, number>, most: number): Promise<ClaimedDelivery[]> {
+    const first = Math.max(0, places.first);
+    const retry = Math.max(0, places.retry);
+    const reserve = first + retry === 0 ? 0 : Math.ceil((most * retry) / (first + retry));
     const flat = await this.script<string[]>('hooklineClaim', [
       Date.now(),
       this.options.jobLockDurationMs,
-      Math.max(0, places.first),
-      Math.max(0, places.retry),
+      first,
+      retry,
       this.options.endpointConcurrency,
       MAX_CLAIM_STEPS,
       this.processId,
+      Math.max(0, most),
+      Math.min(Math.max(0, most), reserve),
     ]);
     const claims: ClaimedDelivery[] = [];
     for (let i = 0; i < flat.length; i += 5) {

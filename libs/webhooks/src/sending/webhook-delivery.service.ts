@@ -59,6 +59,10 @@ interface SentAttempt {
   timeoutMs: number;
 }
 
+/** Wraps the wait for a receiver's answer, so a caller can tell it from the run's own work. */
+export type AwaitingAnswer = (send: () => Promise<WebhookSendResult>) => Promise<WebhookSendResult>;
+const justWait: AwaitingAnswer = (send) => send();
+
 /** A send that ended with no answer this close to its timeout timed out. */
 const TIMEOUT_MARGIN_MS = 5;
 
@@ -87,10 +91,11 @@ export class WebhookDeliveryService {
    * A delivery the scheduler handed out: one attempt, then the claim is reported (its endpoint's place freed,
    * its breaker and pause updated), and only then its retry scheduled: a retry due sooner would find the
    * delivery still held and not join its lane. Rejects on an infrastructure failure, reporting nothing: the
-   * claim's lease then expires and the delivery is handed out again.
+   * claim's lease then expires and the delivery is handed out again. `awaitingAnswer` wraps the wait for the
+   * receiver (the worker counts its sends at work apart from those waiting).
    */
-  async runClaimed(claim: ClaimedDelivery): Promise<DeliveryRunOutcome> {
-    const run = await this.attempt(claim.deliveryId, {});
+  async runClaimed(claim: ClaimedDelivery, awaitingAnswer = justWait): Promise<DeliveryRunOutcome> {
+    const run = await this.attempt(claim.deliveryId, {}, awaitingAnswer);
     const now = Date.now();
     const answer = run.answer;
     const succeeded = run.outcome.kind === 'succeeded';
@@ -131,8 +136,8 @@ export class WebhookDeliveryService {
     await this.dispatch.retryLater(item, outcome.delayMs);
   }
 
-  private async attempt(deliveryId: string, policy: DeliveryRunPolicy): Promise<DeliveryRunResult> {
-    const sent = await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy);
+  private async attempt(deliveryId: string, policy: DeliveryRunPolicy, awaitingAnswer = justWait): Promise<DeliveryRunResult> {
+    const sent = await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy, awaitingAnswer);
     if ('skipped' in sent)
       return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null, answer: null, limits: null };
     const { context, attemptNumber, headers, sentAt, result, timeoutMs } = sent;
@@ -213,6 +218,7 @@ export class WebhookDeliveryService {
   private async checkAndSend(
     context: DeliverySendContext | null,
     policy: DeliveryRunPolicy,
+    awaitingAnswer: AwaitingAnswer,
   ): Promise<SentAttempt | { skipped: string }> {
     if (!context) return { skipped: 'delivery not found' };
     const { delivery, event, subscription } = context;
@@ -235,7 +241,7 @@ export class WebhookDeliveryService {
     const headers = this.buildHeaders(delivery.id, body, event, subscription);
     const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
     const sentAt = new Date();
-    const result = await this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs });
+    const result = await awaitingAnswer(() => this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs }));
     return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result, timeoutMs };
   }
 

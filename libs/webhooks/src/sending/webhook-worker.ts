@@ -16,6 +16,8 @@ export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 const IDLE_POLL_MS = 20;
 /** How long it waits after the scheduler could not be reached. */
 const UNREACHABLE_BACKOFF_MS = 1_000;
+/** A claim put on Bull and not taken up here within this time is taken to run in another worker process. */
+const TAKEN_ELSEWHERE_MS = 1_000;
 
 /** The send places of one worker: first attempts and retries each have their own share. */
 export function lanePlaces(workerConcurrency: number, retrySharePercent: number): Record<DispatchLane, number> {
@@ -27,7 +29,10 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
  * The worker role. Its dispatcher claims deliveries from the scheduler as this process's send places free up
  * and puts each claim on Bull as a WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
  * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `sendAll`, which
- * keeps the claims' leases alive while they are sent. It also runs the sweeper. An API-only process hands
+ * keeps the claims' leases alive while they are sent. It claims only while fewer than `workerProcessingLimit` of
+ * its sends are working rather than waiting on their receivers: places are sized for slow receivers, and a
+ * backlog filling them all with fast ones would queue every send behind its own database and CPU work. It also
+ * runs the sweeper. An API-only process hands
  * deliveries to the scheduler but never sends. On shutdown it stops claiming and taking jobs and lets the sends
  * in flight finish, for at most `shutdownGraceMs`, before the connections are closed.
  */
@@ -36,6 +41,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(WebhookWorker.name);
   private readonly places: Record<DispatchLane, number>;
   private readonly inFlight = new Set<ClaimedDelivery>();
+  /** Claims put on Bull and not taken up yet, by lease: when each was claimed. */
+  private readonly unstarted = new Map<string, number>();
+  /** Claims this process is sending that are working (reading, signing, recording), not waiting on a receiver. */
+  private working = 0;
   private sweepTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -71,13 +80,21 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   /**
    * Claims deliveries for this process's free places (the scheduler counts its claims not over, wherever they
-   * are sent) and puts them on Bull together; asks again when a send ends or deliveries are handed over here.
+   * are sent) and its room to work, and puts them on Bull together as one job; asks again when a send ends or
+   * starts waiting on its receiver, or deliveries are handed over here.
    */
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
       let claims: ClaimedDelivery[];
+      const room = this.options.workerProcessingLimit - this.working - this.unstartedCount();
+      if (room <= 0) {
+        await this.pause(IDLE_POLL_MS);
+        continue;
+      }
       try {
-        claims = await this.dispatch.claim(this.places);
+        claims = await this.dispatch.claim(this.places, room);
+        const now = Date.now();
+        for (const claim of claims) this.unstarted.set(claim.lease, now);
         // Should Bull not take them, their leases expire and the deliveries are handed out again.
         if (claims.length > 0) {
           const { name, data, opts } = webhookSenderJob(claims);
@@ -88,7 +105,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         await this.pause(UNREACHABLE_BACKOFF_MS);
         continue;
       }
-      // Until a place frees up here or deliveries are handed over here: the claim took what there was.
+      // Until a place or room frees up here or deliveries are handed over here: the claim took what there was.
       await this.pause(IDLE_POLL_MS);
     }
   }
@@ -104,23 +121,47 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Sends a claimed delivery, keeping its lease alive meanwhile. A claim whose lease
-   * expired before it was taken up (its process died, or Bull held it longer than a lease) is skipped: the
-   * delivery was handed out again. Rejects on an infrastructure failure, reporting nothing: the lease then
-   * expires and the delivery is handed out again.
+   * Sends a claimed delivery, keeping its lease alive meanwhile. A claim whose lease expired before it was taken
+   * up (its process died, or Bull held it longer than a lease) is skipped: the delivery was handed out again.
+   * Rejects on an infrastructure failure, reporting nothing: the lease then expires and the delivery is handed
+   * out again.
    */
   private async send(claim: ClaimedDelivery): Promise<void> {
     this.inFlight.add(claim);
+    this.unstarted.delete(claim.lease);
+    this.working++;
     try {
-      if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim);
+      if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim, (post) => this.awaitingAnswer(post));
     } catch (e) {
       this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: claim.deliveryId, error: (e as Error).message });
       throw e;
     } finally {
+      this.working--;
       this.inFlight.delete(claim);
       this.nudge();
       if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     }
+  }
+
+  /** A send waiting on its receiver is not working: its room goes to another claim meanwhile. */
+  private async awaitingAnswer<T>(post: () => Promise<T>): Promise<T> {
+    this.working--;
+    this.nudge();
+    try {
+      return await post();
+    } finally {
+      this.working++;
+    }
+  }
+
+  /** Claims put on Bull from here and not taken up yet, forgetting those another worker process took up. */
+  private unstartedCount(): number {
+    const before = Date.now() - TAKEN_ELSEWHERE_MS;
+    for (const [lease, claimedAt] of this.unstarted) {
+      if (claimedAt >= before) break;
+      this.unstarted.delete(lease);
+    }
+    return this.unstarted.size;
   }
 
   /** Ends the dispatcher's pause, or the next one at once when it is not pausing now (it is claiming). */

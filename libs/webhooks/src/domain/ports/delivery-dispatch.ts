@@ -48,6 +48,7 @@ export interface EndpointAfterSend {
   /** The claim still holds its place: the caller decides on the breaker and ends it with `release`. */
   claimHeld: boolean;
   breaker: BreakerState;
+  /** The recent window, told only with a held claim (empty otherwise): the breaker is decided on then. */
   window: EndpointWindow;
 }
 
@@ -87,11 +88,12 @@ export abstract class DeliveryDispatch {
   abstract retryLater(item: DispatchItem, delayMs: number): Promise<boolean>;
   /**
    * Deliveries that may be sent now, up to this process's `places` per lane less its claims not over yet
-   * (wherever they are being sent): tenants take turns, then each tenant's endpoints; an endpoint at its cap,
-   * over its rate, paused or with an open breaker is passed over and costs nothing. Each claim is leased: a
-   * worker that dies without reporting gives its places back when the lease expires.
+   * (wherever they are being sent), and `most` in all, shared between the lanes in the places' proportion:
+   * tenants take turns, then each tenant's endpoints; an endpoint at its cap, over its rate, paused or with an
+   * open breaker is passed over and costs nothing. Each claim is leased: a worker that dies without reporting
+   * gives its places back when the lease expires.
    */
-  abstract claim(places: Record<DispatchLane, number>): Promise<ClaimedDelivery[]>;
+  abstract claim(places: Record<DispatchLane, number>, most: number): Promise<ClaimedDelivery[]>;
   /**
    * A sender takes up a claim, renewing its lease: false when the lease expired before (the delivery was handed
    * out again) or another sender took it up, and then it must not be sent. A claim waits one lease at most.
