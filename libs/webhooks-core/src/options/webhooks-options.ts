@@ -91,7 +91,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   retryMaxDelayMs: 6 * 60 * 60 * 1000,
   retryAfterMaxMs: 60 * 60 * 1000,
   workerConcurrency: 200,
-  workerProcessingLimit: 32,
+  workerProcessingLimit: 48,
   retrySharePercent: 20,
   endpointConcurrency: 10,
   breakerFailureRate: 0.5,

@@ -87,7 +87,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     while (!this.stopping) {
       let claims: ClaimedDelivery[];
       const room = this.options.workerProcessingLimit - this.working - this.unstartedCount();
-      if (room <= 0) {
+      // While sends are at work, rooms freed one by one are gathered into a round worth a job of its own.
+      if (room <= 0 || (this.working > 0 && room < this.options.workerProcessingLimit / 4)) {
         await this.pause(IDLE_POLL_MS);
         continue;
       }
