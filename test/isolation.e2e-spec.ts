@@ -114,6 +114,18 @@ describe('fair, isolated delivery', () => {
       assert.equal(receiver.requests('/hang').length, 5, 'and no more were sent to it');
     }));
 
+  it('a worker process is woken by deliveries another process hands over, not by its poll', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const api = await startHookline(env, { ROLE: 'api' });
+      apps.push(api);
+      apps.push(await startHookline(env, { ROLE: 'worker', WEBHOOKS_WORKER_POLL_MS: '60000' }));
+      await api.api.subscribe({ webhookUri: receiver.url('/woken'), webhooks: ['order.created'] }, 't');
+      for (let i = 1; i <= 3; i++) {
+        await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+        await receiver.waitForRequests('/woken', i, 5_000);
+      }
+    }));
+
   it("a tenant's backlog does not delay another tenant's fresh events", () =>
     withEnvironment(async (env, receiver, apps) => {
       const app = await startHookline(env, { WEBHOOKS_WORKER_CONCURRENCY: '50' });

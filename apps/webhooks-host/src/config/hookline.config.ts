@@ -85,6 +85,8 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
   /** Of those, sends one worker works on at once (not counting those waiting on their receiver). */
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_PROCESSING_LIMIT = DEFAULT_WEBHOOKS_OPTIONS.workerProcessingLimit;
+  /** How often an idle worker asks the scheduler again; deliveries handed over wake it at once. */
+  @Transform(toInt) @Min(1) @Max(60_000) @IsInt() WEBHOOKS_WORKER_POLL_MS = DEFAULT_WEBHOOKS_OPTIONS.workerPollMs;
   /** Share (percent) of a worker's sends kept for retries; first attempts have the rest. */
   @Transform(toInt) @Min(1) @Max(90) @IsInt() WEBHOOKS_RETRY_SHARE_PERCENT = DEFAULT_WEBHOOKS_OPTIONS.retrySharePercent;
   /** Sends in flight at once to one endpoint, all workers together, unless its subscription sets its own. */
@@ -262,6 +264,7 @@ export function loadHooklineConfig(env: Record<string, string | undefined> = pro
       retryAfterMaxMs: e.WEBHOOKS_RETRY_AFTER_MAX_MS,
       workerConcurrency: e.WEBHOOKS_WORKER_CONCURRENCY,
       workerProcessingLimit: e.WEBHOOKS_WORKER_PROCESSING_LIMIT,
+      workerPollMs: e.WEBHOOKS_WORKER_POLL_MS,
       retrySharePercent: e.WEBHOOKS_RETRY_SHARE_PERCENT,
       endpointConcurrency: e.WEBHOOKS_ENDPOINT_CONCURRENCY,
       breakerFailureRate: e.WEBHOOKS_BREAKER_FAILURE_PERCENT / 100,

@@ -26,6 +26,11 @@ export interface WebhooksOptions {
    * backlog drained at the machine's full speed does not queue everyone's sends behind its own work.
    */
   workerProcessingLimit: number;
+  /**
+   * How often an idle worker asks the scheduler again: for endpoints whose pause, cool-down or rate limit is
+   * over, and places freed by another process. Deliveries handed over wake it at once.
+   */
+  workerPollMs: number;
   /** The share (percent) of a worker's sends kept for retries; first attempts have the rest to themselves. */
   retrySharePercent: number;
   /** Sends in flight at once to one endpoint (subscription), all workers together, unless it sets its own. */
@@ -92,6 +97,7 @@ export const DEFAULT_WEBHOOKS_OPTIONS: WebhooksOptions = {
   retryAfterMaxMs: 60 * 60 * 1000,
   workerConcurrency: 200,
   workerProcessingLimit: 48,
+  workerPollMs: 20,
   retrySharePercent: 20,
   endpointConcurrency: 10,
   breakerFailureRate: 0.5,

@@ -66,7 +66,8 @@ end
 
 /**
  * ARGV: prefix, lane, then (delivery, subscription, tenant) triples. Adds each delivery not yet held to its
- * endpoint's lane and puts the endpoint in turn, unless it is out of turn already (it is woken then).
+ * endpoint's lane and puts the endpoint in turn, unless it is out of turn already (it is woken then). Publishes
+ * how many it added on the `submitted` channel, which wakes the workers.
  */
 export const SUBMIT_SCRIPT = `${PRELUDE}
 local lane = ARGV[2]
@@ -82,6 +83,7 @@ for i = 3, #ARGV, 3 do
     end
   end
 end
+if added > 0 then redis.call('PUBLISH', b .. 'submitted', added) end
 return added
 `;
 

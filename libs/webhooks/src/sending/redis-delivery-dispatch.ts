@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bull';
 import type { Redis } from 'ioredis';
 import { MicroBatcher, WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
@@ -50,11 +50,13 @@ const tenantOf = (key: string): string | null => (key === '' ? null : key);
  * (`{hookline}`) keeps them in one Redis Cluster slot, as Bull needs.
  */
 @Injectable()
-export class RedisDeliveryDispatch extends DeliveryDispatch {
+export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisDeliveryDispatch.name);
   private readonly base: string;
   private readonly trackedKey: string;
   private readonly submitted: (() => void)[] = [];
+  /** Listens to the `submitted` channel, once a worker in this process wants to know. */
+  private subscriber?: Redis;
   private readonly reports = new MicroBatcher<SendReport, EndpointAfterSend>((reports) => this.reportTogether(reports), 200, 1);
   private readonly begins = new MicroBatcher<ClaimedDelivery, boolean>(
     async (claims) => (await this.leaseScript('begin', claims)).map((answer) => answer === 1),
@@ -332,6 +334,19 @@ export class RedisDeliveryDispatch extends DeliveryDispatch {
 
   onSubmitted(listener: () => void): void {
     this.submitted.push(listener);
+    if (this.subscriber) return;
+    // Deliveries handed over by another process (an API process, another worker's retry) wake this one too.
+    const subscriber = (this.subscriber = this.queue.client.duplicate());
+    subscriber.on('message', () => this.submitted.forEach((wake) => wake()));
+    // ioredis reconnects and subscribes again by itself; meanwhile the worker polls.
+    subscriber.on('error', () => undefined);
+    subscriber.subscribe(`${this.base}submitted`).catch((e: Error) => {
+      this.logger.warn(`Could not listen for deliveries handed over (${e.message}); the worker polls`);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
   }
 
   /**

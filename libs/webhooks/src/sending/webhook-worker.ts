@@ -9,11 +9,6 @@ import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJob } from './webhook-
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
-/**
- * How long an idle worker waits before asking the scheduler again: for work another process handed over, or
- * places freed by another process sending this one's claims.
- */
-const IDLE_POLL_MS = 20;
 /** How long it waits after the scheduler could not be reached. */
 const UNREACHABLE_BACKOFF_MS = 1_000;
 /** A claim put on Bull and not taken up here within this time is taken to run in another worker process. */
@@ -81,7 +76,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   /**
    * Claims deliveries for this process's free places (the scheduler counts its claims not over, wherever they
    * are sent) and its room to work, and puts them on Bull together as one job; asks again when a send ends or
-   * starts waiting on its receiver, or deliveries are handed over here.
+   * starts waiting on its receiver, when any process hands deliveries over, and every `workerPollMs`.
    */
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
@@ -89,7 +84,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       const room = this.options.workerProcessingLimit - this.working - this.unstartedCount();
       // While sends are at work, rooms freed one by one are gathered into a round worth a job of its own.
       if (room <= 0 || (this.working > 0 && room < this.options.workerProcessingLimit / 4)) {
-        await this.pause(IDLE_POLL_MS);
+        await this.pause(this.options.workerPollMs);
         continue;
       }
       try {
@@ -106,8 +101,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         await this.pause(UNREACHABLE_BACKOFF_MS);
         continue;
       }
-      // Until a place or room frees up here or deliveries are handed over here: the claim took what there was.
-      await this.pause(IDLE_POLL_MS);
+      // Until a place or room frees up here or deliveries are handed over: the claim took what there was.
+      await this.pause(this.options.workerPollMs);
     }
   }
 
