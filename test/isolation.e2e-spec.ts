@@ -181,8 +181,9 @@ describe('fair, isolated delivery', () => {
       for (let i = 0; i < 80; i++) await api.api.publish({ webhookName: 'order.created', data: { i } }, 't');
       apps.push(await startHookline(env, { ROLE: 'worker' }));
       const requests = await receiver.waitForRequests('/limited', 80, 20_000);
-      const seconds = (requests[79].receivedAt - requests[0].receivedAt) / 1000;
-      const rate = 79 / seconds;
+      // Paced from the tenth on: the full bucket's burst (a quarter second's worth) goes at once, by design.
+      const seconds = (requests[79].receivedAt - requests[9].receivedAt) / 1000;
+      const rate = 70 / seconds;
       assert.ok(rate >= 18 && rate <= 22, `achieved ${rate.toFixed(1)}/s against a limit of 20/s`);
     }));
 
