@@ -7,12 +7,24 @@ import {
   round,
   signedEnvelope,
 } from './bench-support';
-import type { Figures, Stage } from './stages';
+import { DataSource } from 'typeorm';
+import { webhooksDataSourceOptions } from '@hookline/webhooks-management';
 import {
+  type Figures,
+  type Stage,
+  drainTimeoutMs,
+  measureFirstAttemptLatency,
+  measureThroughput,
+  publishLatencies,
+} from './stages';
+import {
+  LEGACY_SUFFIX,
   createHistoryPartitions,
   dayPartitionSuffix,
+  listHistoryPartitions,
   startOfUtcDay,
 } from '../libs/webhooks-management/src/typeorm/history-partitions';
+import { TypeOrmWebhookHistoryPartitionStore } from '../libs/webhooks-management/src/typeorm/stores/typeorm-webhook-history-partition.store';
 
 const DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -21,8 +33,15 @@ const WEBHOOK_NAMES = ['order.created', 'order.paid', 'customer.created'];
 
 /** The full size (1,000 tenants, 30 days, a million events), and a hundredth of it for --quick. */
 const SIZES = {
-  full: { tenants: 1_000, events: 1_000_000, requestsPerQuery: 50 },
-  quick: { tenants: 100, events: 10_000, requestsPerQuery: 10 },
+  full: {
+    tenants: 1_000,
+    events: 1_000_000,
+    requestsPerQuery: 50,
+    hotPathDeliveries: 20_000,
+    dropRounds: 8,
+    publishesPerRound: 200,
+  },
+  quick: { tenants: 100, events: 10_000, requestsPerQuery: 10, hotPathDeliveries: 500, dropRounds: 2, publishesPerRound: 40 },
 };
 
 /**
@@ -30,19 +49,27 @@ const SIZES = {
  * tenant's subscriptions, with one to six attempts) by SQL into that many day partitions, as a deployment that
  * has run for a month has them, then times the admin API through HTTP for tenants drawn at random: the lists
  * (events by time and by name, deep by skipCount and by cursor; attempts by subscription, by event and
- * filtered), the stats over 24 h and 720 h, and diagnose.
+ * filtered), the stats over 24 h and 720 h, and diagnose. Then the hot path on that database against an empty one
+ * (the throughput and latency stages' measures, run on both), and publish latency while a retention pass drops a
+ * day's partitions against without.
  */
 export const historyStage: Stage = {
   name: 'history',
-  async run(context: BenchContext) {
+  async run(context: BenchContext, shared: Figures) {
     const size = context.quick ? SIZES.quick : SIZES.full;
     const stage = new StageEnvironment(context);
+    const empty = new StageEnvironment(context);
+    let emptyApiStarted: ReturnType<StageEnvironment['start']> | undefined;
     try {
-      const { baseUrl } = await stage.start('api');
+      const api = await stage.start('api');
+      const { baseUrl } = api;
       context.step('service started');
+      // The empty database's api process starts while the history is seeded.
+      emptyApiStarted = empty.start('api');
+      emptyApiStarted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
       const counts = await seedHistory(stage, size.tenants, size.events);
       context.step('history seeded');
-      const api = new AdminApi(baseUrl);
+      const admin = new AdminApi(baseUrl);
       const tenant = (i: number) => tenantId(i % size.tenants);
       const pick = async (sql: string, t: string) => (await stage.env.query<{ id: string }>(sql, [t]))[0].id;
       const sevenDaysAgo = new Date(Date.now() - 7 * DAY_MS).toISOString();
@@ -50,7 +77,7 @@ export const historyStage: Stage = {
 
       const timings: Record<string, number[]> = {};
       const time = async (name: string, path: string, t: string) => {
-        (timings[name] ??= []).push(await api.timedGet(path, t));
+        (timings[name] ??= []).push(await admin.timedGet(path, t));
       };
       for (let r = 0; r < size.requestsPerQuery; r++) {
         const t = tenant(r * 7919);
@@ -66,7 +93,7 @@ export const historyStage: Stage = {
         let cursor: string | null = null;
         for (let page = 0; page < 5; page++) {
           const started = performance.now();
-          const body: { nextCursor: string | null } = await api.get(
+          const body: { nextCursor: string | null } = await admin.get(
             `/api/webhooks/events?maxResultCount=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
             t,
           );
@@ -102,12 +129,105 @@ export const historyStage: Stage = {
         if (name.startsWith('events') || name.startsWith('attempts')) listsP99 = Math.max(listsP99, percentile(ms, 0.99));
       }
       figures['admin lists worst p99 ms'] = round(listsP99);
+
+      // The hot path on the month of history and on an empty database, alternating (ABBA) so drift falls on both.
+      const emptyApi = await emptyApiStarted;
+      const throughput = async (env: StageEnvironment, started: typeof api) =>
+        Number((await measureThroughput(context, env, started, shared, 1, size.hotPathDeliveries, 'hp00000'))['deliveries/s']);
+      const emptyRate = await throughput(empty, emptyApi);
+      const fullRate = await throughput(stage, api);
+      context.step('throughput measured');
+      const latency = async (env: StageEnvironment, started: typeof api) => {
+        await context.insertSubscriptions(env.env, 'hl', 0, 1, 1);
+        await context.insertSubscriptions(env.env, 'hw', 0, 1, 1);
+        return Number(
+          (await measureFirstAttemptLatency(context, env, started.service, 'hl00000', 'hw00000'))['first attempt p99 ms'],
+        );
+      };
+      const fullP99 = await latency(stage, api);
+      const emptyP99 = await latency(empty, emptyApi);
+      await empty.close();
+      context.step('latency measured');
+      Object.assign(figures, {
+        'hot path deliveries/s, empty DB': Math.round(emptyRate),
+        'hot path deliveries/s, full DB': Math.round(fullRate),
+        'hot path deliveries/s full/empty %': round((100 * fullRate) / emptyRate),
+        'first attempt p99 ms, empty DB': emptyP99,
+        'first attempt p99 ms, full DB': fullP99,
+        'first attempt p99 full/empty %': round((100 * fullP99) / emptyP99),
+      });
+      Object.assign(figures, await publishWhileDropping(context, stage, baseUrl, size.dropRounds, size.publishesPerRound));
       return figures;
     } finally {
+      // Started or failed, the empty database's process is then stopped with its environment.
+      await emptyApiStarted?.catch(() => undefined);
+      await empty.close();
       await stage.close();
     }
   },
 };
+
+/**
+ * Publish latency (sequential HTTP publishes, one subscription each, the worker running) in rounds of two halves:
+ * one without, one while a retention pass (the service's store, from this process) drops the oldest day's
+ * partitions, started a quarter of the way through the half.
+ */
+async function publishWhileDropping(
+  context: BenchContext,
+  stage: StageEnvironment,
+  baseUrl: string,
+  rounds: number,
+  publishes: number,
+): Promise<Figures> {
+  const dataSource = await new DataSource(webhooksDataSourceOptions({ url: stage.env.databaseUrl(), poolSize: 2 })).initialize();
+  try {
+    const store = new TypeOrmWebhookHistoryPartitionStore(dataSource);
+    const dropOldest = async (withLegacy: boolean) => {
+      const days = (await listHistoryPartitions(dataSource.manager)).filter((p) => withLegacy || p.suffix !== LEGACY_SUFFIX);
+      const started = performance.now();
+      const result = await store.applyRetention(days[0].until, null);
+      const dropped = result?.expired.filter((e) => e.outcome === 'dropped').length ?? 0;
+      if (dropped !== 1) throw new Error(`a retention pass dropped ${dropped} ranges, not one: ${JSON.stringify(result)}`);
+      return performance.now() - started;
+    };
+    // The (empty) range before the month goes first, unmeasured: each measured pass drops one day of history.
+    await dropOldest(true);
+    await context.insertSubscriptions(stage.env, 'hd', 0, 1, 1);
+    const tenants = ['hd00000'];
+    await context.resetReceiver();
+    await publishLatencies(baseUrl, tenants, publishes); // warm-up
+    const without: number[] = [];
+    const dropping: number[] = [];
+    const passes: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const started = performance.now();
+      without.push(...(await publishLatencies(baseUrl, tenants, publishes)));
+      const quarter = (performance.now() - started) / 4;
+      const pass = new Promise<number>((resolve, reject) => setTimeout(() => dropOldest(false).then(resolve, reject), quarter));
+      dropping.push(...(await publishLatencies(baseUrl, tenants, publishes)));
+      passes.push(await pass);
+    }
+    await context.waitForDelivered(stage.env, publishes * (2 * rounds + 1), drainTimeoutMs(publishes * (2 * rounds + 1)));
+    return {
+      'days dropped while publishing': rounds,
+      'retention pass (one day) p50 ms': round(percentile(passes, 0.5)),
+      'publish p50 ms, no drop': round(percentile(without, 0.5), 2),
+      'publish p99 ms, no drop': round(percentile(without, 0.99), 2),
+      'publish p50 ms, day dropping': round(percentile(dropping, 0.5), 2),
+      'publish p99 ms, day dropping': round(percentile(dropping, 0.99), 2),
+      'publish p99 dropping/no drop': round(percentile(dropping, 0.99) / percentile(without, 0.99), 2),
+    };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** pg_temp.uuid7(at): a UUIDv7 carrying `at` to the millisecond, as timeOrderedId makes them (for this session). */
+export const CREATE_UUID7_FUNCTION = `
+  CREATE FUNCTION pg_temp.uuid7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+      PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+  $$`;
 
 const tenantId = (i: number) => `h${String(i).padStart(5, '0')}`;
 
@@ -133,7 +253,7 @@ class AdminApi {
 
 /**
  * A month of history by SQL, one day at a time into that day's partitions: the newest day is today, so the last
- * 24 hours hold about a thirtieth of it. Ids are UUIDv7 of the event's time, as the service makes them.
+ * 24 hours hold about a thirtieth of it. Ids (attempts' too) are UUIDv7 of the event's time, as the service makes them.
  */
 async function seedHistory(stage: StageEnvironment, tenants: number, events: number) {
   // The partition helpers take TypeORM's query signature (rows typed by the caller).
@@ -149,11 +269,7 @@ async function seedHistory(stage: StageEnvironment, tenants: number, events: num
   for (let day = first; day < today; day = new Date(day.getTime() + DAY_MS)) {
     await createHistoryPartitions(q, dayPartitionSuffix(day), day, new Date(day.getTime() + DAY_MS));
   }
-  await q.query(`
-    CREATE FUNCTION pg_temp.uuid7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
-      SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-        PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
-    $$`);
+  await q.query(CREATE_UUID7_FUNCTION);
   await q.query(
     `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, is_active, concurrency_stamp)
      SELECT gen_random_uuid(), 'h' || lpad((g / $2)::text, 5, '0'), 'https://receiver.example.com/hooks/' || g,
@@ -190,7 +306,7 @@ async function seedHistory(stage: StageEnvironment, tenants: number, events: num
        INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
          attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms,
          creation_time, event_creation_time)
-       SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, a,
+       SELECT pg_temp.uuid7(d.creation_time), d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, a,
               ok, CASE WHEN ok THEN 200 ELSE 500 END, CASE WHEN ok THEN '{"received":true}' ELSE 'upstream error' END,
               $8, $9, 40, d.creation_time + a * interval '1 s', d.creation_time
        FROM d CROSS JOIN LATERAL generate_series(1, d.attempt_count) a

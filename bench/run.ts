@@ -137,6 +137,24 @@ const TARGETS: Target[] = [
     measure: figure('stats 24 h p99 ms'),
     goal: below(200, ' ms'),
   },
+  {
+    name: 'history: hot path deliveries/s on 30 days of history within 10% of an empty database',
+    stage: 'history',
+    measure: figure('hot path deliveries/s full/empty %'),
+    goal: atLeast(90, '%'),
+  },
+  {
+    name: 'history: first-attempt p99 on 30 days of history within 10% of an empty database',
+    stage: 'history',
+    measure: figure('first attempt p99 full/empty %'),
+    goal: atMost(110, '%'),
+  },
+  {
+    name: 'history: publish p99 unchanged while a retention pass drops a day',
+    stage: 'history',
+    measure: figure('publish p99 dropping/no drop'),
+    goal: atMost(1.1, '×'),
+  },
 ];
 
 interface StageResult {

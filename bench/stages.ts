@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { DEFAULT_WEBHOOKS_OPTIONS } from '@hookline/webhooks-core';
-import type { PublishCommand, PublishReport, MemoryReport } from './bench-ipc';
+import type { ChildHandle, PublishCommand, PublishReport, MemoryReport } from './bench-ipc';
 import {
   BENCH_ADMIN_API_KEY,
   BenchContext,
@@ -104,63 +104,79 @@ export function throughputStage(fanOut: number): Stage {
     name: `throughput fan-out ${fanOut}`,
     async run(context, shared) {
       const deliveries = context.throughputDeliveries ?? (context.quick ? 1_000 : 50_000);
-      const events = deliveries / fanOut;
       const stage = new StageEnvironment(context);
       try {
-        const { service: api, baseUrl } = await stage.start('api');
+        const api = await stage.start('api');
         context.step('api process started');
-        // A receiver that takes the worker's whole concurrency says so, as its tenant would: the default
-        // per-endpoint cap (WEBHOOKS_ENDPOINT_CONCURRENCY) protects receivers that did not.
-        for (let i = 0; i < fanOut; i++) {
-          await subscribeOverHttp(baseUrl, 'tp00000', {
-            webhookUri: `${context.receiverUrl}?endpoint=${i}`,
-            webhooks: [['order.created'], ['order.*'], ['*']][i % 3],
-            maxConcurrentSends: DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency,
-          });
-        }
-        await context.resetReceiver();
-        const httpEvents = Math.floor(events / 2);
-        // Warm-up (JIT, connection pools) to a tenant without subscriptions: events, no deliveries.
-        await publishOverHttp(baseUrl, 'warm-up', context.quick ? 200 : 1000);
-        const httpRate = await publishOverHttp(baseUrl, 'tp00000', httpEvents);
-        context.step('published over HTTP');
-        const inProcess = await publishInProcess(
-          api,
-          publishCommand({ via: 'publisher', count: events - httpEvents, concurrency: 50, tenantIds: ['tp00000'] }),
-        );
-        context.step('published in-process');
-        const { service: worker } = await stage.start('worker');
-        context.step('worker started');
-        const before: MemoryReport = await worker.request({ type: 'memory' }, 'memory');
-        const deliveredBefore = (await context.receiverStats()).succeededIds;
-        const doneAt = await context.waitForDelivered(stage.env, deliveries, drainTimeoutMs(deliveries));
-        const after: MemoryReport = await worker.request({ type: 'memory' }, 'memory');
-        context.step('delivered');
-        const { firstAt } = await context.receiverStats();
-        const { attempts } = await context.verifyStored(stage.env, deliveries);
-        const rate = deliveries / ((doneAt - firstAt!) / 1000);
-        const raw = Number(shared['raw POST/s']);
-        const bareBull = Number(shared['Bull + POST jobs/s']);
-        const reference = Number(shared['Bull + POST + insert jobs/s']);
-        return {
-          deliveries,
-          'publish HTTP events/s': Math.round(httpRate),
-          'publish in-process events/s': Math.round((events - httpEvents) / (inProcess.elapsedMs / 1000)),
-          'deliveries/s': Math.round(rate),
-          'share of raw POST rate %': raw ? round((100 * rate) / raw) : 'n/a',
-          // Against bare Bull jobs each making one POST, then one POST and one insert (the reference stage), same
-          // machine and run: the throughput goal is a share of the first.
-          'share of Bull + POST %': bareBull ? round((100 * rate) / bareBull) : 'n/a',
-          'share of Bull + POST + insert %': reference ? round((100 * rate) / reference) : 'n/a',
-          // Less noisy than deliveries/s on a shared machine; start-up is left out.
-          'worker CPU µs/delivery': Math.round((1000 * (after.cpuMs - before.cpuMs)) / (deliveries - deliveredBefore)),
-          attempts,
-        };
+        return await measureThroughput(context, stage, api, shared, fanOut, deliveries);
       } finally {
         await stage.close();
         context.step('closed');
       }
     },
+  };
+}
+
+/**
+ * The throughput stage's measure on `stage`, whose api process runs and no worker: `fanOut` subscriptions of
+ * `tenant`, a backlog of `deliveries` published to it, then a worker started to deliver it (left running).
+ */
+export async function measureThroughput(
+  context: BenchContext,
+  stage: StageEnvironment,
+  { service: api, baseUrl }: { service: ChildHandle; baseUrl: string },
+  shared: Figures,
+  fanOut: number,
+  deliveries: number,
+  tenant = 'tp00000',
+): Promise<Figures> {
+  const events = deliveries / fanOut;
+  // A receiver that takes the worker's whole concurrency says so, as its tenant would: the default
+  // per-endpoint cap (WEBHOOKS_ENDPOINT_CONCURRENCY) protects receivers that did not.
+  for (let i = 0; i < fanOut; i++) {
+    await subscribeOverHttp(baseUrl, tenant, {
+      webhookUri: `${context.receiverUrl}?endpoint=${i}`,
+      webhooks: [['order.created'], ['order.*'], ['*']][i % 3],
+      maxConcurrentSends: DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency,
+    });
+  }
+  await context.resetReceiver();
+  const httpEvents = Math.floor(events / 2);
+  // Warm-up (JIT, connection pools) to a tenant without subscriptions: events, no deliveries.
+  await publishOverHttp(baseUrl, 'warm-up', context.quick ? 200 : 1000);
+  const httpRate = await publishOverHttp(baseUrl, tenant, httpEvents);
+  context.step('published over HTTP');
+  const inProcess = await publishInProcess(
+    api,
+    publishCommand({ via: 'publisher', count: events - httpEvents, concurrency: 50, tenantIds: [tenant] }),
+  );
+  context.step('published in-process');
+  const { service: worker } = await stage.start('worker');
+  context.step('worker started');
+  const before: MemoryReport = await worker.request({ type: 'memory' }, 'memory');
+  const deliveredBefore = (await context.receiverStats()).succeededIds;
+  const doneAt = await context.waitForDelivered(stage.env, deliveries, drainTimeoutMs(deliveries));
+  const after: MemoryReport = await worker.request({ type: 'memory' }, 'memory');
+  context.step('delivered');
+  const { firstAt } = await context.receiverStats();
+  const { attempts } = await context.verifyStored(stage.env, deliveries, tenant);
+  const rate = deliveries / ((doneAt - firstAt!) / 1000);
+  const raw = Number(shared['raw POST/s']);
+  const bareBull = Number(shared['Bull + POST jobs/s']);
+  const reference = Number(shared['Bull + POST + insert jobs/s']);
+  return {
+    deliveries,
+    'publish HTTP events/s': Math.round(httpRate),
+    'publish in-process events/s': Math.round((events - httpEvents) / (inProcess.elapsedMs / 1000)),
+    'deliveries/s': Math.round(rate),
+    'share of raw POST rate %': raw ? round((100 * rate) / raw) : 'n/a',
+    // Against bare Bull jobs each making one POST, then one POST and one insert (the reference stage), same
+    // machine and run: the throughput goal is a share of the first.
+    'share of Bull + POST %': bareBull ? round((100 * rate) / bareBull) : 'n/a',
+    'share of Bull + POST + insert %': reference ? round((100 * rate) / reference) : 'n/a',
+    // Less noisy than deliveries/s on a shared machine; start-up is left out.
+    'worker CPU µs/delivery': Math.round((1000 * (after.cpuMs - before.cpuMs)) / (deliveries - deliveredBefore)),
+    attempts,
   };
 }
 
@@ -172,48 +188,62 @@ export function throughputStage(fanOut: number): Stage {
 export const latencyStage: Stage = {
   name: 'latency',
   async run(context) {
-    const rate = context.quick ? 100 : 500;
-    const seconds = context.quick ? 2 : 30;
-    const events = rate * seconds;
-    const warmUpEvents = rate * (context.quick ? 1 : 5);
     const stage = new StageEnvironment(context);
     try {
       const { service: api } = await stage.start('api');
       await context.insertSubscriptions(stage.env, 'lt', 0, 1, 1);
       await context.insertSubscriptions(stage.env, 'lw', 0, 1, 1);
       await stage.start('worker');
-      await context.resetReceiver();
-      await publishInProcess(
-        api,
-        publishCommand({ via: 'bus', count: warmUpEvents, ratePerSecond: rate, tenantIds: ['lw00000'] }),
-      );
-      await context.waitForDelivered(stage.env, warmUpEvents, drainTimeoutMs(warmUpEvents));
-      await context.verifyStored(stage.env, warmUpEvents, 'lw00000');
-      await context.resetReceiver(0, true);
-      const report = await publishInProcess(
-        api,
-        publishCommand({ via: 'bus', count: events, ratePerSecond: rate, tenantIds: ['lt00000'] }),
-      );
-      await context.waitForDelivered(stage.env, events, drainTimeoutMs(events));
-      const { latenciesMs } = await context.receiverStats();
-      await context.verifyStored(stage.env, events, 'lt00000');
-      return {
-        'offered events/s': rate,
-        'achieved events/s': Math.round(events / (report.elapsedMs / 1000)),
-        'warm-up events (not measured)': warmUpEvents,
-        events,
-        'first attempt p50 ms': percentile(latenciesMs, 0.5),
-        'first attempt p95 ms': percentile(latenciesMs, 0.95),
-        'first attempt p99 ms': percentile(latenciesMs, 0.99),
-      };
+      return await measureFirstAttemptLatency(context, stage, api, 'lt00000', 'lw00000');
     } finally {
       await stage.close();
     }
   },
 };
 
+/**
+ * The latency stage's measure on `stage`, whose api and worker run: a warm-up to `warmUpTenant`, then the measured
+ * events to `tenant` (each with one subscription to the receiver).
+ */
+export async function measureFirstAttemptLatency(
+  context: BenchContext,
+  stage: StageEnvironment,
+  api: ChildHandle,
+  tenant: string,
+  warmUpTenant: string,
+): Promise<Figures> {
+  const rate = context.quick ? 100 : 500;
+  const seconds = context.quick ? 2 : 30;
+  const events = rate * seconds;
+  const warmUpEvents = rate * (context.quick ? 1 : 5);
+  await context.resetReceiver();
+  await publishInProcess(
+    api,
+    publishCommand({ via: 'bus', count: warmUpEvents, ratePerSecond: rate, tenantIds: [warmUpTenant] }),
+  );
+  await context.waitForDelivered(stage.env, warmUpEvents, drainTimeoutMs(warmUpEvents));
+  await context.verifyStored(stage.env, warmUpEvents, warmUpTenant);
+  await context.resetReceiver(0, true);
+  const report = await publishInProcess(
+    api,
+    publishCommand({ via: 'bus', count: events, ratePerSecond: rate, tenantIds: [tenant] }),
+  );
+  await context.waitForDelivered(stage.env, events, drainTimeoutMs(events));
+  const { latenciesMs } = await context.receiverStats();
+  await context.verifyStored(stage.env, events, tenant);
+  return {
+    'offered events/s': rate,
+    'achieved events/s': Math.round(events / (report.elapsedMs / 1000)),
+    'warm-up events (not measured)': warmUpEvents,
+    events,
+    'first attempt p50 ms': percentile(latenciesMs, 0.5),
+    'first attempt p95 ms': percentile(latenciesMs, 0.95),
+    'first attempt p99 ms': percentile(latenciesMs, 0.99),
+  };
+}
+
 /** Sequential publishes over HTTP, each to one of `tenants` in turn; latencies in ms. */
-async function publishLatencies(baseUrl: string, tenants: string[], count: number): Promise<number[]> {
+export async function publishLatencies(baseUrl: string, tenants: string[], count: number): Promise<number[]> {
   const body = JSON.stringify({ webhookName: 'order.created', data: ORDER_DATA });
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
