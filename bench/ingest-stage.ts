@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { API_NODE_FLAGS } from '../apps/webhooks-host/src/launch';
+import type { ChildHandle, MemoryReport } from './bench-ipc';
 import { BENCH_ADMIN_API_KEY, BenchContext, ORDER_DATA, StageEnvironment, percentile, round } from './bench-support';
 import type { Figures, Stage } from './stages';
 
@@ -20,17 +21,25 @@ const authorization = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /**
  * Runs autocannon against the service; returns requests/s of 2xx answers over the run's wall time. Anything
- * but 2xx breaks the stage: a rate of failures is not a rate.
+ * but 2xx breaks the stage: a rate of failures is not a rate. Given the service's process, also the CPU time
+ * it spent per accepted request: on a shared machine that moves far less than the rate.
  */
-async function cannon(label: string, options: Record<string, unknown>): Promise<{ rate: number; accepted: number }> {
+async function cannon(
+  label: string,
+  options: Record<string, unknown>,
+  service?: ChildHandle,
+): Promise<{ rate: number; accepted: number; cpuUs: number }> {
+  const cpuMs = async () => (service ? ((await service.request({ type: 'memory' }, 'memory')) as MemoryReport).cpuMs : 0);
+  const cpuBefore = await cpuMs();
   const started = performance.now();
   const result = await autocannon({ connections: CONNECTIONS, ...options });
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = (await cpuMs()) - cpuBefore;
   const accepted = Number(result['2xx']);
   if (result.non2xx || result.errors || result.timeouts || accepted === 0) {
     throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rate: accepted / seconds, accepted };
+  return { rate: accepted / seconds, accepted, cpuUs: (1000 * cpuUsed) / accepted };
 }
 
 /** A tenant API key with the publish permission, created through the API as an operator would. */
@@ -62,7 +71,7 @@ async function saturation(context: BenchContext): Promise<Figures> {
   const seconds = context.quick ? 1 : 10;
   const stage = new StageEnvironment(context);
   try {
-    const { baseUrl } = await stage.start('api', API_PROCESS);
+    const { baseUrl, service } = await stage.start('api', API_PROCESS);
     await context.insertSubscriptions(stage.env, 'ia', 0, 1, 1);
     await context.insertSubscriptions(stage.env, 'it', 0, 1, 1);
     const tenantKey = await createTenantKey(baseUrl, 'it00000');
@@ -78,23 +87,27 @@ async function saturation(context: BenchContext): Promise<Figures> {
     await cannon('warm-up', { ...trivial, duration: 1 });
     // The trivial route before and after the publishes: their mean is the reference, so a drift in the
     // machine's load during the stage does not favour one side.
-    const trivialBefore = await cannon('trivial route', { ...trivial, duration: seconds });
+    const trivialBefore = await cannon('trivial route', { ...trivial, duration: seconds }, service);
     const admin = await cannon('publish (admin key)', {
       ...publish(BENCH_ADMIN_API_KEY, { __tenant: 'ia00000' }),
       duration: seconds,
     });
-    const tenant = await cannon('publish (tenant key)', { ...publish(tenantKey), duration: seconds });
-    const batches = await cannon('batch publish (tenant key)', {
-      ...publish(tenantKey),
-      url: baseUrl + BATCH_PATH,
-      body: JSON.stringify({
-        events: Array.from({ length: BATCH_SIZE }, () => ({ webhookName: 'order.created', data: ORDER_DATA })),
-      }),
-      connections: BATCH_CONNECTIONS,
-      // --quick: a fixed number, since on a busy machine one batch can take longer than the quick run's second.
-      ...(context.quick ? { amount: 2 * BATCH_CONNECTIONS } : { duration: seconds }),
-    });
-    const trivialAfter = await cannon('trivial route', { ...trivial, duration: seconds });
+    const tenant = await cannon('publish (tenant key)', { ...publish(tenantKey), duration: seconds }, service);
+    const batches = await cannon(
+      'batch publish (tenant key)',
+      {
+        ...publish(tenantKey),
+        url: baseUrl + BATCH_PATH,
+        body: JSON.stringify({
+          events: Array.from({ length: BATCH_SIZE }, () => ({ webhookName: 'order.created', data: ORDER_DATA })),
+        }),
+        connections: BATCH_CONNECTIONS,
+        // --quick: a fixed number, since on a busy machine one batch can take longer than the quick run's second.
+        ...(context.quick ? { amount: 2 * BATCH_CONNECTIONS } : { duration: seconds }),
+      },
+      service,
+    );
+    const trivialAfter = await cannon('trivial route', { ...trivial, duration: seconds }, service);
     // A run stops with up to one request per connection in flight, not counted but possibly stored.
     const expect = async (tenantId: string, accepted: number, inFlight: number) => {
       const stored = await countEvents(stage, tenantId);
@@ -103,6 +116,7 @@ async function saturation(context: BenchContext): Promise<Figures> {
     await expect('ia00000', admin.accepted, CONNECTIONS);
     await expect('it00000', tenant.accepted + BATCH_SIZE * batches.accepted, CONNECTIONS + BATCH_SIZE * BATCH_CONNECTIONS);
     const reference = (trivialBefore.rate + trivialAfter.rate) / 2;
+    const trivialCpuUs = (trivialBefore.cpuUs + trivialAfter.cpuUs) / 2;
     return {
       'trivial route req/s (GET /health/live)': Math.round(reference),
       'trivial route req/s before / after': `${Math.round(trivialBefore.rate)} / ${Math.round(trivialAfter.rate)}`,
@@ -110,6 +124,11 @@ async function saturation(context: BenchContext): Promise<Figures> {
       'publish/s tenant key': Math.round(tenant.rate),
       'tenant-key publish % of trivial': round((100 * tenant.rate) / reference),
       [`batch publish events/s (${BATCH_SIZE} per request)`]: Math.round(BATCH_SIZE * batches.rate),
+      // What the api process spent, whatever else ran on the machine meanwhile.
+      'api CPU us per trivial request': Math.round(trivialCpuUs),
+      'api CPU us per tenant-key publish': Math.round(tenant.cpuUs),
+      'trivial request CPU % of tenant-key publish CPU': round((100 * trivialCpuUs) / tenant.cpuUs),
+      'api CPU us per batched event': round(batches.cpuUs / BATCH_SIZE),
     };
   } finally {
     await stage.close();
