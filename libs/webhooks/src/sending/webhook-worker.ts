@@ -11,8 +11,12 @@ export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
 /** How long it waits after the scheduler could not be reached. */
 const UNREACHABLE_BACKOFF_MS = 1_000;
-/** A claim put on Bull and not taken up here within this time is taken to run in another worker process. */
-const TAKEN_ELSEWHERE_MS = 1_000;
+/**
+ * A claim put on Bull and not taken up here within this time is taken to run in another worker process (which
+ * counts it as its own work then). A job is taken up within milliseconds, since every job waiting has a free
+ * processor; a longer time would keep other processes' work counted here too and shrink this one's room.
+ */
+const TAKEN_ELSEWHERE_MS = 50;
 
 /** The send places of one worker: first attempts and retries each have their own share. */
 export function lanePlaces(workerConcurrency: number, retrySharePercent: number): Record<DispatchLane, number> {
