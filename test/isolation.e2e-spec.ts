@@ -84,12 +84,12 @@ describe('fair, isolated delivery', () => {
       );
     }));
 
-  it("a hanging endpoint holds at most its cap of sends, and none of the worker's room to work; another tenant's deliveries arrive within a second", () =>
+  it("a hanging endpoint holds at most its cap of sends, and none of the worker's room to prepare others; another tenant's deliveries arrive within a second", () =>
     withEnvironment(async (env, receiver, apps) => {
       const app = await startHookline(env, {
         WEBHOOKS_ENDPOINT_CONCURRENCY: '5',
         WEBHOOKS_WORKER_CONCURRENCY: '50',
-        // Sends waiting on their receiver do not count: one at work at a time is enough for B.
+        // Sends waiting on their receiver hold no room: one delivery prepared at a time is enough for B.
         WEBHOOKS_WORKER_PROCESSING_LIMIT: '1',
         // The hanging sends are cut off at shutdown rather than waited for.
         WEBHOOKS_SHUTDOWN_GRACE_MS: '0',

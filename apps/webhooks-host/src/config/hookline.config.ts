@@ -83,7 +83,7 @@ export class HooklineEnvironment {
   @Transform(toInt) @Min(1) @IsInt() WEBHOOKS_RETRY_MAX_DELAY_MS = DEFAULT_WEBHOOKS_OPTIONS.retryMaxDelayMs;
   @Transform(toInt) @Min(0) @IsInt() WEBHOOKS_RETRY_AFTER_MAX_MS = DEFAULT_WEBHOOKS_OPTIONS.retryAfterMaxMs;
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_CONCURRENCY = DEFAULT_WEBHOOKS_OPTIONS.workerConcurrency;
-  /** Of those, sends one worker works on at once (not counting those waiting on their receiver). */
+  /** Of those, deliveries one worker prepares at once (taken up, read, signed, not yet sent). */
   @Transform(toInt) @Min(1) @Max(1000) @IsInt() WEBHOOKS_WORKER_PROCESSING_LIMIT = DEFAULT_WEBHOOKS_OPTIONS.workerProcessingLimit;
   /** How often an idle worker asks the scheduler again; deliveries handed over wake it at once. */
   @Transform(toInt) @Min(1) @Max(60_000) @IsInt() WEBHOOKS_WORKER_POLL_MS = DEFAULT_WEBHOOKS_OPTIONS.workerPollMs;

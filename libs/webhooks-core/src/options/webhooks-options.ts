@@ -21,9 +21,9 @@ export interface WebhooksOptions {
    */
   workerConcurrency: number;
   /**
-   * Of those, how many one worker process works on at once (reading, signing, recording: CPU and database work),
-   * not counting those waiting on their receiver's answer. It claims more only while fewer are working, so a
-   * backlog drained at the machine's full speed does not queue everyone's sends behind its own work.
+   * Of those, how many one worker process prepares at once (taken up, read, signed, not yet sent). It claims
+   * more only while fewer are being prepared, so a backlog drained at the machine's full speed does not queue
+   * every other delivery's way out behind its own work; sends waiting on a receiver do not count.
    */
   workerProcessingLimit: number;
   /**

@@ -4,7 +4,7 @@ import type { Queue } from 'bull';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/ports/delivery-dispatch';
 import { DeliverySweeper } from './delivery-sweeper';
-import { WebhookDeliveryService } from './webhook-delivery.service';
+import { AwaitingAnswer, WebhookDeliveryService } from './webhook-delivery.service';
 import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJob } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
@@ -29,9 +29,9 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
  * and puts each claim on Bull as a WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
  * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `sendAll`, which
  * keeps the claims' leases alive while they are sent. It claims only while fewer than `workerProcessingLimit` of
- * its sends are working rather than waiting on their receivers: places are sized for slow receivers, and a
- * backlog filling them all with fast ones would queue every send behind its own database and CPU work. It also
- * runs the sweeper. An API-only process hands
+ * its claims are being prepared (taken up, read, signed) and not yet sent: places are sized for slow receivers,
+ * and a backlog filling them all with fast ones would queue every delivery's way out behind its own work. It
+ * also runs the sweeper. An API-only process hands
  * deliveries to the scheduler but never sends. On shutdown it stops claiming and taking jobs and lets the sends
  * in flight finish, for at most `shutdownGraceMs`, before the connections are closed.
  */
@@ -42,8 +42,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly inFlight = new Set<ClaimedDelivery>();
   /** Claims put on Bull and not taken up yet, by lease: when each was claimed. */
   private readonly unstarted = new Map<string, number>();
-  /** Claims this process is sending that are working (reading, signing, recording), not waiting on a receiver. */
-  private working = 0;
+  /** Claims this process is preparing (taken up, read, signed) and has not sent to their receivers yet. */
+  private preparing = 0;
   private sweepTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -79,15 +79,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   /**
    * Claims deliveries for this process's free places (the scheduler counts its claims not over, wherever they
-   * are sent) and its room to work, and puts them on Bull together as one job; asks again when a send ends or
-   * starts waiting on its receiver, when any process hands deliveries over, and every `workerPollMs`.
+   * are sent) and its room to prepare them, and puts them on Bull together as one job; asks again when a send
+   * ends or room frees up, when any process hands deliveries over, and every `workerPollMs`.
    */
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
       let claims: ClaimedDelivery[];
-      const room = this.options.workerProcessingLimit - this.working - this.unstartedCount();
-      // While sends are at work, rooms freed one by one are gathered into a round worth a job of its own.
-      if (room <= 0 || (this.working > 0 && room < this.options.workerProcessingLimit / 4)) {
+      const room = this.roomToClaim();
+      if (room === 0) {
         await this.pause(this.options.workerPollMs);
         continue;
       }
@@ -129,29 +128,43 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private async send(claim: ClaimedDelivery): Promise<void> {
     this.inFlight.add(claim);
     this.unstarted.delete(claim.lease);
-    this.working++;
+    this.preparing++;
+    let sent = false;
+    const goOut: AwaitingAnswer = (post) => {
+      sent = true;
+      this.donePreparing();
+      return post();
+    };
     try {
-      if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim, (post) => this.awaitingAnswer(post));
+      if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim, goOut);
     } catch (e) {
       this.logger.warn({ msg: 'delivery run failed; retried', deliveryId: claim.deliveryId, error: (e as Error).message });
       throw e;
     } finally {
-      this.working--;
+      if (!sent) this.donePreparing();
       this.inFlight.delete(claim);
       this.nudge();
       if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     }
   }
 
-  /** A send waiting on its receiver is not working: its room goes to another claim meanwhile. */
-  private async awaitingAnswer<T>(post: () => Promise<T>): Promise<T> {
-    this.working--;
-    this.nudge();
-    try {
-      return await post();
-    } finally {
-      this.working++;
-    }
+  /**
+   * A claim leaves its room once it goes out to its receiver (or is skipped): the wait for the answer, and the
+   * recording after it, delay no other delivery's arrival, and a hanging receiver holds no room.
+   */
+  private donePreparing(): void {
+    const waitingForRoom = this.roomToClaim() === 0;
+    this.preparing--;
+    if (waitingForRoom && this.roomToClaim() > 0) this.nudge();
+  }
+
+  /**
+   * How many more deliveries this process may claim now, or 0. While some are being prepared, room freed one by
+   * one is gathered into a round worth a job of its own.
+   */
+  private roomToClaim(): number {
+    const room = this.options.workerProcessingLimit - this.preparing - this.unstartedCount();
+    return room <= 0 || (this.preparing > 0 && room < this.options.workerProcessingLimit / 4) ? 0 : room;
   }
 
   /** Claims put on Bull from here and not taken up yet, forgetting those another worker process took up. */
