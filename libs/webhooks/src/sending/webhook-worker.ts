@@ -31,9 +31,9 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
  * keeps the claims' leases alive while they are sent. It claims only while fewer than `workerProcessingLimit` of
  * its claims are being prepared (taken up, read, signed) and not yet sent: places are sized for slow receivers,
  * and a backlog filling them all with fast ones would queue every delivery's way out behind its own work. It
- * also runs the sweeper. An API-only process hands
- * deliveries to the scheduler but never sends. On shutdown it stops claiming and taking jobs and lets the sends
- * in flight finish, for at most `shutdownGraceMs`, before the connections are closed.
+ * also runs the sweeper. An API-only process hands deliveries to the scheduler but never sends. On shutdown it
+ * stops claiming and taking jobs and lets the sends in flight finish, for at most `shutdownGraceMs`, before the
+ * connections are closed.
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
