@@ -222,7 +222,10 @@ async function publishWhileDropping(
   }
 }
 
-/** pg_temp.uuid7(at): a UUIDv7 carrying `at` to the millisecond, as timeOrderedId makes them (for this session). */
+/**
+ * pg_temp.uuid7(at): a UUIDv7 carrying `at` to the millisecond, as timeOrderedId makes them. A temporary function:
+ * it lasts as long as the database connection that creates it.
+ */
 export const CREATE_UUID7_FUNCTION = `
   CREATE FUNCTION pg_temp.uuid7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
     SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())

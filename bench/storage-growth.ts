@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     migrations: WEBHOOKS_MIGRATIONS,
     migrationsTableName: 'webhooks_migrations',
   });
-  // One connection, so the session's pg_temp function is there for the seeding statement.
+  // One connection, so the temporary pg_temp function it creates is there for the seeding statement.
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
