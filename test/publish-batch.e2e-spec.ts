@@ -293,6 +293,17 @@ describe('publish in batches', () => {
     }
     const stored = await eventsWhere(`id = ANY($1)`, [answer.body.items.slice(0, 3).map((i) => i.webhookEventId)]);
     assert.deepEqual(stored.map((e) => e.tenant_id).sort(), ['multi-1', 'multi-2', null].sort());
+    // Each delivery is its event's: same tenant, created with it, in its time partition, first attempt due then.
+    const deliveries = await t.env.query<{ own: boolean }>(
+      `SELECT d.tenant_id IS NOT DISTINCT FROM e.tenant_id AND d.creation_time = e.creation_time
+                AND d.event_creation_time = e.creation_time AND d.attempt_base = 0 AS own
+       FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.webhook_event_id WHERE e.id = ANY($1)`,
+      [answer.body.items.slice(0, 3).map((i) => i.webhookEventId)],
+    );
+    assert.deepEqual(
+      deliveries.map((d) => d.own),
+      [true, true, true],
+    );
     await waitUntil(async () => (await t.env.query(`SELECT 1 FROM webhook_deliveries WHERE state = 'pending'`)).length === 0);
     for (const path of ['/multi-1', '/multi-2', '/multi-host']) assert.equal(t.receiver.requests(path).length, 1, path);
   });

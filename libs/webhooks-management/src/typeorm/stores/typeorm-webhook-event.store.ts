@@ -14,29 +14,49 @@ import {
 import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
 import { WebhookDeliveryEntity } from '../entities';
 import { POSITION_TIME } from '../keyset-position';
+import { queryPrepared } from '../prepared-query';
 import { tenantCondition, tenantMatches, tenantWhere } from '../tenant-condition';
+
+/** Between the data texts of one insert: a JSON text never holds this character unescaped. */
+const DATA_SEPARATOR = '\x1e';
 
 /**
  * The events and all their deliveries in one statement (one round trip, atomic), however many there are:
- * each column is one array parameter, so PostgreSQL's limit on parameters never splits it.
+ * each event column is one parameter, so PostgreSQL's limit on parameters never splits it. A delivery is new:
+ * pending, never attempted, created with its event, of its event's tenant; only its id, event, subscription
+ * and due time (null: its event's creation time) are sent, the rest is taken from its event or written here.
+ * The data texts go as one text joined by DATA_SEPARATOR and the ids as array literals, which need no
+ * escaping on either side.
  */
 const INSERT_EVENTS_SQL = `
-  WITH events AS (
+  WITH e AS (
+    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], string_to_array($4, E'\\x1e'), $5::boolean[],
+      $6::jsonb[], $7::boolean[], $8::timestamptz[])
+      AS e(id, tenant_id, webhook_name, data, send_exact_same_data, headers, use_only_given_headers, creation_time)
+  ), events AS (
     INSERT INTO webhook_events (id, tenant_id, webhook_name, data, send_exact_same_data, headers, use_only_given_headers,
       creation_time)
-    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::boolean[], $6::jsonb[], $7::boolean[],
-      $8::timestamptz[])
+    SELECT * FROM e
   )
   INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
     attempt_base, next_attempt_at, last_attempt_at, creation_time, event_creation_time)
-  SELECT * FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::varchar[], $13::varchar[], $14::int[], $15::int[],
-    $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[])`;
+  SELECT d.id, e.id, d.subscription_id, e.tenant_id, 'pending', 0, 0, coalesce(d.next_attempt_at, e.creation_time), NULL,
+    e.creation_time, e.creation_time
+  FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::timestamptz[]) AS d(id, event_id, subscription_id, next_attempt_at)
+  JOIN e ON e.id = d.event_id`;
+
+/** The name INSERT_EVENTS_SQL is prepared under on each pooled connection. */
+const INSERT_EVENTS_STATEMENT = 'hookline_insert_events';
+
+/** A PostgreSQL array literal of UUIDs (which never need quoting). */
+const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 /**
- * Lookups by id read the partition their UUIDv7 id names (historyKeysOfIds): an event's and its deliveries'
- * ids, when time-ordered, must carry the event's creation time, or those rows could not be found by id.
+ * A delivery saved with a new event must be new (see INSERT_EVENTS_SQL), and its id and its event's, when
+ * time-ordered, must carry the event's creation time: lookups by id read the partition their UUIDv7 id names
+ * (historyKeysOfIds), so otherwise those rows could not be found by id.
  */
-function assertPartitionedIds(event: EventWithDeliveries['event'], deliveries: EventWithDeliveries['deliveries']): void {
+function assertNewDeliveries(event: EventWithDeliveries['event'], deliveries: EventWithDeliveries['deliveries']): void {
   const created = event.creationTime.getTime();
   for (const id of [event.id, ...deliveries.map((d) => d.id)]) {
     const time = timeOfTimeOrderedId(id);
@@ -44,6 +64,20 @@ function assertPartitionedIds(event: EventWithDeliveries['event'], deliveries: E
       throw new Error(
         `id ${id} carries ${time.toISOString()}, not its event's creation time ${event.creationTime.toISOString()}`,
       );
+    }
+  }
+  for (const d of deliveries) {
+    if (
+      d.webhookEventId !== event.id ||
+      d.tenantId !== event.tenantId ||
+      d.state !== 'pending' ||
+      d.attemptCount !== 0 ||
+      d.attemptBase !== 0 ||
+      d.lastAttemptAt !== null ||
+      d.nextAttemptAt === null ||
+      d.creationTime.getTime() !== created
+    ) {
+      throw new Error(`delivery ${d.id} is not a new pending delivery of event ${event.id}`);
     }
   }
 }
@@ -88,7 +122,7 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
   async saveEvents(batch: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome> {
     // Without a key, the one statement is atomic on its own: no BEGIN/COMMIT round trips.
     if (!idempotency) {
-      await this.insertEvents(this.dataSource.manager, batch);
+      await this.insertEvents(null, batch);
       return { saved: true };
     }
     return this.dataSource.transaction(async (manager) => {
@@ -99,31 +133,33 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
     });
   }
 
-  private async insertEvents(manager: EntityManager, batch: EventWithDeliveries[]): Promise<void> {
+  /** Keyless publishes use the prepared statement on any pooled connection; a claim's, its transaction's. */
+  private async insertEvents(manager: EntityManager | null, batch: EventWithDeliveries[]): Promise<void> {
     const events = batch.map((b) => b.event);
-    for (const { event, deliveries } of batch) assertPartitionedIds(event, deliveries);
-    const deliveries = batch.flatMap((b) => b.deliveries.map((d) => ({ ...d, eventCreationTime: b.event.creationTime })));
-    await manager.query(INSERT_EVENTS_SQL, [
-      events.map((e) => e.id),
+    for (const { event, deliveries } of batch) assertNewDeliveries(event, deliveries);
+    const deliveries = batch.flatMap((b) => b.deliveries);
+    const data = events.map((e) => e.data);
+    if (data.some((text) => text.includes(DATA_SEPARATOR))) {
+      throw new Error('event data is not a JSON text: it holds an unescaped U+001E');
+    }
+    const values = [
+      uuidArray(events.map((e) => e.id)),
       events.map((e) => e.tenantId),
       events.map((e) => e.webhookName),
-      events.map((e) => e.data),
+      data.join(DATA_SEPARATOR),
       events.map((e) => e.sendExactSameData),
       events.map((e) => (e.headers === null ? null : JSON.stringify(e.headers))),
       events.map((e) => e.useOnlyGivenHeaders),
       events.map((e) => e.creationTime.toISOString()),
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.webhookEventId),
-      deliveries.map((d) => d.webhookSubscriptionId),
-      deliveries.map((d) => d.tenantId),
-      deliveries.map((d) => d.state),
-      deliveries.map((d) => d.attemptCount),
-      deliveries.map((d) => d.attemptBase),
-      deliveries.map((d) => d.nextAttemptAt?.toISOString() ?? null),
-      deliveries.map((d) => d.lastAttemptAt?.toISOString() ?? null),
-      deliveries.map((d) => d.creationTime.toISOString()),
-      deliveries.map((d) => d.eventCreationTime.toISOString()),
-    ]);
+      uuidArray(deliveries.map((d) => d.id)),
+      uuidArray(deliveries.map((d) => d.webhookEventId)),
+      uuidArray(deliveries.map((d) => d.webhookSubscriptionId)),
+      batch.flatMap(({ event, deliveries: ofEvent }) =>
+        ofEvent.map((d) => (d.nextAttemptAt!.getTime() === event.creationTime.getTime() ? null : d.nextAttemptAt!.toISOString())),
+      ),
+    ];
+    if (manager) await manager.query(INSERT_EVENTS_SQL, values);
+    else await queryPrepared(this.dataSource, INSERT_EVENTS_STATEMENT, INSERT_EVENTS_SQL, values);
   }
 
   /** Null when the key is now ours; otherwise the live claim that holds it. */

@@ -52,9 +52,10 @@ export interface WebhookEventWithDeliveries {
 /** Store port of events (ABP's IWebhookEventStore), with publishing's idempotency keys. */
 export abstract class WebhookEventStore {
   /**
-   * Stores the events and their deliveries in one transaction. With `idempotency`, the key is claimed in
-   * that same transaction (a unique index makes concurrent claims wait for each other): when it is already
-   * held and not expired, nothing is stored and the earlier claim is returned.
+   * Stores the events and their deliveries in one transaction. Each delivery is a new one of its event: pending,
+   * never attempted, created with the event and of its tenant (only its due time may differ). With
+   * `idempotency`, the key is claimed in that same transaction (a unique index makes concurrent claims wait for
+   * each other): when it is already held and not expired, nothing is stored and the earlier claim is returned.
    */
   abstract saveEvents(events: EventWithDeliveries[], idempotency?: IdempotencyClaim | null): Promise<SaveEventsOutcome>;
   /** Tenant-scoped; items without their data. */
