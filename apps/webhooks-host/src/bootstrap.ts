@@ -50,7 +50,7 @@ function readJsonBodies(app: NestExpressApplication, limit: number): void {
       return next();
     }
     try {
-      request.body = parseJsonText(request.body);
+      request.body = parseJsonText(request.body, { textOf: 'data' });
       next();
     } catch (e) {
       next(e);

@@ -36,7 +36,7 @@ export function parseWebhooksEventMessage({ content, messageId }: AmqpMessagePar
   if (!isValidIdempotencyKey(idempotencyKey)) {
     throw new WebhookValidationError('messageId', 'must be 1-250 printable ASCII characters, not ending with a space');
   }
-  const body = parseJsonText(content, { field: 'body' });
+  const body = parseJsonText(content, { field: 'body', textOf: 'data' });
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new WebhookValidationError('body', 'must be a JSON object');
   }

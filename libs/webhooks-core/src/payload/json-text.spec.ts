@@ -96,6 +96,30 @@ describe('jsonTextOf', () => {
     assert.equal(jsonTextOf({ wrapped: read }, 'data'), '{"wrapped":{"big":12345678901234567890}}');
   });
 
+  it('answers the text of data read under the textOf member as JSON.stringify writes it, without writing it again', () => {
+    const compact = '{"orderId":"ord_8f14e45f","items":[{"sku":"BOOK-1","quantity":1}],"total":12.5,"ok":true,"note":null}';
+    const body = parseJsonText(`{"webhookName":"x","data":${compact},"other":${compact}}`, { textOf: 'data' }) as Record<
+      string,
+      object
+    >;
+    assert.equal(jsonSourceOf(body.data), compact);
+    assert.equal(jsonTextOf(body.data, 'data'), compact);
+    // Other members, and the data's own members, are written as before.
+    assert.equal(jsonSourceOf(body.other), undefined);
+    assert.equal(jsonSourceOf((body.data as { items: object }).items), undefined);
+    // Whitespace or an escape: the text is not as JSON.stringify writes it, so the value is written again.
+    for (const data of [
+      compact.replace('"total":', '"total": '),
+      compact.replace('{"sku"', '{ "sku"'),
+      compact.replace('BOOK', 'BO\\u004fK'),
+      compact.replace('BOOK', 'BO\\/OK'),
+    ]) {
+      const read = (parseJsonText(`{"data":${data}}`, { textOf: 'data' }) as { data: object }).data;
+      assert.equal(jsonSourceOf(read), undefined, data);
+      assert.equal(jsonTextOf(read, 'data'), JSON.stringify(JSON.parse(data)), data);
+    }
+  });
+
   it('refuses what JSON cannot hold, naming the path', () => {
     assertRefused(() => jsonTextOf({ a: { b: NaN } }, 'data'), 'data.a.b', /not a JSON number/);
     assertRefused(() => jsonTextOf({ a: [1, Infinity] }, 'data'), 'data.a[1]');

@@ -10,7 +10,8 @@ export const MAX_JSON_DEPTH = 64;
 /**
  * The exact text of each object or array read by parseJsonText that JSON.stringify would not give back as
  * read: one holding a number JSON.stringify writes otherwise (beyond 2^53, `-0`, `1.0`, `1E2`) or an
- * integer-like key (JavaScript moves those to the front of an object).
+ * integer-like key (JavaScript moves those to the front of an object). Also, when asked (`textOf`), the text
+ * of those JSON.stringify would give back as read, so writing them again is a lookup.
  */
 const sourceTexts = new WeakMap<object, string>();
 
@@ -27,6 +28,12 @@ export interface JsonTextOptions {
   /** What the whole text is called in an error (`body`). */
   field?: string;
   maxDepth?: number;
+  /**
+   * A member name (`data`): the text of each object or array under a member of that name is remembered also
+   * when JSON.stringify would write it back as read, character for character (no whitespace, no escape, every
+   * number as JavaScript writes it), so jsonTextOf answers it without writing it again.
+   */
+  textOf?: string;
 }
 
 /**
@@ -48,7 +55,7 @@ export function parseJsonText(input: string | Uint8Array, options: JsonTextOptio
       throw new WebhookValidationError(field, 'is not valid UTF-8');
     }
   }
-  return new JsonTextReader(text, field, options.maxDepth ?? MAX_JSON_DEPTH).document();
+  return new JsonTextReader(text, field, options.maxDepth ?? MAX_JSON_DEPTH, options.textOf).document();
 }
 
 /** The text an object or array read by parseJsonText came from, when JSON.stringify would not give it back. */
@@ -160,11 +167,17 @@ class JsonTextReader {
   private readonly path: (string | number)[] = [];
   /** Set by number() when JSON.stringify would write the number it read differently; the container keeps its text. */
   private numberRewritten = false;
+  /**
+   * How many things read so far JSON.stringify would write otherwise (whitespace, an escape, a number written
+   * another way): a value read while this stayed the same is written back as read.
+   */
+  private rewrites = 0;
 
   constructor(
     private readonly text: string,
     private readonly field: string,
     private readonly maxDepth: number,
+    private readonly textOf: string | undefined,
   ) {}
 
   document(): unknown {
@@ -212,7 +225,12 @@ class JsonTextReader {
         if (this.text.charCodeAt(this.pos) !== 0x3a /* : */) this.syntaxError();
         this.pos++;
         this.skipWhitespace();
+        const itemStart = this.pos;
+        const rewrites = this.rewrites;
         const item = this.value(depth + 1);
+        if (key === this.textOf && rewrites === this.rewrites && typeof item === 'object' && item !== null) {
+          sourceTexts.set(item, this.text.slice(itemStart, this.pos));
+        }
         keepText ||= this.takeNumberRewritten();
         // Assigning `__proto__` would set the prototype instead of adding the key.
         if (key === '__proto__')
@@ -285,6 +303,7 @@ class JsonTextReader {
 
   private escapedString(start: number, surrogates: boolean): string {
     const { text } = this;
+    this.rewrites++;
     let value = '';
     let run = start;
     let c: number;
@@ -331,6 +350,7 @@ class JsonTextReader {
     // Integers of up to 15 digits other than -0 are written back as read; anything else is compared.
     if (!(Number.isSafeInteger(value) && text.length <= 15 && text !== '-0') && String(value) !== text) {
       this.numberRewritten = true;
+      this.rewrites++;
     }
     return value;
   }
@@ -349,6 +369,8 @@ class JsonTextReader {
 
   private skipWhitespace(): void {
     let c = this.text.charCodeAt(this.pos);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+    this.rewrites++;
     while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = this.text.charCodeAt(++this.pos);
   }
 
