@@ -58,7 +58,11 @@ const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
  */
 function assertNewDeliveries(event: EventWithDeliveries['event'], deliveries: EventWithDeliveries['deliveries']): void {
   const created = event.creationTime.getTime();
+  // How a UUIDv7 of that time starts: most ids are told by this alone.
+  const hex = created.toString(16).padStart(12, '0');
+  const ofCreation = `${hex.slice(0, 8)}-${hex.slice(8)}-7`;
   for (const id of [event.id, ...deliveries.map((d) => d.id)]) {
+    if (id.startsWith(ofCreation)) continue;
     const time = timeOfTimeOrderedId(id);
     if (time && time.getTime() !== created) {
       throw new Error(
