@@ -8,7 +8,8 @@ import {
   ensureDatabaseExists,
   webhooksDataSourceOptions,
 } from '@hookline/webhooks-management';
-import { timeOfTimeOrderedId } from '@hookline/webhooks-core';
+import { WebhookDeliveryStore, WebhookSendAttemptStore } from '@hookline/webhooks';
+import { timeOfTimeOrderedId, timeOrderedId } from '@hookline/webhooks-core';
 import { TypeOrmWebhookHistoryPartitionStore } from '../libs/webhooks-management/src/typeorm/stores/typeorm-webhook-history-partition.store';
 import {
   createHistoryPartitions,
@@ -35,6 +36,14 @@ async function partitionsOf(env: ScratchEnvironment, table: string): Promise<str
     [table],
   );
   return rows.map((r) => r.name);
+}
+
+/** The history partitions a plan reads by a scan of the whole partition. */
+function seqScannedPartitions(plan: any, into: string[] = []): string[] {
+  const relation: string | undefined = plan['Relation Name'];
+  if (plan['Node Type'] === 'Seq Scan' && HISTORY_TABLES.some((h) => relation?.startsWith(`${h}_`))) into.push(relation!);
+  for (const child of plan.Plans ?? []) seqScannedPartitions(child, into);
+  return into;
 }
 
 /** The tables a plan reads (those a run skipped left out when it was run: EXPLAIN ANALYZE). */
@@ -220,6 +229,75 @@ describe('time-partitioned delivery history', () => {
       ],
     };
     await assertPartitionsRead(t.env, captured, statements, (what) => !what.startsWith('publisher'));
+  });
+
+  it("looks the sender's rows up by key in a day's partition not analyzed yet, rather than scanning the day", async () => {
+    // A day's partition has no statistics until autovacuum gets to it: the sender's batched lookups must not
+    // be planned as scans of the whole day then (they once compared every row of the day with every id).
+    const now = new Date();
+    const ids = Array.from({ length: 100 }, () => ({ event: timeOrderedId(now), delivery: timeOrderedId(now) }));
+    const [subscription] = await t.env.query<{ id: string }>(
+      `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, concurrency_stamp)
+       VALUES (gen_random_uuid(), 'lookups', 'https://example.com/hook', 'whsec_lookups', ARRAY['order.*'], 'stamp') RETURNING id`,
+    );
+    await t.env.query(
+      `WITH e AS (
+         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         SELECT coalesce(k.id, gen_random_uuid()), 'lookups', 'order.created', '{}', $2
+         FROM generate_series(1, 100000) i LEFT JOIN unnest($1::uuid[]) WITH ORDINALITY k(id, n) ON k.n = i
+         RETURNING id, creation_time
+       )
+       INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+         next_attempt_at, creation_time, event_creation_time)
+       SELECT coalesce(k.delivery, gen_random_uuid()), e.id, $4, 'lookups', 'succeeded', 0, NULL, e.creation_time, e.creation_time
+       FROM e LEFT JOIN unnest($1::uuid[], $3::uuid[]) k(event, delivery) ON k.event = e.id`,
+      [ids.map((i) => i.event), now, ids.map((i) => i.delivery), subscription.id],
+    );
+    const deliveries = t.hookline.app.get(WebhookDeliveryStore);
+    const attempts = t.hookline.app.get(WebhookSendAttemptStore);
+    const captured = await capturingStatements(async () => {
+      const contexts = await Promise.all(ids.map((i) => deliveries.getSendContext(i.delivery)));
+      assert.equal(contexts.filter((c) => c !== null).length, ids.length);
+      await Promise.all(
+        ids.map((i) =>
+          attempts.record(
+            {
+              id: timeOrderedId(now),
+              deliveryId: i.delivery,
+              webhookEventId: i.event,
+              webhookSubscriptionId: subscription.id,
+              tenantId: 'lookups',
+              attemptNumber: 1,
+              succeeded: true,
+              responseStatusCode: 200,
+              response: null,
+              requestHeaders: {},
+              responseHeaders: null,
+              durationMs: 1,
+              error: null,
+              creationTime: new Date(),
+            },
+            { state: 'succeeded', nextAttemptAt: null },
+          ),
+        ),
+      );
+    });
+    const lookups = captured.filter((c) => /JOIN webhook_events e ON|INSERT INTO webhook_send_attempts/.test(c.text));
+    assert.ok(
+      lookups.some((c) => c.text.includes('INSERT INTO webhook_send_attempts')),
+      'the attempts were recorded',
+    );
+    const client = await t.env.db();
+    for (const { text, values } of lookups) {
+      await client.query('BEGIN');
+      try {
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+        const plan = rows[0]['QUERY PLAN'][0].Plan;
+        assert.deepEqual(seqScannedPartitions(plan), [], `${text}\n${JSON.stringify(plan, null, 1)}`);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }
   });
 
   it('reads only the days of the window for the stats of 24 hours, the tenants overview and diagnose', async () => {

@@ -116,6 +116,23 @@ export function historyKeysOfIds(ids: readonly string[]): string[] | null {
 }
 
 /**
+ * Keys (from historyKeysOfIds) with their first and last, as a lookup by full key takes them: the bounds let the
+ * planner read only the days between (it cannot see into the array). Such a lookup joins the (id, key) pairs
+ * to a `LATERAL (... LIMIT 1)` subquery, which the planner cannot merge into a join: each row is one probe of
+ * its unique key, whatever the statistics say. A day's partition is not analyzed in its first minute, and
+ * `id = ANY(...)` filters were then planned as a scan of the whole day comparing every row with every id.
+ */
+export function keyRange(keys: readonly string[]): [readonly string[], string, string] {
+  let first = keys[0];
+  let last = keys[0];
+  for (const key of keys) {
+    if (key < first) first = key;
+    if (key > last) last = key;
+  }
+  return [keys, first, last];
+}
+
+/**
  * The range of partition key values holding the attempts with these ids, for a lookup by id to read only their
  * days: an attempt's UUIDv7 id carries its event's creation time to the millisecond (the key itself may hold
  * microseconds, in rows written by SQL), so the range runs from the earliest to a millisecond past the latest.

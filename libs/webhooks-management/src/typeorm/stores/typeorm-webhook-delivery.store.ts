@@ -3,16 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeliverySendContext, OverdueDelivery, ReopenedDelivery, ReplayWindow, WebhookDeliveryStore } from '@hookline/webhooks';
 import { MicroBatcher, SecretCipher } from '@hookline/webhooks-core';
-import { historyKeysOfIds } from '../history-partitions';
+import { historyKeysOfIds, keyRange } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 import { tenantMatches } from '../tenant-condition';
 
 /**
  * The send contexts of many deliveries, read in one query (the sender's hot path): only the columns sending
- * needs, since each is sent, parsed and allocated once per delivery. $2: their partition keys, when their ids
- * carry them (historyKeysOfIds), so only those days' partitions are read.
+ * needs, since each is sent, parsed and allocated once per delivery. `deliveries` names the rows to read,
+ * `events` bounds their events' partition key.
  */
-const SEND_CONTEXT_SQL = `
+const sendContextSql = (deliveries: string, events = '') => `
   SELECT d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, d.state, d.attempt_count, d.attempt_base,
          e.webhook_name AS e_webhook_name, e.data AS e_data, e.send_exact_same_data AS e_send_exact_same_data,
          e.headers AS e_headers, e.use_only_given_headers AS e_use_only_given_headers, e.creation_time AS e_creation_time,
@@ -21,11 +21,19 @@ const SEND_CONTEXT_SQL = `
          s.previous_secret_expires_at AS s_previous_secret_expires_at, s.headers AS s_headers, s.is_active AS s_is_active,
          s.timeout_duration AS s_timeout_duration, s.max_send_attempt_count AS s_max_send_attempt_count,
          s.max_concurrent_sends AS s_max_concurrent_sends, s.rate_limit_per_second AS s_rate_limit_per_second
-  FROM webhook_deliveries d
-  JOIN webhook_events e ON e.id = d.webhook_event_id AND e.creation_time = d.event_creation_time
-  LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id
-  WHERE d.id = ANY($1::uuid[])
-    AND ($2::timestamptz[] IS NULL OR (d.event_creation_time = ANY($2::timestamptz[]) AND e.creation_time = ANY($2::timestamptz[])))`;
+  FROM ${deliveries}
+  JOIN webhook_events e ON e.id = d.webhook_event_id AND e.creation_time = d.event_creation_time ${events}
+  LEFT JOIN webhook_subscriptions s ON s.id = d.webhook_subscription_id`;
+/** By full key (see keyRange): $1 the ids, $2 their partition keys (historyKeysOfIds), $3 and $4 the first and last. */
+const SEND_CONTEXT_BY_KEY_SQL = sendContextSql(
+  `unnest($1::uuid[], $2::timestamptz[]) AS k(id, event_creation_time)
+  CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d
+    WHERE d.id = k.id AND d.event_creation_time = k.event_creation_time
+      AND d.event_creation_time BETWEEN $3::timestamptz AND $4::timestamptz LIMIT 1) d`,
+  'AND e.creation_time BETWEEN $3::timestamptz AND $4::timestamptz',
+);
+/** By id alone ($1), for ids that carry no key (rows from before partitioning): every partition is read. */
+const SEND_CONTEXT_BY_ID_SQL = sendContextSql(`(SELECT * FROM webhook_deliveries WHERE id = ANY($1::uuid[])) d`);
 
 /**
  * Reopens the deliveries of a `candidates` CTE (id, state before): pending, due at $1, attempt budget counted
@@ -72,10 +80,10 @@ export class TypeOrmWebhookDeliveryStore extends WebhookDeliveryStore {
    */
   private readonly sendContexts = new MicroBatcher<string, DeliverySendContext | null>(
     async (ids) => {
-      const rows = await queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_SQL, [
-        ids,
-        historyKeysOfIds(ids),
-      ]);
+      const keys = historyKeysOfIds(ids);
+      const rows = await (keys
+        ? queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts', SEND_CONTEXT_BY_KEY_SQL, [ids, ...keyRange(keys)])
+        : queryPrepared<Record<string, any>>(this.dataSource, 'send_contexts_by_id', SEND_CONTEXT_BY_ID_SQL, [ids]));
       const byId = new Map(rows.map((r) => [r.id as string, r]));
       return ids.map((id) => (byId.has(id) ? toSendContext(byId.get(id)!, this.cipher) : null));
     },

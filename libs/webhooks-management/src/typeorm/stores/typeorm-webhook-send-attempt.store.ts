@@ -27,7 +27,7 @@ import { tenantWhere } from '../tenant-condition';
 import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
-import { historyKeysOfIds, historyRangeOfAttemptIds } from '../history-partitions';
+import { historyKeysOfIds, historyRangeOfAttemptIds, keyRange } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 
 /**
@@ -36,13 +36,11 @@ import { queryPrepared } from '../prepared-query';
  * holds a success and how many failures follow the last one). A subscription row is only written when its run
  * changes, so parallel successful deliveries to one endpoint do not queue on its row lock. The batch travels as
  * one JSON array ($1, keys named as the columns): one native JSON.stringify instead of a PostgreSQL array
- * literal escaped in JavaScript for each of sixteen columns. The ids come again as arrays ($3, $4), which the
- * planner can count: it guesses 100 rows for any JSON set, so a batch of a few attempts scanned the whole
- * deliveries table while that table was small (tens of thousands of rows) instead of looking its rows up by key.
- * $5: the deliveries' partition keys when their ids carry them (historyKeysOfIds), so only their days are read;
- * an attempt takes its delivery's key (a delivery gone meanwhile leaves it null, which fails the statement).
+ * literal escaped in JavaScript for each of sixteen columns. `deliveries` finds the batch's deliveries (`d`,
+ * from $3, their ids) once: an attempt takes its delivery's partition key (a delivery gone meanwhile leaves it
+ * null, which fails the statement), and the update finds its rows by their full key (`updated` bounds it).
  */
-const RECORD_SQL = `
+const recordSql = (deliveries: string, updated = '') => `
   WITH input AS (
     SELECT * FROM json_to_recordset($1::json)
       AS i(id uuid, delivery_id uuid, webhook_event_id uuid, webhook_subscription_id uuid, tenant_id varchar,
@@ -50,8 +48,7 @@ const RECORD_SQL = `
         response_headers jsonb, duration_ms int, error text, creation_time timestamptz, next_state varchar,
         next_attempt_at timestamptz)
   ), delivery_key AS (
-    SELECT d.id, d.event_creation_time FROM webhook_deliveries d
-    WHERE d.id = ANY($3::uuid[]) AND ($5::timestamptz[] IS NULL OR d.event_creation_time = ANY($5::timestamptz[]))
+    SELECT d.id, d.event_creation_time FROM ${deliveries}
   ), attempt AS (
     INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
       attempt_number, succeeded, response_status_code, response, request_headers, response_headers, duration_ms,
@@ -64,9 +61,9 @@ const RECORD_SQL = `
     UPDATE webhook_deliveries d
     SET state = i.next_state, next_attempt_at = i.next_attempt_at, attempt_count = i.attempt_number,
         last_attempt_at = i.creation_time
-    FROM input i
-    WHERE d.id = ANY($3::uuid[]) AND ($5::timestamptz[] IS NULL OR d.event_creation_time = ANY($5::timestamptz[]))
-      AND d.id = i.delivery_id AND (d.state = 'pending' OR i.next_state = 'succeeded')
+    FROM delivery_key k JOIN input i ON i.delivery_id = k.id
+    WHERE d.id = k.id AND d.event_creation_time = k.event_creation_time ${updated}
+      AND (d.state = 'pending' OR i.next_state = 'succeeded')
   ), subscription AS (
     UPDATE webhook_subscriptions s
     SET consecutive_failure_count = CASE WHEN r.had_success THEN r.failures_after ELSE s.consecutive_failure_count + r.failures_after END
@@ -75,6 +72,16 @@ const RECORD_SQL = `
     RETURNING s.id, s.consecutive_failure_count
   )
   SELECT id, consecutive_failure_count AS "consecutiveFailures" FROM subscription`;
+/** By full key (see keyRange): $5 the deliveries' partition keys (historyKeysOfIds), $6 and $7 the first and last. */
+const RECORD_BY_KEY_SQL = recordSql(
+  `unnest($3::uuid[], $5::timestamptz[]) AS dk(id, event_creation_time)
+      CROSS JOIN LATERAL (SELECT d.id, d.event_creation_time FROM webhook_deliveries d
+        WHERE d.id = dk.id AND d.event_creation_time = dk.event_creation_time
+          AND d.event_creation_time BETWEEN $6::timestamptz AND $7::timestamptz LIMIT 1) d`,
+  'AND d.event_creation_time BETWEEN $6::timestamptz AND $7::timestamptz',
+);
+/** By id alone, for ids that carry no key (rows from before partitioning): every partition is read. */
+const RECORD_BY_ID_SQL = recordSql(`webhook_deliveries d WHERE d.id = ANY($3::uuid[])`);
 
 /**
  * PostgreSQL text cannot hold NUL: a receiver's answer with one is stored with U+FFFD in its place. Without this
@@ -147,18 +154,13 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
       next_attempt_at: t.nextAttemptAt,
     }));
     const subscriptionRuns = runs.map((r) => ({ id: r.subscriptionId, had_success: r.reset, failures_after: r.trailing }));
-    const rows = await queryPrepared<{ id: string; consecutiveFailures: number }>(
-      this.dataSource,
-      'record_attempts',
-      RECORD_SQL,
-      [
-        JSON.stringify(input),
-        JSON.stringify(subscriptionRuns),
-        sorted.map((i) => i.attempt.deliveryId),
-        runs.map((r) => r.subscriptionId),
-        historyKeysOfIds(sorted.map((i) => i.attempt.deliveryId)),
-      ],
-    );
+    const deliveryIds = sorted.map((i) => i.attempt.deliveryId);
+    const keys = historyKeysOfIds(deliveryIds);
+    const values = [JSON.stringify(input), JSON.stringify(subscriptionRuns), deliveryIds, runs.map((r) => r.subscriptionId)];
+    type Row = { id: string; consecutiveFailures: number };
+    const rows = await (keys
+      ? queryPrepared<Row>(this.dataSource, 'record_attempts', RECORD_BY_KEY_SQL, [...values, ...keyRange(keys)])
+      : queryPrepared<Row>(this.dataSource, 'record_attempts_by_id', RECORD_BY_ID_SQL, values));
     const counts = new Map(rows.map((r) => [r.id, r.consecutiveFailures]));
     return items.map((i) => ({ consecutiveFailures: counts.get(i.attempt.webhookSubscriptionId) ?? 0 }));
   }
