@@ -271,6 +271,16 @@ describe('WebhookPublisher', () => {
     );
   });
 
+  it('stores a whole batch publish (500 events) with one save and one hand-over', async () => {
+    const inputs = Array.from({ length: 500 }, (_, n) => ({ webhookName: 'order.created', tenantId: 'acme', data: { n } }));
+    const outcomes = await publisher.publishEach(inputs);
+    assert.ok(outcomes.every((o) => o.status === 'fulfilled'));
+    assert.deepEqual(
+      ports.calls.filter((c) => !c.startsWith('match')),
+      ['save 500', 'submit 1000'],
+    );
+  });
+
   it('tries each publish of a refused batch alone: only the one the store refuses fails, and only the stored ones are handed over', async () => {
     ports.failingName = 'invoice.sent';
     const outcomes = await publisher.publishEach([

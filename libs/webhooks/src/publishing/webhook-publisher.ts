@@ -79,6 +79,12 @@ const IDEMPOTENCY_KEY_REGEX = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 export const IDEMPOTENCY_KEY_RULE = 'must be 1-255 printable ASCII characters, not starting or ending with a space';
 export const isValidIdempotencyKey = (key: unknown): key is string => typeof key === 'string' && IDEMPOTENCY_KEY_REGEX.test(key);
 
+/**
+ * Most publishes matched, stored and handed over together: a whole batch publish's worth, and more when
+ * batches arrive together, since each statement and round trip costs the same for one event as for hundreds.
+ */
+const MOST_STORED_TOGETHER = 500;
+
 /** A publish that passed its checks, before it is matched and stored. */
 interface CheckedPublish {
   input: Omit<PublishWebhookInput, 'tenantId'>;
@@ -103,8 +109,9 @@ export class WebhookPublisher {
   private readonly logger = new Logger(WebhookPublisher.name);
   /** Subscriptions' payload filters, compiled once per filter text. */
   private readonly filters = new PayloadFilterCache();
-  private readonly batches = new MicroBatcher<CheckedPublish, PromiseSettledResult<EventWithDeliveries[]>>((publishes) =>
-    this.storeTogether(publishes),
+  private readonly batches = new MicroBatcher<CheckedPublish, PromiseSettledResult<EventWithDeliveries[]>>(
+    (publishes) => this.storeTogether(publishes),
+    MOST_STORED_TOGETHER,
   );
 
   constructor(
