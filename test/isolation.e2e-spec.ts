@@ -256,6 +256,38 @@ describe('fair, isolated delivery', () => {
       assert.equal(closed.breaker.state, 'closed');
     }));
 
+  it("deleting a subscription drops its endpoint's limits, pause and window from the scheduler; another tenant cannot", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env);
+      apps.push(app);
+      receiver.on('/gone', () => ({ status: 429, headers: { 'retry-after': '60' } }));
+      const gone = await app.api.subscribe(
+        { webhookUri: receiver.url('/gone'), webhooks: ['order.created'], maxConcurrentSends: 3, rateLimitPerSecond: 10 },
+        't',
+      );
+      await app.api.publish({ webhookName: 'order.created', data: { n: 1 } }, 't');
+      const dispatch = app.app.get(DeliveryDispatch);
+      await waitUntil(async () => (await dispatch.endpointStatus(gone.id)).pausedUntil !== null);
+      const kept = async () => {
+        const { concurrency, ratePerSecond, recentAttempts, pausedUntil } = await dispatch.endpointStatus(gone.id);
+        return { concurrency, ratePerSecond, recentAttempts, paused: pausedUntil !== null };
+      };
+      const held = { concurrency: 3, ratePerSecond: 10, recentAttempts: 1, paused: true };
+      assert.deepEqual(await kept(), held);
+
+      const theirs = await app.api.post('/api/webhooks/subscriptions/delete-many', { ids: [gone.id] }, 'other');
+      assert.equal(theirs.body.deletedCount, 0);
+      assert.deepEqual(await kept(), held, "another tenant's delete leaves it alone");
+
+      assert.equal((await app.api.delete(`/api/webhooks/subscriptions/${gone.id}`, 't')).status, 204);
+      const forgotten = await dispatch.endpointStatus(gone.id);
+      assert.equal(forgotten.pausedUntil, null);
+      assert.equal(forgotten.ratePerSecond, null);
+      assert.equal(forgotten.recentAttempts, 0);
+      assert.notEqual(forgotten.concurrency, 3, 'the default cap again');
+      assert.equal((await dispatch.counts()).endpoints.paused, 0);
+    }));
+
   it("a killed worker's leases expire: its endpoint gets its places back and its deliveries are sent", () =>
     withEnvironment(async (env, receiver, apps, workers) => {
       const api = await startHookline(env, { ROLE: 'api' });

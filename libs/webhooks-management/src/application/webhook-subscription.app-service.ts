@@ -191,12 +191,20 @@ export class WebhookSubscriptionAppService {
   }
 
   async delete(tenantId: string | null, id: string): Promise<void> {
-    if ((await this.subscriptions.delete(tenantId, [id])) === 0) throw new WebhookNotFoundError('Webhook subscription', id);
+    if ((await this.deleteAndForget(tenantId, [id])) === 0) throw new WebhookNotFoundError('Webhook subscription', id);
   }
 
   /** Ids of other tenants (or unknown ones) are skipped, not reported: the count says how many went. */
   async deleteMany(tenantId: string | null, ids: readonly string[]): Promise<{ deletedCount: number }> {
-    return { deletedCount: await this.subscriptions.delete(tenantId, [...new Set(ids)]) };
+    return { deletedCount: await this.deleteAndForget(tenantId, [...new Set(ids)]) };
+  }
+
+  /** Deletes the tenant's subscriptions among `ids` and what the scheduler keeps of their endpoints; how many went. */
+  private async deleteAndForget(tenantId: string | null, ids: readonly string[]): Promise<number> {
+    const deleted = await this.subscriptions.delete(tenantId, ids);
+    // Should Redis be away, only a few small keys stay behind; the deletion stands.
+    if (deleted.length > 0) await this.dispatch.forget(deleted).catch(() => undefined);
+    return deleted.length;
   }
 
   async activate(tenantId: string | null, id: string): Promise<WebhookSubscription> {

@@ -26,7 +26,13 @@ import {
   SUBMIT_SCRIPT,
   WITHDRAW_SCRIPT,
 } from './dispatch-scripts';
-import { WEBHOOKS_QUEUE, WEBHOOK_RETRY_JOB, type WebhookRetryJobData } from './webhook-sender.job';
+import {
+  WEBHOOKS_QUEUE,
+  WEBHOOK_RETRY_JOB,
+  type WebhookRetryJobData,
+  type WebhookSenderJobData,
+  webhookSenderJob,
+} from './webhook-sender.job';
 
 const LANE_CODES: Record<DispatchLane, string> = { first: 'f', retry: 'r' };
 const LANES_BY_CODE: Record<string, DispatchLane> = { f: 'first', r: 'retry' };
@@ -45,8 +51,8 @@ const tenantOf = (key: string): string | null => (key === '' ? null : key);
 /**
  * The Bull/Redis adapter of the DeliveryDispatch port. The fair scheduler (lanes, turns, leases, caps, rate
  * limits, pauses and breaker state) is a set of Lua scripts over plain Redis keys (see dispatch-scripts.ts);
- * Bull holds the retries waiting for their time, as delayed jobs whose id is the delivery id (the worker puts
- * the claims on Bull as WebhookSenderJobs). All keys share the queue's prefix, so a hash-tagged prefix
+ * Bull holds the retries waiting for their time, as delayed jobs whose id is the delivery id, and the claims
+ * handed out, as WebhookSenderJobs (one per claim round). All keys share the queue's prefix, so a hash-tagged prefix
  * (`{hookline}`) keeps them in one Redis Cluster slot, as Bull needs.
  */
 @Injectable()
@@ -67,7 +73,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
   private readonly processId = randomUUID();
 
   constructor(
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookRetryJobData>,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookRetryJobData | WebhookSenderJobData>,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
   ) {
     super();
@@ -108,6 +114,24 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
       );
       return false;
     }
+  }
+
+  async handOut(claims: readonly ClaimedDelivery[]): Promise<void> {
+    if (claims.length === 0) return;
+    const { name, data, opts } = webhookSenderJob([...claims]);
+    await this.queue.add(name, data, opts);
+  }
+
+  async stopTakingClaims(): Promise<void> {
+    // A local pause: this process takes no more jobs. Bull's own wait for the running ones has no bound (and
+    // leaks a rejection when cut short), so the worker counts them instead.
+    await this.queue.pause(true, true).catch(() => undefined);
+  }
+
+  async closeSenders(): Promise<void> {
+    // Closed without waiting for jobs, the queue's own close at application shutdown returns at once: that one
+    // waits for its processors' jobs, and leaks a rejection when Redis is away meanwhile.
+    await this.queue.close(true).catch(() => undefined);
   }
 
   async retryLater(item: DispatchItem, delayMs: number): Promise<boolean> {
@@ -215,6 +239,17 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
 
   async resume(subscriptionId: string, tenantId: string | null): Promise<void> {
     await this.askRedis(() => this.script('hooklineResume', [subscriptionId, tenantKey(tenantId)]));
+  }
+
+  async forget(subscriptionIds: readonly string[]): Promise<void> {
+    await this.askRedis(async () => {
+      const multi = this.redis.multi();
+      multi.del(...subscriptionIds.flatMap((sub) => [`${this.base}ep:${sub}`, `${this.base}win:${sub}`]));
+      multi.zrem(`${this.base}paused`, ...subscriptionIds);
+      multi.hdel(`${this.base}breakers`, ...subscriptionIds);
+      multi.srem(`${this.base}capped`, ...subscriptionIds);
+      await multi.exec();
+    });
   }
 
   async configure(subscriptionId: string, limits: EndpointLimits): Promise<void> {

@@ -1,11 +1,9 @@
-import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Queue } from 'bull';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '@hookline/webhooks-core';
 import { ClaimedDelivery, DeliveryDispatch, DispatchLane } from '../domain/ports/delivery-dispatch';
 import { DeliverySweeper } from './delivery-sweeper';
 import { AwaitingAnswer, WebhookDeliveryService } from './webhook-delivery.service';
-import { WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, webhookSenderJob } from './webhook-sender.job';
+import { WEBHOOK_SENDER_JOB } from './webhook-sender.job';
 
 export const WEBHOOKS_WORKER_ENABLED = Symbol('WEBHOOKS_WORKER_ENABLED');
 
@@ -26,7 +24,7 @@ export function lanePlaces(workerConcurrency: number, retrySharePercent: number)
 
 /**
  * The worker role. Its dispatcher claims deliveries from the scheduler as this process's send places free up
- * and puts each claim on Bull as a WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
+ * and hands each round out as one WebhookSenderJob, so Bull's wait list holds only deliveries already chosen
  * fairly and never more than the places free; the WebhookSenderProcessor runs the jobs through `sendAll`, which
  * keeps the claims' leases alive while they are sent. It claims only while fewer than `workerProcessingLimit` of
  * its claims are being prepared (taken up, read, signed) and not yet sent: places are sized for slow receivers,
@@ -58,7 +56,6 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly dispatch: DeliveryDispatch,
     private readonly deliveries: WebhookDeliveryService,
     private readonly sweeper: DeliverySweeper,
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue,
   ) {
     this.places = lanePlaces(options.workerConcurrency, options.retrySharePercent);
   }
@@ -94,11 +91,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         claims = await this.dispatch.claim(this.places, room);
         const now = Date.now();
         for (const claim of claims) this.unstarted.set(claim.lease, now);
-        // Should Bull not take them, their leases expire and the deliveries are handed out again.
-        if (claims.length > 0) {
-          const { name, data, opts } = webhookSenderJob(claims);
-          await this.queue.add(name, data, opts);
-        }
+        await this.dispatch.handOut(claims);
       } catch (e) {
         this.logger.warn(`Could not claim deliveries (${(e as Error).message}); trying again`);
         await this.pause(UNREACHABLE_BACKOFF_MS);
@@ -219,9 +212,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.log(`Stopping: no new claims; waiting up to ${grace} ms for the ${this.inFlight.size} sends in flight`);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), grace)));
-    // A local pause stops this process taking jobs. Bull's own wait for the running ones has no bound (and leaks
-    // a rejection when cut short), so they are counted here instead.
-    await Promise.race([Promise.all([this.loop, this.queue.pause(true, true).catch(() => undefined)]), graceOver]);
+    await Promise.race([Promise.all([this.loop, this.dispatch.stopTakingClaims()]), graceOver]);
     const finished = await Promise.race([this.idle(), graceOver]);
     clearTimeout(timer);
     clearInterval(this.renewTimer);
@@ -231,9 +222,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         `Stopping with ${this.inFlight.size} sends still in flight after ${grace} ms; their deliveries stay pending and are sent again once their leases expire`,
       );
     }
-    // Closed here without waiting for jobs, the queue's own close at application shutdown returns at once: that
-    // one waits for its processors' jobs, and leaks a rejection when Redis is away meanwhile.
-    await this.queue.close(true).catch(() => undefined);
+    await this.dispatch.closeSenders();
   }
 
   /** Resolves (true) once no delivery is being sent by this process. */

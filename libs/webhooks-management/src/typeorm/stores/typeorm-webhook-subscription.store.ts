@@ -162,8 +162,8 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
     return row ?? null;
   }
 
-  async delete(tenantId: string | null, ids: readonly string[]): Promise<number> {
-    if (!ids.length) return 0;
+  async delete(tenantId: string | null, ids: readonly string[]): Promise<string[]> {
+    if (!ids.length) return [];
     // Batches of attempts lock deliveries of several subscriptions at once, so a deadlock remains possible.
     return retryOnDeadlock(() =>
       this.dataSource.transaction(async (m) => {
@@ -176,11 +176,11 @@ export class TypeOrmWebhookSubscriptionStore extends WebhookSubscriptionStore {
            WHERE webhook_subscription_id IN (${ownIds}) AND state = 'pending'`,
           params,
         );
-        const [{ count }] = await m.query(
-          `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
+        const deleted: { id: string }[] = await m.query(
+          `WITH deleted AS (DELETE FROM webhook_subscriptions WHERE id IN (${ownIds}) RETURNING id) SELECT id FROM deleted`,
           params,
         );
-        return count;
+        return deleted.map((d) => d.id);
       }),
     );
   }

@@ -95,6 +95,15 @@ export abstract class DeliveryDispatch {
    */
   abstract claim(places: Record<DispatchLane, number>, most: number): Promise<ClaimedDelivery[]>;
   /**
+   * Puts claims on the senders' queue together: a worker process with a free sender takes them up and sends them.
+   * Should none take them up, their leases expire and the deliveries are handed out again.
+   */
+  abstract handOut(claims: readonly ClaimedDelivery[]): Promise<void>;
+  /** This process takes up no more handed-out claims; the sends it runs go on. */
+  abstract stopTakingClaims(): Promise<void>;
+  /** Closes the senders' queue in this process without waiting for the sends it runs. */
+  abstract closeSenders(): Promise<void>;
+  /**
    * A sender takes up a claim, renewing its lease: false when the lease expired before (the delivery was handed
    * out again) or another sender took it up, and then it must not be sent. A claim waits one lease at most.
    */
@@ -114,6 +123,11 @@ export abstract class DeliveryDispatch {
   abstract release(claim: ClaimedDelivery, breaker: BreakerMove | null): Promise<void>;
   /** Lifts the endpoint's pause and breaker: an operator says it is fine again (activation, resend, replay). */
   abstract resume(subscriptionId: string, tenantId: string | null): Promise<void>;
+  /**
+   * Drops what the scheduler keeps of deleted endpoints: limits, breaker, window and pause. Deliveries of theirs
+   * still waiting are handed out and skipped as before.
+   */
+  abstract forget(subscriptionIds: readonly string[]): Promise<void>;
   /** Stores an endpoint's limits (a subscription was saved). */
   abstract configure(subscriptionId: string, limits: EndpointLimits): Promise<void>;
   /**

@@ -32,10 +32,10 @@ export abstract class WebhookSubscriptionStore {
   abstract save(subscription: WebhookSubscription, expectedStamp?: string): Promise<SaveSubscriptionOutcome>;
   /**
    * Deletes those of these subscriptions that belong to the tenant. Their deliveries and attempts stay (listed
-   * by the subscription's id until retention); pending deliveries are abandoned, never sent. Returns how many
-   * were deleted.
+   * by the subscription's id until retention); pending deliveries are abandoned, never sent. Returns the ids
+   * deleted.
    */
-  abstract delete(tenantId: string | null, ids: readonly string[]): Promise<number>;
+  abstract delete(tenantId: string | null, ids: readonly string[]): Promise<string[]>;
   /** Active again with a clean slate: no consecutive failures, no deactivation time or reason. Tenant-scoped. */
   abstract activate(tenantId: string | null, id: string): Promise<WebhookSubscription | null>;
   /**
