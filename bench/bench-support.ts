@@ -69,6 +69,10 @@ export class BenchContext {
     readonly verbose = false,
     /** With --deliveries=N: the throughput stages' backlog, instead of their size. */
     readonly throughputDeliveries: number | null = null,
+    /** With --history-db=NAME: the history stage's database, kept after the run and its seed reused. */
+    readonly historyDatabase: string | null = null,
+    /** With --history-queries-only: the history stage times the admin queries, not the hot path nor a drop. */
+    readonly historyQueriesOnly = false,
   ) {}
 
   /** With --verbose: prints how long each step of a stage took. */
@@ -191,12 +195,20 @@ export class BenchContext {
   }
 }
 
-/** A scratch environment and the processes started on it, all stopped and dropped by close(). */
+/**
+ * A scratch environment and the processes started on it, all stopped and dropped by close(). Given a database
+ * name, the environment is that database, and close() keeps it.
+ */
 export class StageEnvironment {
-  readonly env = new ScratchEnvironment();
+  readonly env: ScratchEnvironment;
   private readonly services: ChildHandle[] = [];
 
-  constructor(private readonly context: BenchContext) {}
+  constructor(
+    private readonly context: BenchContext,
+    private readonly keptDatabase: string | null = null,
+  ) {
+    this.env = new ScratchEnvironment(keptDatabase ?? undefined);
+  }
 
   async start(role: 'all' | 'api' | 'worker', settings: Record<string, string> = {}) {
     const started = await this.context.startService(this.env, role, settings);
@@ -206,6 +218,6 @@ export class StageEnvironment {
 
   async close(): Promise<void> {
     for (const service of this.services.reverse()) await service.stop().catch(() => undefined);
-    await this.env.drop().catch(() => undefined);
+    await (this.keptDatabase ? this.env.release() : this.env.drop()).catch(() => undefined);
   }
 }

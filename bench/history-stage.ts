@@ -7,7 +7,9 @@ import {
   round,
   signedEnvelope,
 } from './bench-support';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { POSTGRES_URL } from '../test/support/hookline';
 import { webhooksDataSourceOptions } from '@hookline/webhooks-management';
 import {
   type Figures,
@@ -57,7 +59,9 @@ export const historyStage: Stage = {
   name: 'history',
   async run(context: BenchContext, shared: Figures) {
     const size = context.quick ? SIZES.quick : SIZES.full;
-    const stage = new StageEnvironment(context);
+    const kept = context.historyDatabase;
+    if (kept) await dropStaleSeed(kept, size.tenants, size.events);
+    const stage = new StageEnvironment(context, kept);
     const empty = new StageEnvironment(context);
     let emptyApiStarted: ReturnType<StageEnvironment['start']> | undefined;
     try {
@@ -79,8 +83,11 @@ export const historyStage: Stage = {
       const time = async (name: string, path: string, t: string) => {
         (timings[name] ??= []).push(await admin.timedGet(path, t));
       };
-      for (let r = 0; r < size.requestsPerQuery; r++) {
-        const t = tenant(r * 7919);
+      // A first round, not measured, on a tenant of its own: each of the api process's database connections
+      // reads the catalog of every partition the first time it plans a statement over them.
+      for (let r = -1; r < size.requestsPerQuery; r++) {
+        if (r === 0) for (const name of Object.keys(timings)) delete timings[name];
+        const t = r < 0 ? tenant(size.tenants - 1) : tenant(r * 7919);
         const subscription = await pick('SELECT id FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY id LIMIT 1', t);
         const event = await pick('SELECT id FROM webhook_events WHERE tenant_id = $1 ORDER BY creation_time DESC LIMIT 1', t);
         await time('events by time', `/api/webhooks/events?creationTimeFrom=${sevenDaysAgo}&maxResultCount=50`, t);
@@ -129,6 +136,7 @@ export const historyStage: Stage = {
         if (name.startsWith('events') || name.startsWith('attempts')) listsP99 = Math.max(listsP99, percentile(ms, 0.99));
       }
       figures['admin lists worst p99 ms'] = round(listsP99);
+      if (context.historyQueriesOnly) return figures;
 
       // The hot path on the month of history and on an empty database, alternating (ABBA) so drift falls on both.
       const emptyApi = await emptyApiStarted;
@@ -255,38 +263,124 @@ class AdminApi {
 }
 
 /**
+ * The seed's record in its own database: one row per day seeded, with the size and the day it was seeded on.
+ * A kept database (--history-db) is seeded only for the days it lacks: those a run's retention passes dropped.
+ */
+const SEED_DAYS_TABLE = 'bench_history_seed_days';
+
+/** The seed's tenants ('h00000'…); anything else in a kept database was written by an earlier run. */
+const SEED_TENANT_PATTERN = '^h[0-9]{5}$';
+
+/**
+ * Drops the kept database when its seed is of another size, or was made on another UTC day (its month would
+ * not end today): the stage then seeds it anew.
+ */
+async function dropStaleSeed(name: string, tenants: number, events: number): Promise<void> {
+  const admin = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await admin.connect();
+  try {
+    if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) return;
+    const db = new Client({ connectionString: `${POSTGRES_URL}/${name}` });
+    await db.connect();
+    let stale: boolean;
+    try {
+      const [{ seed }] = (await db.query<{ seed: string | null }>('SELECT to_regclass($1)::text AS seed', [SEED_DAYS_TABLE]))
+        .rows;
+      stale =
+        seed === null ||
+        Boolean(
+          (
+            await db.query(`SELECT 1 FROM ${SEED_DAYS_TABLE} WHERE tenants <> $1 OR events <> $2 OR today <> $3 LIMIT 1`, [
+              tenants,
+              events,
+              startOfUtcDay(new Date()),
+            ])
+          ).rowCount,
+        );
+    } finally {
+      await db.end();
+    }
+    if (stale) await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * In a kept database, the rows of the earlier runs' own tenants (hot path, drops), all written today: the
+ * history is the seed's alone again.
+ */
+async function removeEarlierRuns(stage: StageEnvironment): Promise<void> {
+  const today = startOfUtcDay(new Date());
+  for (const [table, key] of [
+    ['webhook_send_attempts', 'event_creation_time'],
+    ['webhook_deliveries', 'event_creation_time'],
+    ['webhook_events', 'creation_time'],
+  ]) {
+    await stage.env.query(`DELETE FROM ${table} WHERE ${key} >= $1 AND tenant_id !~ $2`, [today, SEED_TENANT_PATTERN]);
+  }
+  await stage.env.query(`DELETE FROM webhook_subscriptions WHERE tenant_id !~ $1`, [SEED_TENANT_PATTERN]);
+}
+
+/**
  * A month of history by SQL, one day at a time into that day's partitions: the newest day is today, so the last
  * 24 hours hold about a thirtieth of it. Ids (attempts' too) are UUIDv7 of the event's time, as the service makes them.
+ * Days already seeded (a kept database) are left as they are.
  */
 async function seedHistory(stage: StageEnvironment, tenants: number, events: number) {
   // The partition helpers take TypeORM's query signature (rows typed by the caller).
   const q = { query: <T = any>(sql: string, params?: unknown[]) => stage.env.query(sql, params) as Promise<T> };
   const today = startOfUtcDay(new Date());
   const first = new Date(today.getTime() - (DAYS - 1) * DAY_MS);
+  await removeEarlierRuns(stage);
+  await q.query(`
+    CREATE TABLE IF NOT EXISTS ${SEED_DAYS_TABLE} (
+      suffix varchar(32) PRIMARY KEY, tenants int NOT NULL, events int NOT NULL, today timestamptz NOT NULL)`);
+  const partitions = await listHistoryPartitions(q);
+  const present = new Set(partitions.map((p) => p.suffix));
+  const seeded = new Set(
+    (await q.query<{ suffix: string }[]>(`SELECT suffix FROM ${SEED_DAYS_TABLE}`))
+      .map((r) => r.suffix)
+      .filter((d) => present.has(d)),
+  );
+  await q.query(`DELETE FROM ${SEED_DAYS_TABLE} WHERE suffix <> ALL($1::varchar[])`, [[...seeded]]);
   // A fresh database's rows from before partitioning (none) cover every day before today: give the month its own days.
-  for (const table of ['webhook_send_attempts', 'webhook_deliveries', 'webhook_events']) {
-    await q.query(`ALTER TABLE ${table} DETACH PARTITION ${table}_legacy`);
-    await q.query(`DROP TABLE ${table}_legacy`);
+  const legacy = partitions.find((p) => p.suffix === LEGACY_SUFFIX);
+  if (legacy && legacy.until.getTime() !== first.getTime()) {
+    for (const table of ['webhook_send_attempts', 'webhook_deliveries', 'webhook_events']) {
+      await q.query(`ALTER TABLE ${table} DETACH PARTITION ${table}_legacy`);
+      await q.query(`DROP TABLE ${table}_legacy`);
+    }
   }
   await createHistoryPartitions(q, '_legacy', null, first);
-  for (let day = first; day < today; day = new Date(day.getTime() + DAY_MS)) {
-    await createHistoryPartitions(q, dayPartitionSuffix(day), day, new Date(day.getTime() + DAY_MS));
-  }
   await q.query(CREATE_UUID7_FUNCTION);
-  await q.query(
-    `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, is_active, concurrency_stamp)
-     SELECT gen_random_uuid(), 'h' || lpad((g / $2)::text, 5, '0'), 'https://receiver.example.com/hooks/' || g,
-            'whsec_' || md5(g::text), ARRAY['*'], true, md5(g::text)
-     FROM generate_series(0, $1::int * $2 - 1) g`,
-    [tenants, SUBSCRIPTIONS_PER_TENANT],
+  const [{ subscriptions }] = await q.query<{ subscriptions: number }[]>(
+    `SELECT count(*)::int AS subscriptions FROM webhook_subscriptions WHERE tenant_id ~ $1`,
+    [SEED_TENANT_PATTERN],
   );
+  if (subscriptions === 0) {
+    await q.query(
+      `INSERT INTO webhook_subscriptions (id, tenant_id, webhook_uri, secret, webhooks, is_active, concurrency_stamp)
+       SELECT gen_random_uuid(), 'h' || lpad((g / $2)::text, 5, '0'), 'https://receiver.example.com/hooks/' || g,
+              'whsec_' || md5(g::text), ARRAY['*'], true, md5(g::text)
+       FROM generate_series(0, $1::int * $2 - 1) g`,
+      [tenants, SUBSCRIPTIONS_PER_TENANT],
+    );
+  }
   const { headers } = signedEnvelope();
   const responseHeaders = { 'content-type': 'application/json', 'content-length': '17' };
   const perDay = Math.ceil(events / DAYS);
+  let seededNow = subscriptions === 0;
   for (let d = 0; d < DAYS; d++) {
     const dayStart = new Date(first.getTime() + d * DAY_MS);
+    const suffix = dayPartitionSuffix(dayStart);
+    if (seeded.has(suffix)) continue;
+    seededNow = true;
+    await createHistoryPartitions(q, suffix, dayStart, new Date(dayStart.getTime() + DAY_MS));
     // Today's events lie in the hours already past, so "the last 24 hours" and "now" mean what they say.
     const span = d === DAYS - 1 ? Math.max(60_000, Date.now() - dayStart.getTime() - 60_000) : DAY_MS;
+    // The day and its record together: an interrupted seed leaves no day half seeded or seeded twice.
+    await q.query('BEGIN');
     await q.query(
       `WITH e AS (
          INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
@@ -326,9 +420,18 @@ async function seedHistory(stage: StageEnvironment, tenants: number, events: num
         responseHeaders,
       ],
     );
+    await q.query(`INSERT INTO ${SEED_DAYS_TABLE} (suffix, tenants, events, today) VALUES ($1, $2, $3, $4)`, [
+      suffix,
+      tenants,
+      events,
+      today,
+    ]);
+    await q.query('COMMIT');
   }
-  for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_send_attempts']) {
-    await q.query(`VACUUM ANALYZE ${table}`);
+  if (seededNow) {
+    for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_send_attempts']) {
+      await q.query(`VACUUM ANALYZE ${table}`);
+    }
   }
   const [row] = await stage.env.query<{ events: string; deliveries: string; attempts: string }>(`
     SELECT (SELECT count(*) FROM webhook_events) AS events, (SELECT count(*) FROM webhook_deliveries) AS deliveries,

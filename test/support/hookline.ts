@@ -20,10 +20,12 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * What one test file owns: a database name (created by the application itself, as on a fresh machine)
- * and a Redis key prefix. Both are removed by drop().
+ * and a Redis key prefix. Both are removed by drop(); release() removes the Redis keys only and keeps the
+ * database (a benchmark's database kept for the next run, named by the caller).
  */
 export class ScratchEnvironment {
-  readonly databaseName = `hookline_test_${randomBytes(6).toString('hex')}`;
+  constructor(readonly databaseName = `hookline_test_${randomBytes(6).toString('hex')}`) {}
+
   readonly queuePrefix = `hookline-test-${randomBytes(6).toString('hex')}`;
   private client?: Client;
 
@@ -82,9 +84,15 @@ export class ScratchEnvironment {
     }
   }
 
-  async drop(): Promise<void> {
+  /** Closes the connection and deletes the Redis keys; the database stays. */
+  async release(): Promise<void> {
     await this.client?.end();
+    this.client = undefined;
     await this.flushRedis();
+  }
+
+  async drop(): Promise<void> {
+    await this.release();
     const admin = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
     await admin.connect();
     try {
