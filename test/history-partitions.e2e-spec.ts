@@ -213,6 +213,11 @@ describe('time-partitioned delivery history', () => {
       const [attempt] = attempts.body.items;
       assert.equal(timeOfTimeOrderedId(attempt.id)?.getTime(), timeOfTimeOrderedId(eventId)?.getTime());
       assert.equal((await t.api.get(`/api/webhooks/send-attempts/${attempt.id}`, 'pruning')).body.id, attempt.id);
+      const ofEvent = await t.api.get(`/api/webhooks/send-attempts?webhookEventId=${eventId}`, 'pruning');
+      assert.deepEqual(
+        ofEvent.body.items.map((a: { id: string }) => a.id),
+        [attempt.id],
+      );
     });
     const days = [daySuffix(0, from!), daySuffix(0, to!)];
     // [matches the statement, the partitions it may read]. An attempt may belong to any earlier day's event: an
@@ -223,6 +228,8 @@ describe('time-partitioned delivery history', () => {
       'attempt insert and delivery update by id': [(s) => s.includes('INSERT INTO webhook_send_attempts'), days],
       'events by tenant and time': [(s) => s.includes('FROM webhook_events e WHERE') && s.includes('e.creation_time >='), days],
       'attempt by id': [(s) => s.includes('"webhook_send_attempts"') && s.includes('"id" = $1'), days],
+      // The event's id carries its creation time, the attempts' partition key.
+      'attempts by event': [(s) => s.includes('"webhook_send_attempts"') && s.includes('"webhook_event_id" = '), days],
       'attempts by tenant and time': [
         (s) => s.includes('"webhook_send_attempts"') && s.includes('event_creation_time'),
         [...days, '_legacy'],
@@ -328,6 +335,44 @@ describe('time-partitioned delivery history', () => {
     await assertPartitionsRead(t.env, captured, { 'stats, timeline and tenants': [windowed, windowDays] }, () => true);
     assert.ok(captured.filter((c) => windowed(c.text)).length >= 5, 'stats, diagnose, timeline and tenants statements seen');
   });
+  it("finds diagnose's last failed attempt, an old event's late retry included, reading the recent days first", async () => {
+    await splitLegacyIntoDays(t.env, 30);
+    const { id } = await t.api.subscribe({ webhookUri: t.receiver.url('/last-failure'), webhooks: ['order.*'] }, 'lastfail');
+    const now = Date.now();
+    const HOUR_MS = 3600_000;
+    /** An event `eventAgo` ms ago, its delivery, and one attempt made `attemptAgo` ms ago answering `status`. */
+    const attempt = (eventAgo: number, attemptAgo: number, status: number) =>
+      t.env.query(
+        `WITH e AS (
+           INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+           VALUES (gen_random_uuid(), 'lastfail', 'order.created', '{}', $1) RETURNING id, creation_time
+         ), d AS (
+           INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+             creation_time, event_creation_time)
+           SELECT gen_random_uuid(), e.id, $3, 'lastfail', 'failed', 1, e.creation_time, e.creation_time FROM e
+           RETURNING id, webhook_event_id, event_creation_time
+         )
+         INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id,
+           attempt_number, succeeded, response_status_code, request_headers, duration_ms, creation_time, event_creation_time)
+         SELECT gen_random_uuid(), d.id, d.webhook_event_id, $3, 'lastfail', 1, $4 < 300, $4, '{}', 5, $2, d.event_creation_time
+         FROM d`,
+        [new Date(now - eventAgo), new Date(now - attemptAgo), id, status],
+      );
+    const lastFailure = async () => {
+      const { status, body } = await t.api.get(`/api/webhooks/subscriptions/${id}/diagnose`, 'lastfail');
+      assert.equal(status, 200, JSON.stringify(body));
+      return body.lastFailedAttempt?.responseStatusCode ?? null;
+    };
+    assert.equal(await lastFailure(), null);
+    await attempt(20 * DAY_MS, 20 * DAY_MS, 500);
+    assert.equal(await lastFailure(), 500, 'a failure of an old event only');
+    await attempt(HOUR_MS, HOUR_MS - 1000, 502);
+    assert.equal(await lastFailure(), 502, 'a recent failure is newer');
+    // A retry (or a resend) of an old event failed after the recent event's attempt.
+    await attempt(10 * DAY_MS, HOUR_MS / 2, 503);
+    await attempt(2 * HOUR_MS, HOUR_MS / 4, 200);
+    assert.equal(await lastFailure(), 503, "an old event's later failure");
+  });
 });
 
 describe('time-partitioned delivery history: migrating a database in place', () => {
@@ -390,7 +435,8 @@ describe('time-partitioned delivery history: migrating a database in place', () 
     const migrated = await new DataSource(options).initialize();
     try {
       assert.deepEqual(
-        (await migrated.runMigrations()).map((m) => m.name),
+        // As the service runs them: each in its own transaction, or none for one that builds indexes concurrently.
+        (await migrated.runMigrations({ transaction: 'each' })).map((m) => m.name),
         WEBHOOKS_MIGRATIONS.slice(partitioning).map((m) => m.name),
       );
     } finally {

@@ -133,12 +133,13 @@ export function keyRange(keys: readonly string[]): [readonly string[], string, s
 }
 
 /**
- * The range of partition key values holding the attempts with these ids, for a lookup by id to read only their
- * days: an attempt's UUIDv7 id carries its event's creation time to the millisecond (the key itself may hold
- * microseconds, in rows written by SQL), so the range runs from the earliest to a millisecond past the latest.
- * Null when an id carries no time (an attempt from before partitioning): the lookup then reads every partition.
+ * The range of partition key values holding the rows with these ids (events, deliveries or attempts), for a
+ * lookup by id to read only their days: an event's, a delivery's and an attempt's UUIDv7 id each carry the
+ * event's creation time to the millisecond (the key itself may hold microseconds, in rows written by SQL), so
+ * the range runs from the earliest to a millisecond past the latest. Null when an id carries no time (a row
+ * from before partitioning): the lookup then reads every partition.
  */
-export function historyRangeOfAttemptIds(ids: readonly string[]): { from: Date; to: Date } | null {
+export function historyRangeOfIds(ids: readonly string[]): { from: Date; to: Date } | null {
   let from = Infinity;
   let to = -Infinity;
   for (const id of ids) {

@@ -15,6 +15,7 @@ import { DataLifecycle1765600000000 } from './1765600000000-data-lifecycle';
 import { DeliveryHistoryOutlivesSubscription1765610000000 } from './1765610000000-delivery-history-outlives-subscription';
 import { TimePartitionedHistory1765710000000 } from './1765710000000-time-partitioned-history';
 import { HistoryResponseRetention1765710000001 } from './1765710000001-history-response-retention';
+import { HistoryListIndexes1766200000000 } from './1766200000000-history-list-indexes';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const WEBHOOKS_MIGRATIONS = [
   DeliveryHistoryOutlivesSubscription1765610000000,
   TimePartitionedHistory1765710000000,
   HistoryResponseRetention1765710000001,
+  HistoryListIndexes1766200000000,
 ];

@@ -211,14 +211,21 @@ export class TypeOrmWebhookEventStore extends WebhookEventStore {
       ? `AND (e.creation_time, e.id) ${order === 'ASC' ? '>' : '<'} ($${params.length + 1}::timestamptz, $${params.length + 2}::uuid)`
       : '';
     const pageParams = q.after ? [...params, q.after.creationTime, q.after.id] : params;
+    // The page's keys first, from the (tenant_id, creation_time, id) index alone, then each of the page's rows by
+    // its key in its own day (OFFSET 0 keeps that lookup apart, so it is not planned as a join over every day):
+    // a deep skipCount reads no event it skips, and counts no delivery of one.
     const [rows, [{ count }]] = await Promise.all([
       this.dataSource.query(
         `SELECT ${EVENT_SUMMARY_COLUMNS}, ${POSITION_TIME('e')},
                 (SELECT count(*)::int FROM webhook_deliveries d
                  WHERE d.webhook_event_id = e.id AND d.event_creation_time = e.creation_time) AS "deliveryCount"
-         FROM webhook_events e WHERE ${filter} ${after}
-         ORDER BY e.creation_time ${order}, e.id ${order}
-         LIMIT ${q.maxResultCount} OFFSET ${q.skipCount}`,
+         FROM (SELECT e.id, e.creation_time FROM webhook_events e WHERE ${filter} ${after}
+               ORDER BY e.creation_time ${order}, e.id ${order}
+               LIMIT ${q.maxResultCount} OFFSET ${q.skipCount}) page
+         CROSS JOIN LATERAL (
+           SELECT * FROM webhook_events e
+           WHERE e.id = page.id AND e.creation_time = page.creation_time AND ${where[0]} OFFSET 0) e
+         ORDER BY e.creation_time ${order}, e.id ${order}`,
         pageParams,
       ),
       this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_events e WHERE ${filter}`, params),

@@ -27,7 +27,7 @@ import { tenantWhere } from '../tenant-condition';
 import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
-import { historyKeysOfIds, historyRangeOfAttemptIds, keyRange } from '../history-partitions';
+import { historyKeysOfIds, historyRangeOfIds, keyRange } from '../history-partitions';
 import { queryPrepared } from '../prepared-query';
 
 /**
@@ -174,8 +174,14 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
     const from = query.creationTimeFrom && MoreThanOrEqual(query.creationTimeFrom);
     const to = query.creationTimeTo && LessThanOrEqual(query.creationTimeTo);
     if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
-    // An attempt comes after its event: an upper bound on its time bounds the partition key too.
-    if (query.creationTimeTo) where.eventCreationTime = LessThanOrEqual(query.creationTimeTo);
+    // The partition key is the event's creation time: an event's time-ordered id carries it, and an attempt
+    // comes after its event, so an upper bound on the attempt's time bounds it too.
+    const eventTime = query.webhookEventId ? historyRangeOfIds([query.webhookEventId]) : null;
+    const keyBounds = [
+      ...(eventTime ? [MoreThanOrEqual(eventTime.from), LessThan(eventTime.to)] : []),
+      ...(query.creationTimeTo ? [LessThanOrEqual(query.creationTimeTo)] : []),
+    ];
+    if (keyBounds.length) where.eventCreationTime = keyBounds.length === 1 ? keyBounds[0] : And(...keyBounds);
     if (query.responseContains) where.response = ILike(containsPattern(query.responseContains));
     // Creation time, then id, in one direction: the order keyset paging follows. Any other sorting pages by skipCount.
     const keyset = !query.sorting || query.sorting.field === 'creationTime';
@@ -207,7 +213,7 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
 
   /** The attempt's creation time to the microsecond (to the millisecond if it was deleted meanwhile), and its id. */
   private async positionOf(attempt: WebhookSendAttempt): Promise<KeysetPosition> {
-    const range = historyRangeOfAttemptIds([attempt.id]);
+    const range = historyRangeOfIds([attempt.id]);
     const [row] = await this.dataSource.query(
       `SELECT ${POSITION_TIME('a')} FROM webhook_send_attempts a
        WHERE a.id = $1 ${range ? 'AND a.event_creation_time >= $2 AND a.event_creation_time < $3' : ''}`,
@@ -226,9 +232,9 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   }
 }
 
-/** The attempts with these ids, looked up in the days their ids name (historyRangeOfAttemptIds). */
+/** The attempts with these ids, looked up in the days their ids name (historyRangeOfIds). */
 function byIds(ids: readonly string[]): FindOptionsWhere<WebhookSendAttemptEntity> {
-  const range = historyRangeOfAttemptIds(ids);
+  const range = historyRangeOfIds(ids);
   const id = ids.length === 1 ? ids[0] : In([...ids]);
   return range ? { id, eventCreationTime: And(MoreThanOrEqual(range.from), LessThan(range.to)) } : { id };
 }
