@@ -58,12 +58,23 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   }
 }
 
-/** Applies pending migrations; several processes starting together take turns on an advisory lock. */
+/** How often a process that waits for another's migrations tries the lock again. */
+const MIGRATION_LOCK_RETRY_MS = 100;
+
+/**
+ * Applies pending migrations; several processes starting together take turns on an advisory lock. A process
+ * waiting for it tries again now and then rather than waiting in a statement: a statement in progress holds a
+ * snapshot, which CREATE INDEX CONCURRENTLY (in a migration of the process holding the lock) would wait for.
+ */
 export async function runWebhooksMigrations(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    for (;;) {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
+      if (locked) break;
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_RETRY_MS));
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) new Logger('WebhooksDatabase').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
   } finally {
