@@ -240,7 +240,7 @@ describe('time-partitioned delivery history', () => {
 
   it("looks the sender's rows up by key in a day's partition not analyzed yet, rather than scanning the day", async () => {
     // A day's partition has no statistics until autovacuum gets to it: the sender's batched lookups must not
-    // be planned as scans of the whole day then (they once compared every row of the day with every id).
+    // be planned as scans of the whole day then (such a scan compares every row of the day with every id).
     const now = new Date();
     const ids = Array.from({ length: 100 }, () => ({ event: timeOrderedId(now), delivery: timeOrderedId(now) }));
     const [subscription] = await t.env.query<{ id: string }>(

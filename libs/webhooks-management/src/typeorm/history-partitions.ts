@@ -120,7 +120,7 @@ export function historyKeysOfIds(ids: readonly string[]): string[] | null {
  * planner read only the days between (it cannot see into the array). Such a lookup joins the (id, key) pairs
  * to a `LATERAL (... LIMIT 1)` subquery, which the planner cannot merge into a join: each row is one probe of
  * its unique key, whatever the statistics say. A day's partition is not analyzed in its first minute, and
- * `id = ANY(...)` filters were then planned as a scan of the whole day comparing every row with every id.
+ * `id = ANY(...)` filters are then planned as a scan of the whole day, comparing every row with every id.
  */
 export function keyRange(keys: readonly string[]): [readonly string[], string, string] {
   let first = keys[0];
