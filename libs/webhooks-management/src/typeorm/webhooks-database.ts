@@ -29,8 +29,8 @@ export function webhooksDataSourceOptions(options: WebhooksDatabaseOptions): Dat
       // The worker's prepared statements (queryPrepared) are planned for each batch's real size: a generic plan,
       // made for no size in particular, is a poor one for batches whose size varies from one to hundreds.
       // No JIT compilation and no parallel workers: a statement over many days' partitions is estimated costly
-      // enough for both, which then cost it more than it reads (a deep page of events took 233 ms, 214 of them
-      // compiling, against 23 ms without; a page read by parallel workers 105 ms against 9 ms).
+      // enough for both, and compiling it or starting workers then costs more than the few index pages it reads
+      // (docs/performance.md, history at full size).
       options: '-c plan_cache_mode=force_custom_plan -c jit=off -c max_parallel_workers_per_gather=0',
     },
   };

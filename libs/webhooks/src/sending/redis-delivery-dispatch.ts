@@ -118,7 +118,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
 
   async handOut(claims: readonly ClaimedDelivery[]): Promise<void> {
     if (claims.length === 0) return;
-    const { name, data, opts } = webhookSenderJob([...claims]);
+    const { name, data, opts } = webhookSenderJob(claims);
     await this.queue.add(name, data, opts);
   }
 

@@ -12,7 +12,7 @@ export const WEBHOOKS_QUEUE = 'webhooks';
  */
 export const WEBHOOK_SENDER_JOB = 'WebhookSenderJob';
 export interface WebhookSenderJobData {
-  claims: ClaimedDelivery[];
+  claims: readonly ClaimedDelivery[];
 }
 
 /** A waiting retry: a delayed job (id = delivery id) that moves the delivery into its retry lane when due. */
@@ -24,7 +24,7 @@ export type WebhookRetryJobData = DispatchItem;
  * job whose process died is not run again by Bull (the queue's `maxStalledCount` is 0), since the claims' leases
  * expiring hands the deliveries out again. Finished jobs are removed, so Redis does not grow.
  */
-export const webhookSenderJob = (claims: ClaimedDelivery[]) => ({
+export const webhookSenderJob = (claims: readonly ClaimedDelivery[]) => ({
   name: WEBHOOK_SENDER_JOB,
   data: { claims } satisfies WebhookSenderJobData,
   opts: { jobId: claims[0].lease, attempts: 1, removeOnComplete: true, removeOnFail: true } satisfies JobOptions,
