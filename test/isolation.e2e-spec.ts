@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getQueueToken } from '@nestjs/bull';
 import type { Job, Queue } from 'bull';
+import { Client } from 'pg';
 import { DeliveryDispatch, WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, WebhookSenderJobData } from '@hookline/webhooks';
 import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
 import { HooklineProcess } from './support/hookline-process';
@@ -112,6 +113,29 @@ describe('fair, isolated delivery', () => {
       assert.ok(Math.max(...delays) < 1000, `B's slowest delivery took ${Math.max(...delays)} ms`);
       assert.equal(receiver.peakConcurrency('/hang'), 5, 'the hanging endpoint held exactly its cap of sends');
       assert.equal(receiver.requests('/hang').length, 5, 'and no more were sent to it');
+    }));
+
+  it("an endpoint's place is free once its receiver answered: recording the attempt holds none", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env);
+      apps.push(app);
+      await app.api.subscribe({ webhookUri: receiver.url('/one'), webhooks: ['order.created'], maxConcurrentSends: 1 }, 't');
+      // No attempt can be recorded while another session holds this lock; sends and reads go on.
+      const locker = new Client({ connectionString: env.databaseUrl() });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE webhook_send_attempts IN SHARE MODE');
+        for (let i = 0; i < 3; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+        await receiver.waitForRequests('/one', 3, 10_000);
+        assert.equal(receiver.peakConcurrency('/one'), 1, 'one at a time, as capped');
+        assert.equal(await pendingCount(env, 't'), 3, 'none of the attempts was recorded yet');
+        await locker.query('COMMIT');
+      } finally {
+        await locker.end();
+      }
+      await env.deliveriesSettled();
+      assert.equal(receiver.requests('/one').length, 3, 'each delivery was sent once');
     }));
 
   it('a worker process is woken by deliveries another process hands over, not by its poll', () =>

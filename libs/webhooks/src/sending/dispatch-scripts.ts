@@ -10,11 +10,13 @@
  *   endpoints in turn. `L:ringed` / `L:tenants-ringed` SETs keep each in its ring once.
  * - `ep:<sub>` HASH: limits (cap, rate), rate tokens, pausedUntil, breaker (open/half + since/until/probeUntil),
  *   timeoutsInRow. `win:<sub>` HASH: the breaker's sliding window in six buckets.
- * - `inflight:<sub>` ZSET: the endpoint's leased deliveries by lease expiry; `leases` ZSET: all leases (member
- *   lane..sub..delivery..tenant), so expired ones are found without knowing their endpoint.
- * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent) and lease id (the claiming
- *   process's id, 36 characters, `:` and a number from `seq`); `owned` HASH: process..lane → the claims it took
- *   that are not over, wherever they are being sent (what its places count).
+ * - `inflight:<sub>` ZSET: the endpoint's taken places, claims not yet answered by their receiver, by lease
+ *   expiry; `leases` ZSET: all claims' leases (member lane..sub..delivery..tenant), so expired ones are found
+ *   without knowing their endpoint. A claim gives its endpoint's place back once the answer is in (REPORT, or
+ *   RELEASE after a breaker decision), and ends once the attempt is recorded (END).
+ * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent or recorded) and lease id (the
+ *   claiming process's id, 36 characters, `:` and a number from `seq`); `owned` HASH: process..lane → the claims
+ *   it took that are not over, wherever they are being sent (what its places count).
  * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
  *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
  * - `paused` ZSET, `breakers` HASH, `capped` SET: figures for metrics.
@@ -49,13 +51,16 @@ local function dropClaim(lane, did)
     if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
   end
 end
--- A claim is over: its lease goes, the delivery is no longer held, and lanes waiting for a place are woken.
+-- A send is over: its endpoint's place is free, and lanes waiting for one are woken.
+local function freePlace(sub, did)
+  if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then wakeCapWaiters(sub) end
+end
+-- A claim is over: its lease goes, its place if still taken, and the delivery is no longer held.
 local function endClaim(lane, sub, did, tenant)
   redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-  redis.call('ZREM', b .. 'inflight:' .. sub, did)
+  freePlace(sub, did)
   redis.call('SREM', KEYS[1], did)
   dropClaim(lane, did)
-  wakeCapWaiters(sub)
 end
 -- True while \`lease\` is the delivery's claim (not one that expired and was handed out again).
 local function current(did, lease)
@@ -104,11 +109,11 @@ local owner = ARGV[8]
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', b .. 'leases', m)
   local lane, sub, did, tenant = m:sub(1, 1), m:sub(2, 37), m:sub(38, 73), m:sub(74)
-  if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then
+  if redis.call('HEXISTS', b .. 'claims', did) == 1 then
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
     dropClaim(lane, did)
-    wakeCapWaiters(sub)
+    freePlace(sub, did)
   end
 end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
@@ -242,9 +247,10 @@ return out
  * ARGV: prefix, now, windowMs, then per report: lane, sub, delivery, tenant, lease, result (succeeded/failed/
  * skipped), timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). A claim no longer current (its
  * lease expired and the delivery was handed out again) changes nothing. Otherwise keeps the limits, applies a pause and
- * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, ends the claim
- * here; any other answer may move the breaker, so the claim is held (its place stays taken) until RELEASE moves
- * the breaker and frees it in one step, and no send can slip between. Returns per report: held (1/0), breaker,
+ * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, frees the
+ * endpoint's place here; any other answer may move the breaker, so the claim is held (its place stays taken) until
+ * RELEASE moves the breaker and frees it in one step, and no send can slip between. The claim itself lasts until
+ * END. Returns per report: held (1/0), breaker,
  * and for a held claim (whose caller decides on the breaker) since, until, attempts, failures, timeoutsInRow.
  */
 export const REPORT_SCRIPT = `${PRELUDE}
@@ -308,7 +314,7 @@ for i = 4, #ARGV, 10 do
       local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
       out[#out + 1] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
-      endClaim(lane, sub, did, tenant)
+      freePlace(sub, did)
       out[#out + 1] = { 0, breaker or '', '', '', 0, 0, 0 }
     end
   end
@@ -317,10 +323,10 @@ return out
 `;
 
 /**
- * ARGV: prefix, lane, sub, delivery, tenant, lease, from, to, since, until (from '' when the breaker stays). Ends a
- * claim REPORT held, unless it is no longer current: first moves the breaker from `from` to `to` unless another
- * worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then frees the place and
- * wakes lanes waiting for one.
+ * ARGV: prefix, lane, sub, delivery, tenant, lease, from, to, since, until (from '' when the breaker stays). Gives
+ * back the place of a claim REPORT held, unless it is no longer current: first moves the breaker from `from` to
+ * `to` unless another worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then
+ * frees the place and wakes lanes waiting for one.
  */
 export const RELEASE_SCRIPT = `${PRELUDE}
 local lane, sub, did, tenant, lease = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -339,14 +345,26 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   end
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
-endClaim(lane, sub, did, tenant)
+freePlace(sub, did)
 return 0
 `;
 
-/** ARGV: prefix, sub, delivery. Takes a waiting delivery out (0 when it is leased: being sent). */
+/**
+ * ARGV: prefix, then (lane, sub, delivery, tenant, lease) quintuples. Ends each claim still current: its delivery's
+ * attempt is recorded, so the scheduler lets go of it (its place, if still taken, and its process's place).
+ */
+export const END_SCRIPT = `${PRELUDE}
+for i = 2, #ARGV, 5 do
+  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  if current(did, lease) then endClaim(lane, sub, did, tenant) end
+end
+return 0
+`;
+
+/** ARGV: prefix, sub, delivery. Takes a waiting delivery out (0 when it is claimed: being sent or recorded). */
 export const WITHDRAW_SCRIPT = `
 local b, sub, did = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('ZSCORE', b .. 'inflight:' .. sub, did) then return 0 end
+if redis.call('HEXISTS', b .. 'claims', did) == 1 then return 0 end
 redis.call('LREM', b .. 'f:q:' .. sub, 0, did)
 redis.call('LREM', b .. 'r:q:' .. sub, 0, did)
 redis.call('SREM', KEYS[1], did)

@@ -19,6 +19,7 @@ import {
 } from '../domain/ports/delivery-dispatch';
 import {
   CLAIM_SCRIPT,
+  END_SCRIPT,
   RENEW_SCRIPT,
   RELEASE_SCRIPT,
   REPORT_SCRIPT,
@@ -69,6 +70,14 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
     200,
     1,
   );
+  private readonly ends = new MicroBatcher<ClaimedDelivery, void>(
+    async (claims) => {
+      await this.script('hooklineEnd', claimArgs(claims));
+      return claims.map(() => undefined);
+    },
+    200,
+    1,
+  );
   /** This process, as the scheduler counts its claims against its places. */
   private readonly processId = randomUUID();
 
@@ -85,6 +94,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
       hooklineRenew: RENEW_SCRIPT,
       hooklineReport: REPORT_SCRIPT,
       hooklineRelease: RELEASE_SCRIPT,
+      hooklineEnd: END_SCRIPT,
       hooklineWithdraw: WITHDRAW_SCRIPT,
       hooklineResume: RESUME_SCRIPT,
     };
@@ -190,8 +200,11 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
   }
 
   private leaseScript(mode: 'begin' | 'renew', claims: readonly ClaimedDelivery[]): Promise<number[]> {
-    const args = claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId), c.lease]);
-    return this.script('hooklineRenew', [Date.now() + this.options.jobLockDurationMs, mode, ...args]);
+    return this.script('hooklineRenew', [Date.now() + this.options.jobLockDurationMs, mode, ...claimArgs(claims)]);
+  }
+
+  end(claim: ClaimedDelivery): Promise<void> {
+    return this.ends.load(claim);
   }
 
   report(report: SendReport): Promise<EndpointAfterSend> {
@@ -405,6 +418,10 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
     return LOST_CONNECTION_STATES.has(this.queue.client.status);
   }
 }
+
+/** Claims as the lease scripts take them: (lane, sub, delivery, tenant, lease) quintuples. */
+const claimArgs = (claims: readonly ClaimedDelivery[]): string[] =>
+  claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId), c.lease]);
 
 const breakerCode = (state: BreakerState): string => (state.kind === 'half-open' ? 'half' : state.kind);
 

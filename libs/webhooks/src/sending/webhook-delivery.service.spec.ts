@@ -169,6 +169,9 @@ class Ports {
       this.calls.push('release');
       this.releases.push({ claim, move });
     },
+    end: async () => {
+      this.calls.push('end');
+    },
     retryLater: async (item: DispatchItem, delayMs: number) => {
       this.calls.push('retry later');
       this.retries.push({ item, delayMs });
@@ -208,10 +211,10 @@ describe('WebhookDeliveryService', () => {
     );
   });
 
-  it('sends the signed envelope to the endpoint, records a succeeded attempt and reports the claim, scheduling no retry', async () => {
+  it('sends the signed envelope to the endpoint, reports the answer before recording a succeeded attempt, then ends the claim, scheduling no retry', async () => {
     const outcome = await service.runClaimed(claim);
     assert.deepEqual(outcome, { kind: 'succeeded', attempt: 1 });
-    assert.deepEqual(ports.calls, ['send', 'record', 'report']);
+    assert.deepEqual(ports.calls, ['send', 'report', 'record', 'end']);
     const [request] = ports.sent;
     assert.equal(request.uri, 'https://receiver.example/hooks');
     assert.equal(request.timeoutMs, OPTIONS.timeoutDuration * 1000);
@@ -286,7 +289,7 @@ describe('WebhookDeliveryService', () => {
     );
   });
 
-  it("leaves a failed delivery pending for a retry while its budget lasts, and schedules the retry only after the claim's report and release", async () => {
+  it('leaves a failed delivery pending for a retry while its budget lasts, and schedules the retry only once the claim is reported, released and ended', async () => {
     ports.result = answer({ statusCode: 500, responseBody: 'boom' });
     ports.afterSend = { ...ports.afterSend, claimHeld: true };
     const before = Date.now();
@@ -295,7 +298,7 @@ describe('WebhookDeliveryService', () => {
     const { delayMs } = outcome as { delayMs: number };
     // Equal jitter over the base delay of the first retry.
     assert.ok(delayMs >= OPTIONS.retryBaseDelayMs / 2 && delayMs <= OPTIONS.retryBaseDelayMs, `${delayMs}`);
-    assert.deepEqual(ports.calls, ['send', 'record', 'report', 'release', 'retry later']);
+    assert.deepEqual(ports.calls, ['send', 'report', 'release', 'record', 'end', 'retry later']);
     const [{ attempt, transition }] = ports.recorded;
     assert.equal(attempt.succeeded, false);
     assert.equal(transition.state, 'pending');

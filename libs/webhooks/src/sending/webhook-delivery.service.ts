@@ -7,7 +7,7 @@ import {
   buildWebhookBody,
   timeOrderedId,
 } from '@hookline/webhooks-core';
-import { ClaimedDelivery, DeliveryDispatch, EndpointLimits } from '../domain/ports/delivery-dispatch';
+import { ClaimedDelivery, DeliveryDispatch } from '../domain/ports/delivery-dispatch';
 import {
   AttemptAnswer,
   AttemptDecision,
@@ -44,20 +44,21 @@ export interface DeliveryRunPolicy {
 export interface DeliveryRunResult {
   outcome: DeliveryRunOutcome;
   attempt: WebhookSendAttempt | null;
-  /** What the endpoint's scheduler learns from it. */
-  answer: AttemptAnswer | null;
-  limits: EndpointLimits | null;
 }
 
-/** A delivery signed and sent, its answer not yet recorded. */
+/** A delivery signed and sent, with what its answer means, not yet recorded. */
 interface SentAttempt {
   context: DeliverySendContext & { subscription: SubscriptionSendSettings };
   attemptNumber: number;
   headers: Record<string, string>;
   sentAt: Date;
   result: WebhookSendResult;
-  timeoutMs: number;
+  /** What the endpoint's scheduler learns from it. */
+  answer: AttemptAnswer;
+  decision: AttemptDecision;
 }
+
+type SendOutcome = SentAttempt | { skipped: string };
 
 /** Wraps the wait for a receiver's answer, so a caller can tell it from the run's own work. */
 export type AwaitingAnswer = (send: () => Promise<WebhookSendResult>) => Promise<WebhookSendResult>;
@@ -88,45 +89,56 @@ export class WebhookDeliveryService {
   ) {}
 
   /**
-   * A delivery the scheduler handed out: one attempt, then the claim is reported (its endpoint's place freed,
-   * its breaker and pause updated), and only then its retry scheduled: a retry due sooner would find the
-   * delivery still held and not join its lane. Rejects on an infrastructure failure, reporting nothing: the
-   * claim's lease then expires and the delivery is handed out again. `awaitingAnswer` wraps the wait for the
-   * receiver (the worker counts its sends at work apart from those waiting).
+   * A delivery the scheduler handed out: one attempt, reported to the scheduler as soon as its receiver answered
+   * (the endpoint's place freed, its breaker and pause updated), then recorded; then the claim ends, and only
+   * then its retry is scheduled: a retry due sooner would find the delivery still held and not join its lane.
+   * Rejects on an infrastructure failure, leaving the claim to its lease: it expires and the delivery is handed
+   * out again. `awaitingAnswer` wraps the wait for the receiver (the worker counts its sends at work apart from
+   * those waiting).
    */
   async runClaimed(claim: ClaimedDelivery, awaitingAnswer = justWait): Promise<DeliveryRunOutcome> {
-    const run = await this.attempt(claim.deliveryId, {}, awaitingAnswer);
-    const now = Date.now();
-    const answer = run.answer;
-    const succeeded = run.outcome.kind === 'succeeded';
-    const after = await this.dispatch.report({
-      claim,
-      limits: run.limits ?? { concurrency: null, ratePerSecond: null },
-      result: answer === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
-      timedOut: answer?.timedOut ?? false,
-      pauseUntil: answer === null ? null : endpointPausedUntil(answer, now, this.options),
-    });
-    if (after.claimHeld) {
-      const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, now, this.options);
-      await this.dispatch.release(claim, next && { from: after.breaker, next });
-      if (next) {
-        this.logger.warn({
-          msg: 'endpoint breaker moved',
-          subscriptionId: claim.subscriptionId,
-          from: after.breaker.kind,
-          to: next.kind,
-        });
-      }
-    }
+    const sent = await this.send(claim.deliveryId, {}, awaitingAnswer);
+    await this.reportSend(claim, sent);
+    const run = await this.record(sent);
+    await this.dispatch.end(claim);
     await this.scheduleRetry(run);
     return run.outcome;
   }
 
   /** One attempt of a pending delivery now, answering the attempt as recorded: a synchronous resend or test send. */
   async attemptNow(deliveryId: string, policy: DeliveryRunPolicy = {}): Promise<DeliveryRunResult> {
-    const run = await this.attempt(deliveryId, policy);
+    const run = await this.record(await this.send(deliveryId, policy));
     await this.scheduleRetry(run);
     return run;
+  }
+
+  /** Tells the scheduler how the claim's send went, and moves the endpoint's breaker when the lifecycle says so. */
+  private async reportSend(claim: ClaimedDelivery, sent: SendOutcome): Promise<void> {
+    const now = Date.now();
+    const answer = 'skipped' in sent ? null : sent.answer;
+    const succeeded = !('skipped' in sent) && sent.decision.kind === 'succeeded';
+    const subscription = 'skipped' in sent ? null : sent.context.subscription;
+    const after = await this.dispatch.report({
+      claim,
+      limits: {
+        concurrency: subscription?.maxConcurrentSends ?? null,
+        ratePerSecond: subscription?.rateLimitPerSecond ?? null,
+      },
+      result: answer === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
+      timedOut: answer?.timedOut ?? false,
+      pauseUntil: answer === null ? null : endpointPausedUntil(answer, now, this.options),
+    });
+    if (!after.claimHeld) return;
+    const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, now, this.options);
+    await this.dispatch.release(claim, next && { from: after.breaker, next });
+    if (next) {
+      this.logger.warn({
+        msg: 'endpoint breaker moved',
+        subscriptionId: claim.subscriptionId,
+        from: after.breaker.kind,
+        to: next.kind,
+      });
+    }
   }
 
   /** Should Redis refuse it, the retry is pending and due in PostgreSQL: the sweeper hands it over. */
@@ -136,22 +148,14 @@ export class WebhookDeliveryService {
     await this.dispatch.retryLater(item, outcome.delayMs);
   }
 
-  private async attempt(deliveryId: string, policy: DeliveryRunPolicy, awaitingAnswer = justWait): Promise<DeliveryRunResult> {
-    const sent = await this.checkAndSend(await this.deliveries.getSendContext(deliveryId), policy, awaitingAnswer);
-    if ('skipped' in sent)
-      return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null, answer: null, limits: null };
-    const { context, attemptNumber, headers, sentAt, result, timeoutMs } = sent;
+  /**
+   * Records a sent attempt with the delivery's next state in one transaction, then deactivates the subscription
+   * when it has failed too often or its receiver answered 410 Gone.
+   */
+  private async record(sent: SendOutcome): Promise<DeliveryRunResult> {
+    if ('skipped' in sent) return { outcome: { kind: 'skipped', reason: sent.skipped }, attempt: null };
+    const { context, attemptNumber, headers, sentAt, result, answer, decision } = sent;
     const { delivery, event, subscription } = context;
-    const answer: AttemptAnswer = {
-      statusCode: result.statusCode,
-      retryAfterMs: result.retryAfterMs,
-      timedOut: result.statusCode === null && result.durationMs >= timeoutMs - TIMEOUT_MARGIN_MS,
-    };
-    const decision = decideAttempt(answer, delivery, {
-      ...this.options,
-      maxAttempts: subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount,
-      retryOnFailure: policy.retryOnFailure ?? true,
-    });
     const attempt: WebhookSendAttempt = {
       // Carries the event's creation time, the key the attempt is stored under: a lookup by id reads one day.
       id: timeOrderedId(event.creationTime),
@@ -185,8 +189,7 @@ export class WebhookDeliveryService {
       eventCreationTime: event.creationTime,
       sentAt,
     });
-    const limits = { concurrency: subscription.maxConcurrentSends, ratePerSecond: subscription.rateLimitPerSecond };
-    const run = (outcome: DeliveryRunOutcome): DeliveryRunResult => ({ outcome, attempt, answer, limits });
+    const run = (outcome: DeliveryRunOutcome): DeliveryRunResult => ({ outcome, attempt });
 
     const deactivation = deactivationAfter(answer, consecutiveFailures, this.options);
     if (deactivation) {
@@ -214,12 +217,12 @@ export class WebhookDeliveryService {
     return run(decision);
   }
 
-  /** Checks that the delivery is still to be sent here, then signs and sends it. */
-  private async checkAndSend(
-    context: DeliverySendContext | null,
-    policy: DeliveryRunPolicy,
-    awaitingAnswer: AwaitingAnswer,
-  ): Promise<SentAttempt | { skipped: string }> {
+  /**
+   * Reads the delivery, checks that it is still to be sent here, then signs and sends it, and decides what its
+   * answer means (the delivery lifecycle).
+   */
+  private async send(deliveryId: string, policy: DeliveryRunPolicy, awaitingAnswer = justWait): Promise<SendOutcome> {
+    const context = await this.deliveries.getSendContext(deliveryId);
     if (!context) return { skipped: 'delivery not found' };
     const { delivery, event, subscription } = context;
     if (delivery.state !== 'pending') return { skipped: `delivery is ${delivery.state}` };
@@ -242,7 +245,17 @@ export class WebhookDeliveryService {
     const timeoutMs = (subscription.timeoutDuration ?? this.options.timeoutDuration) * 1000;
     const sentAt = new Date();
     const result = await awaitingAnswer(() => this.sender.send({ uri: subscription.webhookUri, body, headers, timeoutMs }));
-    return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result, timeoutMs };
+    const answer: AttemptAnswer = {
+      statusCode: result.statusCode,
+      retryAfterMs: result.retryAfterMs,
+      timedOut: result.statusCode === null && result.durationMs >= timeoutMs - TIMEOUT_MARGIN_MS,
+    };
+    const decision = decideAttempt(answer, delivery, {
+      ...this.options,
+      maxAttempts: subscription.maxSendAttemptCount ?? this.options.maxSendAttemptCount,
+      retryOnFailure: policy.retryOnFailure ?? true,
+    });
+    return { context: { delivery, event, subscription }, attemptNumber, headers, sentAt, result, answer, decision };
   }
 
   private notifyAbandoned(delivery: DeliverySendContext['delivery'], webhookEventId: string): void {

@@ -16,7 +16,10 @@ export interface DispatchItem {
 /** First attempts and retries wait in lanes of their own, so first attempts never queue behind retries. */
 export type DispatchLane = 'first' | 'retry';
 
-/** A delivery a worker may send now: it holds one of its endpoint's concurrency places until released. */
+/**
+ * A delivery a worker may send now: it holds one of its endpoint's concurrency places until its receiver's answer
+ * is reported (or released), and the delivery itself until the claim ends.
+ */
 export interface ClaimedDelivery extends DispatchItem {
   lane: DispatchLane;
   /** This claim's own lease, opaque: a copy of an older, expired claim of the same delivery is told apart by it. */
@@ -45,7 +48,7 @@ export interface SendReport {
 
 /** The endpoint's breaker and recent window right after a send was reported. */
 export interface EndpointAfterSend {
-  /** The claim still holds its place: the caller decides on the breaker and ends it with `release`. */
+  /** The claim still holds its place: the caller decides on the breaker and frees the place with `release`. */
   claimHeld: boolean;
   breaker: BreakerState;
   /** The recent window, told only with a held claim (empty otherwise): the breaker is decided on then. */
@@ -111,16 +114,22 @@ export abstract class DeliveryDispatch {
   /** Keeps the leases of the claims being sent alive (a send may take as long as its timeout). */
   abstract renew(claims: readonly ClaimedDelivery[]): Promise<void>;
   /**
-   * Records a claim's send in the endpoint's window and applies a pause. A success while the breaker is closed,
-   * or a skip, ends the claim; otherwise it stays held, its place taken, until `release`. A claim already over
-   * (its lease expired) changes nothing.
+   * Records a claim's send in the endpoint's window and applies a pause, as soon as the receiver answered: a
+   * success while the breaker is closed, or a skip, frees the endpoint's place, so recording the attempt holds
+   * no place; otherwise the place stays taken until `release`. A claim already over (its lease expired) changes
+   * nothing.
    */
   abstract report(report: SendReport): Promise<EndpointAfterSend>;
   /**
-   * Ends a held claim, moving the breaker first (unless another worker moved it from `breaker.from`), in one
-   * step: no send slips in between a failure and the breaker it opens.
+   * Frees a held claim's place, moving the breaker first (unless another worker moved it from `breaker.from`), in
+   * one step: no send slips in between a failure and the breaker it opens.
    */
   abstract release(claim: ClaimedDelivery, breaker: BreakerMove | null): Promise<void>;
+  /**
+   * Ends a claim once its attempt is recorded in PostgreSQL (or it was skipped): the scheduler lets go of the
+   * delivery. Until then its lease runs, and a worker that dies recording leaves it to be handed out again.
+   */
+  abstract end(claim: ClaimedDelivery): Promise<void>;
   /** Lifts the endpoint's pause and breaker: an operator says it is fine again (activation, resend, replay). */
   abstract resume(subscriptionId: string, tenantId: string | null): Promise<void>;
   /**
