@@ -55,6 +55,23 @@ function scannedRelations(plan: any, analyzed: boolean, into: string[] = []): st
   return into;
 }
 
+/**
+ * How many rows of `table`'s partitions a plan (EXPLAIN ANALYZE) read from the table: those a scan fetched (a
+ * filter's rejects too), and those an index-only scan had to look up in the table.
+ */
+function tableRowsRead(plan: any, table: string): number {
+  let read = 0;
+  if (plan['Relation Name']?.startsWith(`${table}_`)) {
+    read +=
+      plan['Node Type'] === 'Index Only Scan'
+        ? plan['Heap Fetches']
+        : (plan['Actual Rows'] + (plan['Rows Removed by Filter'] ?? 0) + (plan['Rows Removed by Index Recheck'] ?? 0)) *
+          plan['Actual Loops'];
+  }
+  for (const child of plan.Plans ?? []) read += tableRowsRead(child, table);
+  return read;
+}
+
 interface Statement {
   text: string;
   values: unknown[];
@@ -229,9 +246,9 @@ describe('time-partitioned delivery history', () => {
       'events by tenant and time': [(s) => s.includes('FROM webhook_events e WHERE') && s.includes('e.creation_time >='), days],
       'attempt by id': [(s) => s.includes('"webhook_send_attempts"') && s.includes('"id" = $1'), days],
       // The event's id carries its creation time, the attempts' partition key.
-      'attempts by event': [(s) => s.includes('"webhook_send_attempts"') && s.includes('"webhook_event_id" = '), days],
+      'attempts by event': [(s) => s.includes('FROM webhook_send_attempts a WHERE') && s.includes('a.webhook_event_id = '), days],
       'attempts by tenant and time': [
-        (s) => s.includes('"webhook_send_attempts"') && s.includes('event_creation_time'),
+        (s) => s.includes('FROM webhook_send_attempts a WHERE') && s.includes('a.event_creation_time <= '),
         [...days, '_legacy'],
       ],
     };
@@ -372,6 +389,59 @@ describe('time-partitioned delivery history', () => {
     await attempt(10 * DAY_MS, HOUR_MS / 2, 503);
     await attempt(2 * HOUR_MS, HOUR_MS / 4, 200);
     assert.equal(await lastFailure(), 503, "an old event's later failure");
+  });
+});
+
+describe("time-partitioned delivery history: a subscription's attempts", () => {
+  const t = hooklineFixture();
+
+  it("reads from the table only the page of a subscription's attempts, however many it has", async () => {
+    await splitLegacyIntoDays(t.env, 4);
+    // Four days of 4,000 attempts, of 10 tenants' 50 subscriptions: the listed one has about 80 attempts a day.
+    await t.env.query(
+      `WITH e AS (
+         INSERT INTO webhook_events (id, tenant_id, webhook_name, data, creation_time)
+         SELECT gen_random_uuid(), 'paged' || (i % 10), 'order.created', '{}',
+                date_trunc('day', now()) - (i / 10 % 4) * interval '1 day' + (i % 3600) * interval '1 second'
+         FROM generate_series(0, 15999) i RETURNING id, tenant_id, creation_time
+       ), d AS (
+         INSERT INTO webhook_deliveries (id, webhook_event_id, webhook_subscription_id, tenant_id, state, attempt_count,
+           creation_time, event_creation_time)
+         SELECT gen_random_uuid(), e.id, md5(e.tenant_id || '/' || floor(random() * 5))::uuid, e.tenant_id, 'succeeded', 1,
+                e.creation_time, e.creation_time
+         FROM e RETURNING id, webhook_event_id, webhook_subscription_id, tenant_id, event_creation_time
+       )
+       INSERT INTO webhook_send_attempts (id, delivery_id, webhook_event_id, webhook_subscription_id, tenant_id, attempt_number,
+         succeeded, response_status_code, request_headers, duration_ms, creation_time, event_creation_time)
+       SELECT gen_random_uuid(), d.id, d.webhook_event_id, d.webhook_subscription_id, d.tenant_id, 1, true, 200, '{}', 5,
+              d.event_creation_time + interval '1 second', d.event_creation_time
+       FROM d`,
+    );
+    await t.env.query('VACUUM ANALYZE webhook_send_attempts');
+    const [{ subscription }] = await t.env.query<{ subscription: string }>(`SELECT md5('paged3/1')::uuid::text AS subscription`);
+    const expected = await t.env.query<{ id: string }>(
+      `SELECT id FROM webhook_send_attempts WHERE webhook_subscription_id = $1 ORDER BY creation_time DESC, id DESC`,
+      [subscription],
+    );
+    assert.ok(expected.length > 200, `${expected.length} attempts`);
+    const captured = await capturingStatements(async () => {
+      const { status, body } = await t.api.get(
+        `/api/webhooks/send-attempts?subscriptionId=${subscription}&skipCount=100&maxResultCount=10`,
+        'paged3',
+      );
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.totalCount, expected.length);
+      assert.deepEqual(
+        body.items.map((a: { id: string }) => a.id),
+        expected.slice(100, 110).map((a) => a.id),
+      );
+    });
+    const pages = captured.filter((c) => /FROM "?webhook_send_attempts"? /.test(c.text) && /\bLIMIT\b/.test(c.text));
+    assert.equal(pages.length, 1, captured.map((c) => c.text).join('\n'));
+    const client = await t.env.db();
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${pages[0].text}`, pages[0].values);
+    const plan = rows[0]['QUERY PLAN'][0].Plan;
+    assert.equal(tableRowsRead(plan, 'webhook_send_attempts'), 10, JSON.stringify(plan, null, 1));
   });
 });
 

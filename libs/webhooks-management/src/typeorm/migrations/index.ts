@@ -16,6 +16,7 @@ import { DeliveryHistoryOutlivesSubscription1765610000000 } from './176561000000
 import { TimePartitionedHistory1765710000000 } from './1765710000000-time-partitioned-history';
 import { HistoryResponseRetention1765710000001 } from './1765710000001-history-response-retention';
 import { HistoryListIndexes1766200000000 } from './1766200000000-history-list-indexes';
+import { AttemptListKeys1766300000000 } from './1766300000000-attempt-list-keys';
 
 /** Every migration, in order. Listed explicitly so bundling or path changes cannot skip one. */
 export const WEBHOOKS_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const WEBHOOKS_MIGRATIONS = [
   TimePartitionedHistory1765710000000,
   HistoryResponseRetention1765710000001,
   HistoryListIndexes1766200000000,
+  AttemptListKeys1766300000000,
 ];

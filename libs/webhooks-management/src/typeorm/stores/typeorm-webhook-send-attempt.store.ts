@@ -1,29 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import {
-  And,
-  DataSource,
-  FindOptionsOrder,
-  FindOptionsWhere,
-  ILike,
-  In,
-  LessThan,
-  LessThanOrEqual,
-  MoreThanOrEqual,
-  Raw,
-  Repository,
-} from 'typeorm';
+import { And, DataSource, FindOptionsWhere, In, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import {
   DeliveryTransition,
   KeysetPage,
-  KeysetPosition,
   SendAttemptQuery,
+  SendAttemptSortField,
   WebhookSendAttempt,
   WebhookSendAttemptStore,
 } from '@hookline/webhooks';
 import { POSITION_TIME } from '../keyset-position';
 import { containsPattern } from '../like-pattern';
-import { tenantWhere } from '../tenant-condition';
+import { tenantCondition, tenantWhere } from '../tenant-condition';
 import { MicroBatcher, settleTogetherOrAlone } from '@hookline/webhooks-core';
 import { WebhookSendAttemptEntity } from '../entities';
 import { isDeadlock } from '../deadlock';
@@ -166,60 +154,71 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
   }
 
   async list(query: SendAttemptQuery): Promise<KeysetPage<WebhookSendAttempt>> {
-    const where: FindOptionsWhere<WebhookSendAttemptEntity> = { tenantId: tenantWhere(query.tenantId) };
-    if (query.webhookEventId) where.webhookEventId = query.webhookEventId;
-    if (query.subscriptionId) where.webhookSubscriptionId = query.subscriptionId;
-    if (query.state) where.succeeded = query.state === 'success';
-    if (query.responseStatusCode !== undefined) where.responseStatusCode = query.responseStatusCode;
-    const from = query.creationTimeFrom && MoreThanOrEqual(query.creationTimeFrom);
-    const to = query.creationTimeTo && LessThanOrEqual(query.creationTimeTo);
-    if (from || to) where.creationTime = from && to ? And(from, to) : (from ?? to);
+    const params: unknown[] = [];
+    const where = [tenantCondition('a.tenant_id', query.tenantId, params)];
+    const add = (sql: string, value: unknown) => where.push(`${sql} $${params.push(value)}`);
+    if (query.webhookEventId) add('a.webhook_event_id =', query.webhookEventId);
+    if (query.subscriptionId) add('a.webhook_subscription_id =', query.subscriptionId);
+    if (query.state) add('a.succeeded =', query.state === 'success');
+    if (query.responseStatusCode !== undefined) add('a.response_status_code =', query.responseStatusCode);
+    if (query.creationTimeFrom) add('a.creation_time >=', query.creationTimeFrom);
+    if (query.creationTimeTo) add('a.creation_time <=', query.creationTimeTo);
     // The partition key is the event's creation time: an event's time-ordered id carries it, and an attempt
     // comes after its event, so an upper bound on the attempt's time bounds it too.
     const eventTime = query.webhookEventId ? historyRangeOfIds([query.webhookEventId]) : null;
-    const keyBounds = [
-      ...(eventTime ? [MoreThanOrEqual(eventTime.from), LessThan(eventTime.to)] : []),
-      ...(query.creationTimeTo ? [LessThanOrEqual(query.creationTimeTo)] : []),
-    ];
-    if (keyBounds.length) where.eventCreationTime = keyBounds.length === 1 ? keyBounds[0] : And(...keyBounds);
-    if (query.responseContains) where.response = ILike(containsPattern(query.responseContains));
+    if (eventTime) {
+      add('a.event_creation_time >=', eventTime.from);
+      add('a.event_creation_time <', eventTime.to);
+    }
+    if (query.creationTimeTo) add('a.event_creation_time <=', query.creationTimeTo);
+    if (query.responseContains) add('a.response ILIKE', containsPattern(query.responseContains));
+    const filter = where.join(' AND ');
     // Creation time, then id, in one direction: the order keyset paging follows. Any other sorting pages by skipCount.
     const keyset = !query.sorting || query.sorting.field === 'creationTime';
     const direction = query.sorting?.direction ?? 'DESC';
-    const after = keyset ? query.after : undefined;
-    const onPage: FindOptionsWhere<WebhookSendAttemptEntity> = after
-      ? {
-          ...where,
-          id: Raw(
-            (id) => `(creation_time, ${id}) ${direction === 'ASC' ? '>' : '<'} (CAST(:time AS timestamptz), CAST(:id AS uuid))`,
-            {
-              time: after.creationTime,
-              id: after.id,
-            },
-          ),
-        }
-      : where;
-    const order: FindOptionsOrder<WebhookSendAttemptEntity> = keyset
-      ? { creationTime: direction, id: direction }
-      : { [query.sorting!.field]: query.sorting!.direction, id: 'ASC' };
-    const [[items, countOnPage], countAll] = await Promise.all([
-      this.repository.findAndCount({ where: onPage, order, skip: query.skipCount, take: query.maxResultCount }),
-      // The total counts every attempt the filters match, those before the keyset position too.
-      after ? this.repository.countBy(where) : undefined,
+    const order = keyset
+      ? `a.creation_time ${direction}, a.id ${direction}`
+      : `a.${this.columnOf(query.sorting!.field)} ${direction}, a.id ASC`;
+    const pageParams = [...params];
+    const after =
+      keyset && query.after
+        ? `AND (a.creation_time, a.id) ${direction === 'ASC' ? '>' : '<'} ` +
+          `($${pageParams.push(query.after.creationTime)}::timestamptz, $${pageParams.push(query.after.id)}::uuid)`
+        : '';
+    const limit = `LIMIT $${pageParams.push(query.maxResultCount)} OFFSET $${pageParams.push(query.skipCount)}`;
+    // The page's keys first, from an index in the list's order where one serves (a subscription's attempts by
+    // time: the index holds the filters' columns and the partition key), then each of the page's rows by its key
+    // in its own day (OFFSET 0 keeps that lookup apart, so it is not planned as a join over every day): the
+    // rows a page skips or comes before are never read from the table. The total still counts every attempt the
+    // filters match, those before a keyset position too.
+    const [rows, [{ count }]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT ${this.selectedColumns()}, ${POSITION_TIME('a')}
+         FROM (SELECT a.id, a.event_creation_time FROM webhook_send_attempts a WHERE ${filter} ${after}
+               ORDER BY ${order} ${limit}) page
+         CROSS JOIN LATERAL (
+           SELECT * FROM webhook_send_attempts a
+           WHERE a.id = page.id AND a.event_creation_time = page.event_creation_time AND ${where[0]} OFFSET 0) a
+         ORDER BY ${order}`,
+        pageParams,
+      ),
+      this.dataSource.query(`SELECT count(*)::int AS count FROM webhook_send_attempts a WHERE ${filter}`, params),
     ]);
-    const last = keyset && items.length === query.maxResultCount ? items[items.length - 1] : null;
-    return { totalCount: countAll ?? countOnPage, items, next: last && (await this.positionOf(last)) };
+    const items = rows.map(({ positionTime: _, ...attempt }: { positionTime: string }) => attempt);
+    const last = keyset && rows.length === query.maxResultCount ? rows[rows.length - 1] : null;
+    return { totalCount: count, items, next: last && { creationTime: last.positionTime, id: last.id } };
   }
 
-  /** The attempt's creation time to the microsecond (to the millisecond if it was deleted meanwhile), and its id. */
-  private async positionOf(attempt: WebhookSendAttempt): Promise<KeysetPosition> {
-    const range = historyRangeOfIds([attempt.id]);
-    const [row] = await this.dataSource.query(
-      `SELECT ${POSITION_TIME('a')} FROM webhook_send_attempts a
-       WHERE a.id = $1 ${range ? 'AND a.event_creation_time >= $2 AND a.event_creation_time < $3' : ''}`,
-      range ? [attempt.id, range.from, range.to] : [attempt.id],
-    );
-    return { creationTime: row?.positionTime ?? attempt.creationTime.toISOString(), id: attempt.id };
+  /** The attempt's columns a list answers, each named as the model's property (the partition key is not one). */
+  private selectedColumns(): string {
+    return this.repository.metadata.columns
+      .filter((c) => c.isSelect)
+      .map((c) => `a.${c.databaseName} AS "${c.propertyName}"`)
+      .join(', ');
+  }
+
+  private columnOf(field: SendAttemptSortField): string {
+    return this.repository.metadata.findColumnWithPropertyName(field)!.databaseName;
   }
 
   async findById(tenantId: string | null, id: string): Promise<WebhookSendAttempt | null> {
