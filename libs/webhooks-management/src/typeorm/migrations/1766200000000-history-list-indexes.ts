@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { HistoryIndex, createPartitionedIndex } from './partitioned-index';
+import { HistoryIndex, createPartitionedIndex, replacePartitionedIndex } from './partitioned-index';
 
 /**
  * The indexes the admin lists read, so that counting a list's rows and skipping to a deep page read the index
@@ -51,14 +51,12 @@ export class HistoryListIndexes1766200000000 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    for (const { index } of REPLACED) await createPartitionedIndex(q, index);
+    for (const { old, index } of REPLACED) await replacePartitionedIndex(q, old, index);
     for (const index of ADDED) await createPartitionedIndex(q, index);
-    for (const { old } of REPLACED) await q.query(`DROP INDEX IF EXISTS ${old.name}`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const { old } of REPLACED) await createPartitionedIndex(q, old);
+    for (const { old, index } of REPLACED) await replacePartitionedIndex(q, index, old);
     for (const index of ADDED) await q.query(`DROP INDEX IF EXISTS ${index.name}`);
-    for (const { index } of REPLACED) await q.query(`DROP INDEX IF EXISTS ${index.name}`);
   }
 }

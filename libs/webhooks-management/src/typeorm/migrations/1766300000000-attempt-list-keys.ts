@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { HistoryIndex, createPartitionedIndex } from './partitioned-index';
+import { HistoryIndex, replacePartitionedIndex } from './partitioned-index';
 
 /** A subscription's attempts by time, as 1766200000000 made the index. */
 const OLD: HistoryIndex = {
@@ -29,12 +29,10 @@ export class AttemptListKeys1766300000000 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await createPartitionedIndex(q, INDEX);
-    await q.query(`DROP INDEX IF EXISTS ${OLD.name}`);
+    await replacePartitionedIndex(q, OLD, INDEX);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await createPartitionedIndex(q, OLD);
-    await q.query(`DROP INDEX IF EXISTS ${INDEX.name}`);
+    await replacePartitionedIndex(q, INDEX, OLD);
   }
 }

@@ -33,3 +33,9 @@ export async function createPartitionedIndex(q: QueryRunner, { name, table, defi
     await q.query(`ALTER INDEX ${name} ATTACH PARTITION ${own}`);
   }
 }
+
+/** Builds `index` (createPartitionedIndex), then drops `old`: the old index serves until the new one is complete. */
+export async function replacePartitionedIndex(q: QueryRunner, old: HistoryIndex, index: HistoryIndex): Promise<void> {
+  await createPartitionedIndex(q, index);
+  await q.query(`DROP INDEX IF EXISTS ${old.name}`);
+}
