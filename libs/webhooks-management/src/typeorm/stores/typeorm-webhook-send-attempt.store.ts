@@ -186,11 +186,11 @@ export class TypeOrmWebhookSendAttemptStore extends WebhookSendAttemptStore {
           `($${pageParams.push(query.after.creationTime)}::timestamptz, $${pageParams.push(query.after.id)}::uuid)`
         : '';
     const limit = `LIMIT $${pageParams.push(query.maxResultCount)} OFFSET $${pageParams.push(query.skipCount)}`;
-    // The page's keys first, from an index in the list's order where one serves (a subscription's attempts by
-    // time: the index holds the filters' columns and the partition key), then each of the page's rows by its key
-    // in its own day (OFFSET 0 keeps that lookup apart, so it is not planned as a join over every day): the
-    // rows a page skips or comes before are never read from the table. The total still counts every attempt the
-    // filters match, those before a keyset position too.
+    // The page's keys first, then each of the page's rows by its key in its own day (OFFSET 0 keeps that lookup
+    // apart, so it is not planned as a join over every day). Where an index holds the filters' columns and the
+    // partition key (a subscription's attempts by time), the keys come from the index alone: the rows a page skips,
+    // or that come before its cursor, are never read from the table. The total still counts every attempt the filters match,
+    // those before a keyset position too.
     const [rows, [{ count }]] = await Promise.all([
       this.dataSource.query(
         `SELECT ${this.selectedColumns()}, ${POSITION_TIME('a')}
