@@ -46,6 +46,20 @@ const pendingCount = async (env: ScratchEnvironment, tenantId: string) =>
     )[0].n,
   );
 
+/** Runs `body` while another session holds a lock under which no attempt can be recorded; sends and reads go on. */
+async function whileNoAttemptIsRecorded(env: ScratchEnvironment, body: () => Promise<void>): Promise<void> {
+  const locker = new Client({ connectionString: env.databaseUrl() });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE webhook_send_attempts IN SHARE MODE');
+    await body();
+    await locker.query('COMMIT');
+  } finally {
+    await locker.end();
+  }
+}
+
 describe('fair, isolated delivery', () => {
   it("sends run as Bull WebhookSenderJobs, and Bull's wait list never holds more than the worker's places", () =>
     withEnvironment(async (env, receiver, apps) => {
@@ -120,22 +134,28 @@ describe('fair, isolated delivery', () => {
       const app = await startHookline(env);
       apps.push(app);
       await app.api.subscribe({ webhookUri: receiver.url('/one'), webhooks: ['order.created'], maxConcurrentSends: 1 }, 't');
-      // No attempt can be recorded while another session holds this lock; sends and reads go on.
-      const locker = new Client({ connectionString: env.databaseUrl() });
-      await locker.connect();
-      try {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE webhook_send_attempts IN SHARE MODE');
+      await whileNoAttemptIsRecorded(env, async () => {
         for (let i = 0; i < 3; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
         await receiver.waitForRequests('/one', 3, 10_000);
         assert.equal(receiver.peakConcurrency('/one'), 1, 'one at a time, as capped');
         assert.equal(await pendingCount(env, 't'), 3, 'none of the attempts was recorded yet');
-        await locker.query('COMMIT');
-      } finally {
-        await locker.end();
-      }
+      });
       await env.deliveriesSettled();
       assert.equal(receiver.requests('/one').length, 3, 'each delivery was sent once');
+    }));
+
+  it("a worker's send places are free once answered too: as many claims again may be recording", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      // Four places: three for first attempts, one for retries.
+      const app = await startHookline(env, { WEBHOOKS_WORKER_CONCURRENCY: '4' });
+      apps.push(app);
+      await app.api.subscribe({ webhookUri: receiver.url('/wide'), webhooks: ['order.created'] }, 't');
+      await whileNoAttemptIsRecorded(env, async () => {
+        for (let i = 0; i < 4; i++) await app.api.publish({ webhookName: 'order.created', data: { i } }, 't');
+        await receiver.waitForRequests('/wide', 4, 10_000);
+      });
+      await env.deliveriesSettled();
+      assert.equal(receiver.requests('/wide').length, 4, 'each delivery was sent once');
     }));
 
   it('a worker process is woken by deliveries another process hands over, not by its poll', () =>

@@ -14,9 +14,10 @@
  *   expiry; `leases` ZSET: all claims' leases (member lane..sub..delivery..tenant), so expired ones are found
  *   without knowing their endpoint. A claim gives its endpoint's place back once the answer is in (REPORT, or
  *   RELEASE after a breaker decision), and ends once the attempt is recorded (END).
- * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent or recorded) and lease id (the
- *   claiming process's id, 36 characters, `:` and a number from `seq`); `owned` HASH: process..lane → the claims
- *   it took that are not over, wherever they are being sent (what its places count).
+ * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent, `a` answered and being recorded)
+ *   and lease id (the claiming process's id, 36 characters, `:` and a number from `seq`); `owned` HASH:
+ *   process..lane → the claims it took that are not answered yet, wherever they are being sent (what its places
+ *   count).
  * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
  *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
  * - `paused` ZSET, `breakers` HASH, `capped` SET: figures for metrics.
@@ -42,18 +43,31 @@ local function wakeCapWaiters(sub)
     for _, w in ipairs(waiters) do ring(w:sub(1, 1), sub, w:sub(2)) end
   end
 end
--- The claim's record goes and the process that claimed it gets its place back.
+-- The process that made claim record c gets its place back.
+local function giveBack(c, lane)
+  local owned = c:sub(2, 37) .. lane
+  if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
+end
+-- The claim's record goes, and its process's place too unless the answer gave it back already.
 local function dropClaim(lane, did)
   local c = redis.call('HGET', b .. 'claims', did)
   if c then
     redis.call('HDEL', b .. 'claims', did)
-    local owned = c:sub(2, 37) .. lane
-    if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
+    if c:sub(1, 1) ~= 'a' then giveBack(c, lane) end
   end
 end
 -- A send is over: its endpoint's place is free, and lanes waiting for one are woken.
 local function freePlace(sub, did)
   if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then wakeCapWaiters(sub) end
+end
+-- A claim's receiver answered: its endpoint's place and its process's place are free; the claim is recorded next.
+local function answered(lane, sub, did)
+  freePlace(sub, did)
+  local c = redis.call('HGET', b .. 'claims', did)
+  if c:sub(1, 1) ~= 'a' then
+    redis.call('HSET', b .. 'claims', did, 'a' .. c:sub(2))
+    giveBack(c, lane)
+  end
 end
 -- A claim is over: its lease goes, its place if still taken, and the delivery is no longer held.
 local function endClaim(lane, sub, did, tenant)
@@ -96,7 +110,7 @@ return added
  * ARGV: prefix, now, leaseMs, placesFirst, placesRetry, defaultCap, maxSteps, process, most, reserve. Returns flat
  * (lane, delivery, sub, tenant, lease) quintuples. First gives expired leases' deliveries back to their lanes and
  * puts parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims
- * not over, and up to `most` claims in all (`reserve` of them kept for retries until they had their turn), takes
+ * not answered, and up to `most` claims in all (`reserve` of them kept for retries until they had their turn), takes
  * turns: a tenant, its next endpoint, one delivery of it.
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
@@ -222,17 +236,19 @@ return out
 /**
  * ARGV: prefix, expires, mode (`begin` or `renew`), then (lane, sub, delivery, tenant, lease) quintuples; answers
  * 1 or 0 for each. `begin`: a handed-out claim still current becomes one being sent (1). `renew`: a claim being
- * sent still current (1). Either way its lease lasts until `expires`.
+ * sent or recorded still current (1). Either way its lease lasts until `expires`.
  */
 export const RENEW_SCRIPT = `
 local b = ARGV[1]
 local expires = tonumber(ARGV[2])
-local from = ARGV[3] == 'begin' and 'h' or 's'
+local begin = ARGV[3] == 'begin'
 local out = {}
 for i = 4, #ARGV, 5 do
   local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  if redis.call('HGET', b .. 'claims', did) == from .. lease then
-    redis.call('HSET', b .. 'claims', did, 's' .. lease)
+  local c = redis.call('HGET', b .. 'claims', did)
+  local ok = c and c:sub(2) == lease and (c:sub(1, 1) == 'h') == begin
+  if ok then
+    if begin then redis.call('HSET', b .. 'claims', did, 's' .. lease) end
     redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', expires, did)
     redis.call('ZADD', b .. 'leases', 'XX', expires, lane .. sub .. did .. tenant)
     out[#out + 1] = 1
@@ -248,7 +264,7 @@ return out
  * skipped), timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). A claim no longer current (its
  * lease expired and the delivery was handed out again) changes nothing. Otherwise keeps the limits, applies a pause and
  * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, frees the
- * endpoint's place here; any other answer may move the breaker, so the claim is held (its place stays taken) until
+ * endpoint's place and the process's here; any other answer may move the breaker, so the claim is held (its place stays taken) until
  * RELEASE moves the breaker and frees it in one step, and no send can slip between. The claim itself lasts until
  * END. Returns per report: held (1/0), breaker,
  * and for a held claim (whose caller decides on the breaker) since, until, attempts, failures, timeoutsInRow.
@@ -314,7 +330,7 @@ for i = 4, #ARGV, 10 do
       local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
       out[#out + 1] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
-      freePlace(sub, did)
+      answered(lane, sub, did)
       out[#out + 1] = { 0, breaker or '', '', '', 0, 0, 0 }
     end
   end
@@ -326,7 +342,7 @@ return out
  * ARGV: prefix, lane, sub, delivery, tenant, lease, from, to, since, until (from '' when the breaker stays). Gives
  * back the place of a claim REPORT held, unless it is no longer current: first moves the breaker from `from` to
  * `to` unless another worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then
- * frees the place and wakes lanes waiting for one.
+ * frees the endpoint's place and the process's, and wakes lanes waiting for one.
  */
 export const RELEASE_SCRIPT = `${PRELUDE}
 local lane, sub, did, tenant, lease = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -345,7 +361,7 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   end
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
-freePlace(sub, did)
+answered(lane, sub, did)
 return 0
 `;
 

@@ -24,9 +24,14 @@ export class WebhookSenderProcessor {
     private readonly dispatch: DeliveryDispatch,
   ) {
     // Bull takes a processor's concurrency when the application starts it (after every constructor has run). A
-    // job holds at least one claim and the claims at most the places, so every job waiting can run at once.
+    // job holds at least one claim; claims being sent are at most the places, and those being recorded at most
+    // as many again, so every job waiting can run at once.
     const send = Object.getOwnPropertyDescriptor(WebhookSenderProcessor.prototype, 'send')!;
-    Process({ name: WEBHOOK_SENDER_JOB, concurrency: options.workerConcurrency })(WebhookSenderProcessor.prototype, 'send', send);
+    Process({ name: WEBHOOK_SENDER_JOB, concurrency: 2 * options.workerConcurrency })(
+      WebhookSenderProcessor.prototype,
+      'send',
+      send,
+    );
   }
 
   @Process({ name: WEBHOOK_SENDER_JOB })
@@ -36,7 +41,7 @@ export class WebhookSenderProcessor {
 
   /**
    * Bull adds up the concurrency of a queue's processors, and any of its loops runs any job: none more here, so
-   * this process runs at most `workerConcurrency` jobs; moving a retry is one short script.
+   * this process runs at most the sender jobs' concurrency; moving a retry is one short script.
    */
   @Process({ name: WEBHOOK_RETRY_JOB, concurrency: 0 })
   async joinRetryLane(job: Job<WebhookRetryJobData>): Promise<void> {

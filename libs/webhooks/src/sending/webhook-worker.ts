@@ -42,6 +42,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly unstarted = new Map<string, number>();
   /** Claims this process is preparing (taken up, read, signed) and has not sent to their receivers yet. */
   private preparing = 0;
+  /** Claims whose receiver answered and whose attempt this process is recording. */
+  private recording = 0;
   private sweepTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -123,10 +125,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.unstarted.delete(claim.lease);
     this.preparing++;
     let sent = false;
-    const goOut: AwaitingAnswer = (post) => {
+    let answered = false;
+    const goOut: AwaitingAnswer = async (post) => {
       sent = true;
       this.donePreparing();
-      return post();
+      const answer = await post();
+      answered = true;
+      this.recording++;
+      return answer;
     };
     try {
       if (await this.dispatch.begin(claim)) await this.deliveries.runClaimed(claim, goOut);
@@ -135,6 +141,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       throw e;
     } finally {
       if (!sent) this.donePreparing();
+      if (answered) this.recording--;
       this.inFlight.delete(claim);
       this.nudge();
       if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
@@ -156,6 +163,9 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
    * one is gathered into a round worth a job of its own.
    */
   private roomToClaim(): number {
+    // An answered claim gives its place back before its attempt is recorded; as many again being recorded is
+    // the most this process holds in memory when PostgreSQL records slower than receivers answer.
+    if (this.recording >= this.options.workerConcurrency) return 0;
     const room = this.options.workerProcessingLimit - this.preparing - this.unstartedCount();
     return room <= 0 || (this.preparing > 0 && room < this.options.workerProcessingLimit / 4) ? 0 : room;
   }
