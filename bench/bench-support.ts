@@ -73,6 +73,8 @@ export class BenchContext {
     readonly historyDatabase: string | null = null,
     /** With --history-queries-only: the history stage times the admin queries, not the hot path nor a drop. */
     readonly historyQueriesOnly = false,
+    /** With --history-drop-only: the history stage times publishes while a day drops, not the queries nor the hot path. */
+    readonly historyDropOnly = false,
   ) {}
 
   /** With --verbose: prints how long each step of a stage took. */

@@ -53,7 +53,8 @@ const SIZES = {
  * (events by time and by name, deep by skipCount and by cursor; attempts by subscription, by event and
  * filtered), the stats over 24 h and 720 h, and diagnose. Then the hot path on that database against an empty one
  * (the throughput and latency stages' measures, run on both), and publish latency while a retention pass drops a
- * day's partitions against without.
+ * day's partitions against without. With --history-drop-only, after seeding it measures only the publishes
+ * while a day drops.
  */
 export const historyStage: Stage = {
   name: 'history',
@@ -68,11 +69,21 @@ export const historyStage: Stage = {
       const api = await stage.start('api');
       const { baseUrl } = api;
       context.step('service started');
-      // The empty database's api process starts while the history is seeded.
-      emptyApiStarted = empty.start('api');
-      emptyApiStarted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      if (!context.historyDropOnly) {
+        // The empty database's api process starts while the history is seeded.
+        emptyApiStarted = empty.start('api');
+        emptyApiStarted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      }
       const counts = await seedHistory(stage, size.tenants, size.events);
       context.step('history seeded');
+      if (context.historyDropOnly) {
+        // The full run's hot-path measures leave a worker running on this database: start one the same.
+        await stage.start('worker');
+        return {
+          ...counts,
+          ...(await publishWhileDropping(context, stage, baseUrl, size.dropRounds, size.publishesPerRound)),
+        };
+      }
       const admin = new AdminApi(baseUrl);
       const tenant = (i: number) => tenantId(i % size.tenants);
       const pick = async (sql: string, t: string) => (await stage.env.query<{ id: string }>(sql, [t]))[0].id;
@@ -139,7 +150,7 @@ export const historyStage: Stage = {
       if (context.historyQueriesOnly) return figures;
 
       // The hot path on the month of history and on an empty database, alternating (ABBA) so drift falls on both.
-      const emptyApi = await emptyApiStarted;
+      const emptyApi = (await emptyApiStarted)!;
       const throughput = async (env: StageEnvironment, started: typeof api) =>
         Number((await measureThroughput(context, env, started, shared, 1, size.hotPathDeliveries, 'hp00000'))['deliveries/s']);
       const emptyRate = await throughput(empty, emptyApi);
@@ -178,7 +189,8 @@ export const historyStage: Stage = {
 /**
  * Publish latency (sequential HTTP publishes, one subscription each, the worker running) in rounds of two halves:
  * one without, one while a retention pass (the service's store, from this process) drops the oldest day's
- * partitions, started a quarter of the way through the half.
+ * partitions, started a quarter of the way through the half; should the pass outlast the half, the half goes on
+ * publishing until it ends, so that every publish it may delay is measured.
  */
 async function publishWhileDropping(
   context: BenchContext,
@@ -211,13 +223,25 @@ async function publishWhileDropping(
       const started = performance.now();
       without.push(...(await publishLatencies(baseUrl, tenants, publishes)));
       const quarter = (performance.now() - started) / 4;
-      const pass = new Promise<number>((resolve, reject) => setTimeout(() => dropOldest(false).then(resolve, reject), quarter));
+      let passing = true;
+      const pass = new Promise<number>((resolve, reject) =>
+        setTimeout(
+          () =>
+            dropOldest(false)
+              .then(resolve, reject)
+              .finally(() => (passing = false)),
+          quarter,
+        ),
+      );
       dropping.push(...(await publishLatencies(baseUrl, tenants, publishes)));
+      while (passing) dropping.push(...(await publishLatencies(baseUrl, tenants, 1)));
       passes.push(await pass);
     }
-    await context.waitForDelivered(stage.env, publishes * (2 * rounds + 1), drainTimeoutMs(publishes * (2 * rounds + 1)));
+    const published = publishes + without.length + dropping.length;
+    await context.waitForDelivered(stage.env, published, drainTimeoutMs(published));
     return {
       'days dropped while publishing': rounds,
+      'publishes while a day drops': dropping.length,
       'retention pass (one day) p50 ms': round(percentile(passes, 0.5)),
       'publish p50 ms, no drop': round(percentile(without, 0.5), 2),
       'publish p99 ms, no drop': round(percentile(without, 0.99), 2),

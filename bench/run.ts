@@ -12,12 +12,13 @@ import { historyStage } from './history-stage';
 
 /**
  * `npm run bench [-- --quick] [-- --only=limit,latency] [-- --profile] [-- --deliveries=N] [-- --history-db=NAME]
- * [-- --history-queries-only]`:
+ * [-- --history-queries-only] [-- --history-drop-only]`:
  * runs every stage of the benchmark against a receiver process, scratch databases and Redis prefixes of its own;
  * prints a table, writes bench/results/<timestamp>.json, and exits non-zero when a stage broke (an error or a
  * guarantee not kept). Targets missed are reported, not failures: figures depend on the machine.
  * `--history-db=NAME`: the history stage seeds into that database and keeps it, and a later run with the same
- * name and size reuses the seed (see history-stage.ts); `--history-queries-only`: it times the admin queries only.
+ * name and size reuses the seed (see history-stage.ts); `--history-queries-only`: it times the admin queries only;
+ * `--history-drop-only`: it times publishes while a retention pass drops a day only.
  */
 const STAGES: Stage[] = [
   limitStage,
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     deliveries,
     historyDatabase,
     args.includes('--history-queries-only'),
+    args.includes('--history-drop-only'),
   );
   const results: StageResult[] = [];
   const shared: Figures = {};
