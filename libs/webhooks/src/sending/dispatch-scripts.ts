@@ -48,38 +48,31 @@ local function giveBack(c, lane)
   local owned = c:sub(2, 37) .. lane
   if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
 end
--- The claim's record goes, and its process's place too unless the answer gave it back already.
-local function dropClaim(lane, did)
-  local c = redis.call('HGET', b .. 'claims', did)
-  if c then
-    redis.call('HDEL', b .. 'claims', did)
-    if c:sub(1, 1) ~= 'a' then giveBack(c, lane) end
-  end
-end
 -- A send is over: its endpoint's place is free, and lanes waiting for one are woken.
 local function freePlace(sub, did)
   if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then wakeCapWaiters(sub) end
 end
--- A claim's receiver answered: its endpoint's place and its process's place are free; the claim is recorded next.
-local function answered(lane, sub, did)
-  freePlace(sub, did)
-  local c = redis.call('HGET', b .. 'claims', did)
+-- The claim (record c) goes: its endpoint's place and its process's, unless its answer gave them back already.
+local function dropClaim(lane, sub, did, c)
+  redis.call('HDEL', b .. 'claims', did)
   if c:sub(1, 1) ~= 'a' then
+    freePlace(sub, did)
+    giveBack(c, lane)
+  end
+end
+-- A claim's (record c) receiver answered: its endpoint's place and its process's are free; it is recorded next.
+local function answered(lane, sub, did, c)
+  if c:sub(1, 1) ~= 'a' then
+    freePlace(sub, did)
     redis.call('HSET', b .. 'claims', did, 'a' .. c:sub(2))
     giveBack(c, lane)
   end
 end
--- A claim is over: its lease goes, its place if still taken, and the delivery is no longer held.
-local function endClaim(lane, sub, did, tenant)
-  redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-  freePlace(sub, did)
-  redis.call('SREM', KEYS[1], did)
-  dropClaim(lane, did)
-end
--- True while \`lease\` is the delivery's claim (not one that expired and was handed out again).
+-- The delivery's claim record while \`lease\` is its claim (not one that expired and was handed out again), or nil.
 local function current(did, lease)
   local c = redis.call('HGET', b .. 'claims', did)
-  return c ~= false and c:sub(2) == lease
+  if c and c:sub(2) == lease then return c end
+  return nil
 end
 `;
 
@@ -123,11 +116,11 @@ local owner = ARGV[8]
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', b .. 'leases', m)
   local lane, sub, did, tenant = m:sub(1, 1), m:sub(2, 37), m:sub(38, 73), m:sub(74)
-  if redis.call('HEXISTS', b .. 'claims', did) == 1 then
+  local c = redis.call('HGET', b .. 'claims', did)
+  if c then
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
-    dropClaim(lane, did)
-    freePlace(sub, did)
+    dropClaim(lane, sub, did, c)
   end
 end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
@@ -277,7 +270,8 @@ local out = {}
 for i = 4, #ARGV, 10 do
   local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local result, timedOut, pauseUntil, cap, rate = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  if not current(did, lease) then
+  local c = current(did, lease)
+  if not c then
     out[#out + 1] = { 0, '', '', '', 0, 0, 0 }
   else
     local ep = b .. 'ep:' .. sub
@@ -301,10 +295,11 @@ for i = 4, #ARGV, 10 do
       local bucket = math.floor(now / bucketMs)
       local slot = bucket % 6
       if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
+        -- A new bucket starts at least every bucketMs while attempts come, which keeps the window alive.
         redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
+        redis.call('PEXPIRE', w, windowMs * 2)
       end
       redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
-      redis.call('PEXPIRE', w, windowMs * 2)
       if timedOut == '1' then
         redis.call('HINCRBY', ep, 'timeoutsInRow', 1)
       elseif (s[5] or '0') ~= '0' then
@@ -330,7 +325,7 @@ for i = 4, #ARGV, 10 do
       local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
       out[#out + 1] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
-      answered(lane, sub, did)
+      answered(lane, sub, did, c)
       out[#out + 1] = { 0, breaker or '', '', '', 0, 0, 0 }
     end
   end
@@ -347,7 +342,8 @@ return out
 export const RELEASE_SCRIPT = `${PRELUDE}
 local lane, sub, did, tenant, lease = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local from, to = ARGV[7], ARGV[8]
-if not current(did, lease) then return 0 end
+local c = current(did, lease)
+if not c then return 0 end
 local ep = b .. 'ep:' .. sub
 if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   if to == 'closed' then
@@ -361,7 +357,7 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   end
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
-answered(lane, sub, did)
+answered(lane, sub, did, c)
 return 0
 `;
 
@@ -372,7 +368,12 @@ return 0
 export const END_SCRIPT = `${PRELUDE}
 for i = 2, #ARGV, 5 do
   local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  if current(did, lease) then endClaim(lane, sub, did, tenant) end
+  local c = current(did, lease)
+  if c then
+    redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
+    redis.call('SREM', KEYS[1], did)
+    dropClaim(lane, sub, did, c)
+  end
 end
 return 0
 `;
