@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { DeliveryDispatch } from '@hookline/webhooks';
 import { WebhookDataLifecycleStore, WebhooksPermissions } from '@hookline/webhooks-management';
 import { ScratchEnvironment, hooklineFixture, startHookline } from './support/hookline';
 import { waitUntil } from './support/wait';
@@ -108,6 +109,31 @@ describe('data lifecycle: tenant erasure and expunge', () => {
       assert.equal(done.deletedRows[table], ofErased.get(table)!.length, `${table} deletions counted`);
     }
     assert.ok(done.completedAt);
+  });
+
+  it("erasing a tenant drops its endpoints' limits from the scheduler, and leaves another tenant's", async () => {
+    const erased = unique('limits-erased');
+    const kept = unique('limits-kept');
+    const limits = { webhooks: ['order.*'], maxConcurrentSends: 3, rateLimitPerSecond: 10 };
+    const gone = await t.api.subscribe({ webhookUri: t.receiver.url('/limits-erased'), ...limits }, erased);
+    const stays = await t.api.subscribe({ webhookUri: t.receiver.url('/limits-kept'), ...limits }, kept);
+    const dispatch = t.hookline.app.get(DeliveryDispatch);
+    const limitsOf = async (id: string) => {
+      const { concurrency, ratePerSecond } = await dispatch.endpointStatus(id);
+      return { concurrency, ratePerSecond };
+    };
+    assert.deepEqual(await limitsOf(gone.id), { concurrency: 3, ratePerSecond: 10 });
+
+    assert.equal((await t.api.delete(`${TENANTS}/${erased}`)).status, 202);
+    await waitUntil(async () => (await erasure(erased)).state === 'completed');
+    const forgotten = await limitsOf(gone.id);
+    assert.equal(forgotten.ratePerSecond, null);
+    assert.notEqual(forgotten.concurrency, 3, 'the default cap again');
+    assert.deepEqual(
+      await limitsOf(stays.id),
+      { concurrency: 3, ratePerSecond: 10 },
+      "the other tenant's endpoint keeps its limits",
+    );
   });
 
   it("deletes at most a batch's rows per statement, though the tenant's rows lie in several day partitions", async () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebhookNotFoundError } from '@hookline/webhooks-core';
+import { DeliveryDispatch } from '@hookline/webhooks';
 import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../domain/ports/webhook-data-lifecycle.store';
 import { BackgroundRun } from './background-run';
 
@@ -21,7 +22,10 @@ export class WebhookDataLifecycleAppService implements OnApplicationBootstrap, O
   private readonly erasures = new BackgroundRun(this.logger, 'Tenant erasure stopped; it resumes on the next poll');
   private stopping = false;
 
-  constructor(private readonly store: WebhookDataLifecycleStore) {}
+  constructor(
+    private readonly store: WebhookDataLifecycleStore,
+    private readonly dispatch: DeliveryDispatch,
+  ) {}
 
   /** Starts erasing the tenant's rows (or finds the erasure already running); answers where it stands. */
   async requestErasure(tenantId: string): Promise<TenantErasure> {
@@ -71,6 +75,8 @@ export class WebhookDataLifecycleAppService implements OnApplicationBootstrap, O
     try {
       while (!this.stopping) {
         const batch = await this.store.eraseBatch(tenantId, ERASE_BATCH_ROWS, lease());
+        // The scheduler keeps no row, but it keeps deleted endpoints' limits, breaker and window until told.
+        if (batch && batch.subscriptionIds.length > 0) await this.dispatch.forget(batch.subscriptionIds).catch(() => undefined);
         if (!batch) {
           await this.store.completeErasure(tenantId, new Date());
           this.logger.log(`Tenant ${tenantId} erased`);

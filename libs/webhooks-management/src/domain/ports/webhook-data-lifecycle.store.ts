@@ -18,6 +18,14 @@ export interface ExpungedEvent {
   abandonedDeliveries: number;
 }
 
+/** One statement's share of a tenant erasure. */
+export interface ErasedBatch {
+  table: string;
+  deleted: number;
+  /** The subscriptions this batch deleted (none unless `table` holds subscriptions). */
+  subscriptionIds: string[];
+}
+
 /** Port: erasing a tenant's data and an event's payload, in the database. */
 export abstract class WebhookDataLifecycleStore {
   /**
@@ -33,10 +41,10 @@ export abstract class WebhookDataLifecycleStore {
   abstract claimErasure(now: Date, leaseUntil: Date): Promise<string | null>;
   /**
    * Deletes up to `limit` of the tenant's rows from the first table that still holds some, counts them in the
-   * erasure and extends its lease, in one statement. Returns the table and count, or null when no table holds a
-   * row of the tenant.
+   * erasure and extends its lease, in one statement. Returns the table and count (and the ids of the
+   * subscriptions deleted, for the scheduler to forget), or null when no table holds a row of the tenant.
    */
-  abstract eraseBatch(tenantId: string, limit: number, leaseUntil: Date): Promise<{ table: string; deleted: number } | null>;
+  abstract eraseBatch(tenantId: string, limit: number, leaseUntil: Date): Promise<ErasedBatch | null>;
   abstract completeErasure(tenantId: string, at: Date): Promise<void>;
   /** Lets another process take the erasure at once (this one is stopping). */
   abstract releaseErasure(tenantId: string): Promise<void>;

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ExpungedEvent, TenantErasure, WebhookDataLifecycleStore } from '../../domain/ports/webhook-data-lifecycle.store';
+import {
+  ErasedBatch,
+  ExpungedEvent,
+  TenantErasure,
+  WebhookDataLifecycleStore,
+} from '../../domain/ports/webhook-data-lifecycle.store';
 import { retryOnDeadlock } from '../deadlock';
 import { tenantCondition } from '../tenant-condition';
 
 const ERASURES = 'webhook_tenant_erasures';
+const SUBSCRIPTIONS = 'webhook_subscriptions';
 
 /**
  * Tables erased first, in this order: the tenant's API keys (its own access ends first), then the history
@@ -17,7 +23,7 @@ const ERASURE_ORDER = [
   'webhook_send_attempts',
   'webhook_deliveries',
   'webhook_events',
-  'webhook_subscriptions',
+  SUBSCRIPTIONS,
   'webhook_idempotency_keys',
 ];
 
@@ -28,17 +34,17 @@ const ERASURE_COLUMNS = `tenant_id AS "tenantId", state, requested_at AS "reques
  * Up to $2 rows of tenant $1 from `relation` (a plain table, or one partition of a partitioned one: a ctid names a
  * row within one table only), counted under key $3 of the erasure's deleted rows; lease to $4.
  */
-const eraseBatchSql = (relation: string) => `
+const eraseBatchSql = (relation: string, returnIds: boolean) => `
   WITH d AS (
     DELETE FROM ${relation} WHERE tenant_id = $1
       AND ctid = ANY(ARRAY(SELECT ctid FROM ${relation} WHERE tenant_id = $1 LIMIT $2))
-    RETURNING 1
-  ), n AS (SELECT count(*)::int AS deleted FROM d)
+    RETURNING ${returnIds ? 'id::text' : 'NULL::text'} AS id
+  ), n AS (SELECT count(*)::int AS deleted, array_remove(array_agg(id), NULL) AS ids FROM d)
   UPDATE ${ERASURES}
   SET deleted_rows = jsonb_set(deleted_rows, ARRAY[$3::text], to_jsonb(coalesce((deleted_rows->>$3)::bigint, 0) + n.deleted)),
       lease_until = $4
   FROM n WHERE tenant_id = $1
-  RETURNING n.deleted`;
+  RETURNING n.deleted, n.ids`;
 
 /** A table holding tenant rows; a partitioned one is erased a partition at a time. */
 interface TenantTable {
@@ -84,16 +90,17 @@ export class TypeOrmWebhookDataLifecycleStore extends WebhookDataLifecycleStore 
     return row?.tenantId ?? null;
   }
 
-  async eraseBatch(tenantId: string, limit: number, leaseUntil: Date): Promise<{ table: string; deleted: number } | null> {
+  async eraseBatch(tenantId: string, limit: number, leaseUntil: Date): Promise<ErasedBatch | null> {
     for (const { name: table, partitioned } of await this.tablesWithTenants()) {
       const relation = partitioned ? await this.partitionWithRowsOf(table, tenantId) : `"${table}"`;
       if (!relation) continue;
+      const subscriptions = table === SUBSCRIPTIONS;
       // Deleting deliveries may meet attempts being recorded for several of them at once.
       const [rows] = await retryOnDeadlock(() =>
-        this.dataSource.query(eraseBatchSql(relation), [tenantId, limit, table, leaseUntil]),
+        this.dataSource.query(eraseBatchSql(relation, subscriptions), [tenantId, limit, table, leaseUntil]),
       );
       const deleted = rows[0]?.deleted ?? 0;
-      if (deleted > 0) return { table, deleted };
+      if (deleted > 0) return { table, deleted, subscriptionIds: subscriptions ? rows[0].ids : [] };
     }
     return null;
   }
