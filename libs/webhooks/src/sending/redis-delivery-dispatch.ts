@@ -214,11 +214,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
   private async reportTogether(reports: SendReport[]): Promise<EndpointAfterSend[]> {
     const now = Date.now();
     const args = reports.flatMap(({ claim, limits, result, timedOut, pauseUntil }) => [
-      LANE_CODES[claim.lane],
-      claim.subscriptionId,
-      claim.deliveryId,
-      tenantKey(claim.tenantId),
-      claim.lease,
+      ...claimFields(claim),
       result,
       timedOut ? 1 : 0,
       pauseUntil ?? '',
@@ -246,8 +242,7 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
           breaker.next.kind === 'open' ? breaker.next.until : '',
         ]
       : ['', '', '', ''];
-    const { lane, subscriptionId, deliveryId, tenantId, lease } = claim;
-    await this.script('hooklineRelease', [LANE_CODES[lane], subscriptionId, deliveryId, tenantKey(tenantId), lease, ...move]);
+    await this.script('hooklineRelease', [...claimFields(claim), ...move]);
   }
 
   async resume(subscriptionId: string, tenantId: string | null): Promise<void> {
@@ -419,9 +414,15 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
   }
 }
 
-/** Claims as the lease scripts take them: (lane, sub, delivery, tenant, lease) quintuples. */
-const claimArgs = (claims: readonly ClaimedDelivery[]): string[] =>
-  claims.flatMap((c) => [LANE_CODES[c.lane], c.subscriptionId, c.deliveryId, tenantKey(c.tenantId), c.lease]);
+/** A claim as every script takes it: lane, sub, delivery, tenant, lease. */
+const claimFields = (c: ClaimedDelivery): string[] => [
+  LANE_CODES[c.lane],
+  c.subscriptionId,
+  c.deliveryId,
+  tenantKey(c.tenantId),
+  c.lease,
+];
+const claimArgs = (claims: readonly ClaimedDelivery[]): string[] => claims.flatMap(claimFields);
 
 const breakerCode = (state: BreakerState): string => (state.kind === 'half-open' ? 'half' : state.kind);
 

@@ -115,18 +115,18 @@ export class WebhookDeliveryService {
   /** Tells the scheduler how the claim's send went, and moves the endpoint's breaker when the lifecycle says so. */
   private async reportSend(claim: ClaimedDelivery, sent: SendOutcome): Promise<void> {
     const now = Date.now();
-    const answer = 'skipped' in sent ? null : sent.answer;
-    const succeeded = !('skipped' in sent) && sent.decision.kind === 'succeeded';
-    const subscription = 'skipped' in sent ? null : sent.context.subscription;
+    const attempt = 'skipped' in sent ? null : sent;
+    const succeeded = attempt?.decision.kind === 'succeeded';
+    const subscription = attempt?.context.subscription;
     const after = await this.dispatch.report({
       claim,
       limits: {
         concurrency: subscription?.maxConcurrentSends ?? null,
         ratePerSecond: subscription?.rateLimitPerSecond ?? null,
       },
-      result: answer === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
-      timedOut: answer?.timedOut ?? false,
-      pauseUntil: answer === null ? null : endpointPausedUntil(answer, now, this.options),
+      result: attempt === null ? 'skipped' : succeeded ? 'succeeded' : 'failed',
+      timedOut: attempt?.answer.timedOut ?? false,
+      pauseUntil: attempt === null ? null : endpointPausedUntil(attempt.answer, now, this.options),
     });
     if (!after.claimHeld) return;
     const next = breakerAfterAttempt(after.breaker, succeeded ? 'succeeded' : 'failed', after.window, now, this.options);
