@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { getQueueToken } from '@nestjs/bull';
 import type { Job, Queue } from 'bull';
@@ -156,6 +157,35 @@ describe('fair, isolated delivery', () => {
       });
       await env.deliveriesSettled();
       assert.equal(receiver.requests('/wide').length, 4, 'each delivery was sent once');
+    }));
+
+  it('a delivery handed over again while its claim is not over (a replay meets a send) joins its lane when the claim ends', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      // An api process: its scheduler is driven by hand here, with no worker claiming meanwhile.
+      const app = await startHookline(env, { ROLE: 'api' });
+      apps.push(app);
+      const dispatch = app.app.get(DeliveryDispatch);
+      const item = { deliveryId: randomUUID(), subscriptionId: randomUUID(), tenantId: 't' };
+      const places = { first: 1, retry: 1 };
+      assert.ok(await dispatch.submit([item], 'first'));
+      const [claim] = await dispatch.claim(places, 1);
+      assert.equal(claim.deliveryId, item.deliveryId);
+      assert.ok(await dispatch.begin(claim));
+      assert.ok(await dispatch.submit([item], 'first'), 'handed over again while being sent');
+      await dispatch.report({
+        claim,
+        limits: { concurrency: null, ratePerSecond: null },
+        result: 'skipped',
+        timedOut: false,
+        pauseUntil: null,
+      });
+      assert.deepEqual(await dispatch.claim(places, 1), [], 'not twice in its lane while claimed');
+      await dispatch.end(claim);
+      const again = await dispatch.claim(places, 1);
+      assert.deepEqual(
+        again.map((c) => c.deliveryId),
+        [item.deliveryId],
+      );
     }));
 
   it('a worker process is woken by deliveries another process hands over, not by its poll', () =>

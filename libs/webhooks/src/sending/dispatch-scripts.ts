@@ -20,6 +20,7 @@
  *   count).
  * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
  *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
+ * - `again` HASH: delivery → lane..sub..tenant, handed over again while its claim was not over.
  * - `paused` ZSET, `breakers` HASH, `capped` SET: figures for metrics.
  * Ids are UUIDs (36 characters), so members are split by position; the host's tenant is ''.
  */
@@ -68,6 +69,14 @@ local function answered(lane, sub, did, c)
     giveBack(c, lane)
   end
 end
+-- The delivery joins its endpoint's lane, which is put in turn unless it is out of turn already (woken then).
+local function enqueue(lane, sub, did, tenant)
+  redis.call('RPUSH', b .. lane .. ':q:' .. sub, did)
+  if redis.call('SISMEMBER', b .. 'capwait:' .. sub, lane .. tenant) == 0
+    and not redis.call('ZSCORE', b .. 'parked', lane .. sub .. tenant) then
+    ring(lane, sub, tenant)
+  end
+end
 -- The delivery's claim record while \`lease\` is its claim (not one that expired and was handed out again), or nil.
 local function current(did, lease)
   local c = redis.call('HGET', b .. 'claims', did)
@@ -78,7 +87,8 @@ end
 
 /**
  * ARGV: prefix, lane, then (delivery, subscription, tenant) triples. Adds each delivery not yet held to its
- * endpoint's lane and puts the endpoint in turn, unless it is out of turn already (it is woken then). Publishes
+ * endpoint's lane and puts the endpoint in turn, unless it is out of turn already (it is woken then); one whose
+ * claim is not over is marked to join its lane again when the claim ends (see END). Publishes
  * how many it added on the `submitted` channel, which wakes the workers.
  */
 export const SUBMIT_SCRIPT = `${PRELUDE}
@@ -88,11 +98,10 @@ for i = 3, #ARGV, 3 do
   local did, sub, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if redis.call('SADD', KEYS[1], did) == 1 then
     added = added + 1
-    redis.call('RPUSH', b .. lane .. ':q:' .. sub, did)
-    if redis.call('SISMEMBER', b .. 'capwait:' .. sub, lane .. tenant) == 0
-      and not redis.call('ZSCORE', b .. 'parked', lane .. sub .. tenant) then
-      ring(lane, sub, tenant)
-    end
+    enqueue(lane, sub, did, tenant)
+  elseif redis.call('HEXISTS', b .. 'claims', did) == 1 then
+    -- Its claim may have read the delivery before this hand-over: it joins the lane again when the claim ends.
+    redis.call('HSET', b .. 'again', did, lane .. sub .. tenant)
   end
 end
 if added > 0 then redis.call('PUBLISH', b .. 'submitted', added) end
@@ -118,6 +127,7 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMI
   local lane, sub, did, tenant = m:sub(1, 1), m:sub(2, 37), m:sub(38, 73), m:sub(74)
   local c = redis.call('HGET', b .. 'claims', did)
   if c then
+    redis.call('HDEL', b .. 'again', did)
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
     dropClaim(lane, sub, did, c)
@@ -363,7 +373,8 @@ return 0
 
 /**
  * ARGV: prefix, then (lane, sub, delivery, tenant, lease) quintuples. Ends each claim still current: its delivery's
- * attempt is recorded, so the scheduler lets go of it (its place, if still taken, and its process's place).
+ * attempt is recorded, so the scheduler lets go of it (its place, if still taken, and its process's place), unless
+ * it was handed over again meanwhile (a resend or replay): then it joins that lane again.
  */
 export const END_SCRIPT = `${PRELUDE}
 for i = 2, #ARGV, 5 do
@@ -371,8 +382,14 @@ for i = 2, #ARGV, 5 do
   local c = current(did, lease)
   if c then
     redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-    redis.call('SREM', KEYS[1], did)
     dropClaim(lane, sub, did, c)
+    local again = redis.call('HGET', b .. 'again', did)
+    if again then
+      redis.call('HDEL', b .. 'again', did)
+      enqueue(again:sub(1, 1), again:sub(2, 37), did, again:sub(38))
+    else
+      redis.call('SREM', KEYS[1], did)
+    end
   end
 end
 return 0
