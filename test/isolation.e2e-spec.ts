@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { getQueueToken } from '@nestjs/bull';
 import type { Job, Queue } from 'bull';
 import { Client } from 'pg';
-import { DeliveryDispatch, WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, WebhookSenderJobData } from '@hookline/webhooks';
+import { ClaimedDelivery, DeliveryDispatch, WEBHOOKS_QUEUE, WEBHOOK_SENDER_JOB, WebhookSenderJobData } from '@hookline/webhooks';
 import { RunningHookline, ScratchEnvironment, startHookline } from './support/hookline';
 import { HooklineProcess } from './support/hookline-process';
 import { TestReceiver } from './support/receiver';
@@ -186,6 +186,42 @@ describe('fair, isolated delivery', () => {
         again.map((c) => c.deliveryId),
         [item.deliveryId],
       );
+    }));
+
+  it('a claim taken up after its lease ran out is not sent: its delivery was handed out again', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      // An api process: its scheduler is driven by hand here, with no worker claiming meanwhile.
+      const app = await startHookline(env, { ROLE: 'api', WEBHOOKS_JOB_LOCK_MS: '1000' });
+      apps.push(app);
+      const dispatch = app.app.get(DeliveryDispatch);
+      const item = { deliveryId: randomUUID(), subscriptionId: randomUUID(), tenantId: 't' };
+      const places = { first: 1, retry: 1 };
+      assert.ok(await dispatch.submit([item], 'first'));
+      const [stale] = await dispatch.claim(places, 1);
+      let again: ClaimedDelivery[] = [];
+      // Its lease runs out unrenewed, and a later claim hands the delivery out again.
+      await waitUntil(async () => (again = await dispatch.claim(places, 1)).length > 0);
+      assert.equal(again[0].deliveryId, item.deliveryId);
+      assert.equal(await dispatch.begin(stale), false, 'the stale claim is refused');
+      assert.equal(await dispatch.begin(again[0]), true);
+    }));
+
+  it('one claim round shares its places over tenants first, then over a tenant\'s endpoints', () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env, { ROLE: 'api' });
+      apps.push(app);
+      const dispatch = app.app.get(DeliveryDispatch);
+      const [a1, a2, b] = [randomUUID(), randomUUID(), randomUUID()];
+      const items = (subscriptionId: string, tenantId: string, count: number) =>
+        Array.from({ length: count }, () => ({ deliveryId: randomUUID(), subscriptionId, tenantId }));
+      assert.ok(await dispatch.submit([...items(a1, 'a', 20), ...items(a2, 'a', 20), ...items(b, 'b', 1)], 'first'));
+      const round = await dispatch.claim({ first: 100, retry: 1 }, 10);
+      const taken = (sub: string) => round.filter((c) => c.subscriptionId === sub).length;
+      assert.equal(round.length, 10);
+      assert.equal(taken(b), 1, 'the other tenant had its turn');
+      assert.ok(Math.abs(taken(a1) - taken(a2)) <= 1, `the tenant's endpoints shared evenly: ${taken(a1)} and ${taken(a2)}`);
+      const next = await dispatch.claim({ first: 100, retry: 1 }, 10);
+      assert.equal(next.length, 10, 'the next round takes all it may');
     }));
 
   it('a worker process is woken by deliveries another process hands over, not by its poll', () =>

@@ -14,7 +14,7 @@
  *   expiry; `leases` ZSET: all claims' leases (member lane..sub..delivery..tenant), so expired ones are found
  *   without knowing their endpoint. A claim gives its endpoint's place back once the answer is in (REPORT, or
  *   RELEASE after a breaker decision), and ends once the attempt is recorded (END).
- * - `claims` HASH: delivery → its claim's state (`h` handed out, `s` being sent, `a` answered and being recorded)
+ * - `claims` HASH: delivery → its claim's state (`h` handed out or being sent, `a` answered and being recorded)
  *   and lease id (the claiming process's id, 36 characters, `:` and a number from `seq`); `owned` HASH:
  *   process..lane → the claims it took that are not answered yet, wherever they are being sent (what its places
  *   count).
@@ -27,6 +27,24 @@
 
 const PRELUDE = `
 local b = ARGV[1]
+-- Lua's unpack takes a bounded number of values, so a variadic command over a list goes in chunks (of an even
+-- size: pairs stay whole); answers the sum of the chunks' answers.
+local CHUNK = 1000
+local function each(command, key, list)
+  local sum = 0
+  for i = 1, #list, CHUNK do
+    sum = sum + redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+  end
+  return sum
+end
+-- One answer per element of list (HMGET, SMISMEMBER).
+local function lookup(command, key, list)
+  local out = {}
+  for i = 1, #list, CHUNK do
+    for _, v in ipairs(redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))) do out[#out + 1] = v end
+  end
+  return out
+end
 local function ring(lane, sub, tenant)
   if redis.call('SADD', b .. lane .. ':ringed', sub) == 1 then
     redis.call('RPUSH', b .. lane .. ':eps:' .. tenant, sub)
@@ -61,17 +79,37 @@ local function dropClaim(lane, sub, did, c)
     giveBack(c, lane)
   end
 end
--- A claim's (record c) receiver answered: its endpoint's place and its process's are free; it is recorded next.
+-- Claims (record c) whose receivers answered: answered() notes each, settleAnswered() then frees their endpoints'
+-- places and their processes' and marks them answered (they are recorded next), endpoint by endpoint.
+local answeredBySub, answeredSubs, answeredRecords, givenBack, givers = {}, {}, {}, {}, {}
 local function answered(lane, sub, did, c)
-  if c:sub(1, 1) ~= 'a' then
-    freePlace(sub, did)
-    redis.call('HSET', b .. 'claims', did, 'a' .. c:sub(2))
-    giveBack(c, lane)
+  if c:sub(1, 1) == 'a' then return end
+  if not answeredBySub[sub] then
+    answeredBySub[sub] = {}
+    answeredSubs[#answeredSubs + 1] = sub
+  end
+  table.insert(answeredBySub[sub], did)
+  answeredRecords[#answeredRecords + 1] = did
+  answeredRecords[#answeredRecords + 1] = 'a' .. c:sub(2)
+  local owner = c:sub(2, 37) .. lane
+  if not givenBack[owner] then
+    givenBack[owner] = 0
+    givers[#givers + 1] = owner
+  end
+  givenBack[owner] = givenBack[owner] + 1
+end
+local function settleAnswered()
+  for _, sub in ipairs(answeredSubs) do
+    if each('ZREM', b .. 'inflight:' .. sub, answeredBySub[sub]) > 0 then wakeCapWaiters(sub) end
+  end
+  each('HSET', b .. 'claims', answeredRecords)
+  for _, owner in ipairs(givers) do
+    if redis.call('HINCRBY', b .. 'owned', owner, -givenBack[owner]) <= 0 then redis.call('HDEL', b .. 'owned', owner) end
   end
 end
--- The delivery joins its endpoint's lane, which is put in turn unless it is out of turn already (woken then).
-local function enqueue(lane, sub, did, tenant)
-  redis.call('RPUSH', b .. lane .. ':q:' .. sub, did)
+-- The deliveries join their endpoint's lane, which is put in turn unless it is out of turn already (woken then).
+local function enqueue(lane, sub, tenant, dids)
+  each('RPUSH', b .. lane .. ':q:' .. sub, dids)
   if redis.call('SISMEMBER', b .. 'capwait:' .. sub, lane .. tenant) == 0
     and not redis.call('ZSCORE', b .. 'parked', lane .. sub .. tenant) then
     ring(lane, sub, tenant)
@@ -83,6 +121,23 @@ local function current(did, lease)
   if c and c:sub(2) == lease then return c end
   return nil
 end
+-- The claim records of a script's claims (lane, sub, delivery, tenant, lease; \`stride\` arguments each from
+-- ARGV[from]) that are still current, by position; a delivery listed twice counts once.
+local function currentClaims(from, stride)
+  local dids = {}
+  for i = from, #ARGV, stride do dids[#dids + 1] = ARGV[i + 2] end
+  local records, seen, out = lookup('HMGET', b .. 'claims', dids), {}, {}
+  for k, did in ipairs(dids) do
+    local c = records[k]
+    if c and c:sub(2) == ARGV[from + (k - 1) * stride + 4] and not seen[did] then
+      seen[did] = true
+      out[k] = c
+    else
+      out[k] = false
+    end
+  end
+  return out
+end
 `;
 
 /**
@@ -93,19 +148,31 @@ end
  */
 export const SUBMIT_SCRIPT = `${PRELUDE}
 local lane = ARGV[2]
-local added = 0
-for i = 3, #ARGV, 3 do
-  local did, sub, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call('SADD', KEYS[1], did) == 1 then
-    added = added + 1
-    enqueue(lane, sub, did, tenant)
-  elseif redis.call('HEXISTS', b .. 'claims', did) == 1 then
+local dids = {}
+for i = 3, #ARGV, 3 do dids[#dids + 1] = ARGV[i] end
+local held = lookup('SMISMEMBER', KEYS[1], dids)
+-- The deliveries not yet held, by endpoint (in the order endpoints first appear).
+local added, bySub, subs, seen = {}, {}, {}, {}
+for k, did in ipairs(dids) do
+  local i = 3 + (k - 1) * 3
+  local sub = ARGV[i + 1]
+  if held[k] == 0 and not seen[did] then
+    seen[did] = true
+    added[#added + 1] = did
+    if not bySub[sub] then
+      bySub[sub] = {}
+      subs[#subs + 1] = i
+    end
+    table.insert(bySub[sub], did)
+  elseif held[k] == 1 and redis.call('HEXISTS', b .. 'claims', did) == 1 then
     -- Its claim may have read the delivery before this hand-over: it joins the lane again when the claim ends.
-    redis.call('HSET', b .. 'again', did, lane .. sub .. tenant)
+    redis.call('HSET', b .. 'again', did, lane .. sub .. ARGV[i + 2])
   end
 end
-if added > 0 then redis.call('PUBLISH', b .. 'submitted', added) end
-return added
+each('SADD', KEYS[1], added)
+for _, i in ipairs(subs) do enqueue(lane, ARGV[i + 1], ARGV[i + 2], bySub[ARGV[i + 1]]) end
+if #added > 0 then redis.call('PUBLISH', b .. 'submitted', #added) end
+return #added
 `;
 
 /**
@@ -113,13 +180,16 @@ return added
  * (lane, delivery, sub, tenant, lease) quintuples. First gives expired leases' deliveries back to their lanes and
  * puts parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims
  * not answered, and up to `most` claims in all (`reserve` of them kept for retries until they had their turn), takes
- * turns: a tenant, its next endpoint, one delivery of it.
+ * turns: a tenant, its next endpoint, its share of the round (what is left of it split evenly over the tenants in
+ * turn and the tenant's endpoints in turn, at least one delivery).
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
 local defaultCap = tonumber(ARGV[6])
 local maxSteps = tonumber(ARGV[7])
+-- Bounds one turn's claims.
+local MOST_PER_TURN = 500
 local owner = ARGV[8]
 
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
@@ -138,16 +208,17 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMI
   ring(m:sub(1, 1), m:sub(2, 37), m:sub(38))
 end
 
--- 'go', 'wait' (at its cap: back in turn when a send ends) or 'park' with the time it may go again.
-local function verdict(sub)
+-- 'go' with how many of \`share\` may go now, 'wait' (at its cap: back in turn when a send ends) or 'park' (0 go)
+-- with the time it may go again.
+local function verdict(sub, share)
   local ep = b .. 'ep:' .. sub
   local s = redis.call('HMGET', ep, 'cap', 'rate', 'tokens', 'tokensAt', 'pausedUntil', 'breaker', 'breakerUntil', 'probeUntil')
   local pausedUntil = tonumber(s[5])
-  if pausedUntil and pausedUntil > now then return 'park', pausedUntil end
+  if pausedUntil and pausedUntil > now then return 'park', 0, pausedUntil end
   local breaker = s[6]
   if breaker == 'open' then
     local u = tonumber(s[7]) or 0
-    if u > now then return 'park', u end
+    if u > now then return 'park', 0, u end
     redis.call('HSET', ep, 'breaker', 'half', 'breakerSince', u)
     redis.call('HSET', b .. 'breakers', sub, 'half')
     breaker = 'half'
@@ -155,20 +226,25 @@ local function verdict(sub)
   if breaker == 'half' then
     local probe = tonumber(s[8])
     if probe and probe > now then return 'wait' end
+    -- One probe at a time.
+    share = 1
   end
   local cap = tonumber(s[1]) or defaultCap
-  if redis.call('ZCARD', b .. 'inflight:' .. sub) >= cap then return 'wait' end
+  local free = cap - redis.call('ZCARD', b .. 'inflight:' .. sub)
+  if free <= 0 then return 'wait' end
+  local n = math.min(share, free)
   local rate = tonumber(s[2])
   if rate then
     local burst = math.max(1, rate / 4)
     local tokens = tonumber(s[3]) or burst
     local at = tonumber(s[4]) or now
     tokens = math.min(burst, tokens + (now - at) * rate / 1000)
-    if tokens < 1 then return 'park', now + math.ceil((1 - tokens) * 1000 / rate) end
-    redis.call('HSET', ep, 'tokens', tostring(tokens - 1), 'tokensAt', now)
+    if tokens < 1 then return 'park', 0, now + math.ceil((1 - tokens) * 1000 / rate) end
+    n = math.min(n, math.floor(tokens))
+    redis.call('HSET', ep, 'tokens', tostring(tokens - n), 'tokensAt', now)
   end
   if breaker == 'half' then redis.call('HSET', ep, 'probeUntil', now + leaseMs) end
-  return 'go'
+  return 'go', n
 end
 
 local out = {}
@@ -193,26 +269,43 @@ for _, pass in ipairs(passes) do
     local sub = redis.call('LPOP', eps)
     if sub then
       local q = b .. lane .. ':q:' .. sub
-      local v, untilMs = 'go', nil
-      if redis.call('LLEN', q) > 0 then v, untilMs = verdict(sub) end
+      local waiting = redis.call('LLEN', q)
+      local v, n, untilMs = 'go', 0, nil
+      if waiting > 0 then
+        -- The turn's share: what is left of the round, split evenly over the tenants in turn and this tenant's
+        -- endpoints in turn, so a lone endpoint takes its deliveries in one turn and crowded rings one each.
+        local left = math.min(want[lane], pass[2] - total)
+        local share = math.floor(left / ((redis.call('LLEN', tenants) + 1) * (redis.call('LLEN', eps) + 1)))
+        v, n, untilMs = verdict(sub, math.min(waiting, math.max(1, share), MOST_PER_TURN))
+      end
       if v == 'go' then
-        local did = redis.call('LPOP', q)
-        if did then
+        if n > 0 then
+          local dids = redis.call('LPOP', q, n)
           local expires = now + leaseMs
-          redis.call('ZADD', b .. 'inflight:' .. sub, expires, did)
-          redis.call('ZADD', b .. 'leases', expires, lane .. sub .. did .. tenant)
-          local lease = owner .. ':' .. redis.call('INCR', b .. 'seq')
-          redis.call('HSET', b .. 'claims', did, 'h' .. lease)
-          redis.call('HINCRBY', b .. 'owned', owner .. lane, 1)
-          out[#out + 1] = lane
-          out[#out + 1] = did
-          out[#out + 1] = sub
-          out[#out + 1] = tenant
-          out[#out + 1] = lease
-          want[lane] = want[lane] - 1
-          total = total + 1
+          local last = redis.call('INCRBY', b .. 'seq', #dids)
+          local inflight, leases, claims = {}, {}, {}
+          for k, did in ipairs(dids) do
+            local lease = owner .. ':' .. (last - #dids + k)
+            inflight[#inflight + 1] = expires
+            inflight[#inflight + 1] = did
+            leases[#leases + 1] = expires
+            leases[#leases + 1] = lane .. sub .. did .. tenant
+            claims[#claims + 1] = did
+            claims[#claims + 1] = 'h' .. lease
+            out[#out + 1] = lane
+            out[#out + 1] = did
+            out[#out + 1] = sub
+            out[#out + 1] = tenant
+            out[#out + 1] = lease
+          end
+          each('ZADD', b .. 'inflight:' .. sub, inflight)
+          each('ZADD', b .. 'leases', leases)
+          each('HSET', b .. 'claims', claims)
+          redis.call('HINCRBY', b .. 'owned', owner .. lane, #dids)
+          want[lane] = want[lane] - #dids
+          total = total + #dids
         end
-        if redis.call('LLEN', q) > 0 then
+        if waiting > n then
           redis.call('RPUSH', eps, sub)
         else
           redis.call('SREM', b .. lane .. ':ringed', sub)
@@ -238,25 +331,22 @@ return out
 
 /**
  * ARGV: prefix, expires, mode (`begin` or `renew`), then (lane, sub, delivery, tenant, lease) quintuples; answers
- * 1 or 0 for each. `begin`: a handed-out claim still current becomes one being sent (1). `renew`: a claim being
- * sent or recorded still current (1). Either way its lease lasts until `expires`.
+ * 1 or 0 for each: whether the claim is still current, and for \`begin\` not answered yet. Its lease then lasts
+ * until \`expires\`.
  */
-export const RENEW_SCRIPT = `
-local b = ARGV[1]
+export const RENEW_SCRIPT = `${PRELUDE}
 local expires = tonumber(ARGV[2])
 local begin = ARGV[3] == 'begin'
 local out = {}
-for i = 4, #ARGV, 5 do
-  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local c = redis.call('HGET', b .. 'claims', did)
-  local ok = c and c:sub(2) == lease and (c:sub(1, 1) == 'h') == begin
-  if ok then
-    if begin then redis.call('HSET', b .. 'claims', did, 's' .. lease) end
+for k, c in ipairs(currentClaims(4, 5)) do
+  local i = 4 + (k - 1) * 5
+  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if c and not (begin and c:sub(1, 1) == 'a') then
     redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', expires, did)
     redis.call('ZADD', b .. 'leases', 'XX', expires, lane .. sub .. did .. tenant)
-    out[#out + 1] = 1
+    out[k] = 1
   else
-    out[#out + 1] = 0
+    out[k] = 0
   end
 end
 return out
@@ -276,44 +366,59 @@ export const REPORT_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
 local windowMs = tonumber(ARGV[3])
 local bucketMs = math.max(1, math.floor(windowMs / 6))
+local bucket = math.floor(now / bucketMs)
+local slot = bucket % 6
+local claims = currentClaims(4, 10)
+-- Each endpoint's fields as this script leaves them: cap, rate, pausedUntil, breaker, timeoutsInRow, and
+-- whether its window's current bucket was started.
+local endpoints = {}
 local out = {}
-for i = 4, #ARGV, 10 do
+for k, c in ipairs(claims) do
+  local i = 4 + (k - 1) * 10
   local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local result, timedOut, pauseUntil, cap, rate = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  local c = current(did, lease)
   if not c then
-    out[#out + 1] = { 0, '', '', '', 0, 0, 0 }
+    out[k] = { 0, '', '', '', 0, 0, 0 }
   else
     local ep = b .. 'ep:' .. sub
-    local s = redis.call('HMGET', ep, 'cap', 'rate', 'pausedUntil', 'breaker', 'timeoutsInRow')
+    local s = endpoints[sub]
+    if not s then
+      s = redis.call('HMGET', ep, 'cap', 'rate', 'pausedUntil', 'breaker', 'timeoutsInRow')
+      endpoints[sub] = s
+    end
     if cap ~= (s[1] or '') then
       if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
+      s[1] = cap ~= '' and cap
     end
     if rate ~= (s[2] or '') then
       if rate == '' then redis.call('HDEL', ep, 'rate') else redis.call('HSET', ep, 'rate', rate) end
+      s[2] = rate ~= '' and rate
     end
     if pauseUntil ~= '' then
       local p = tonumber(pauseUntil)
       if p > (tonumber(s[3]) or 0) then
         redis.call('HSET', ep, 'pausedUntil', p)
         redis.call('ZADD', b .. 'paused', p, sub)
+        s[3] = p
       end
     end
     local breaker = s[4]
     local w = b .. 'win:' .. sub
     if result ~= 'skipped' then
-      local bucket = math.floor(now / bucketMs)
-      local slot = bucket % 6
-      if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
-        -- A new bucket starts at least every bucketMs while attempts come, which keeps the window alive.
-        redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
-        redis.call('PEXPIRE', w, windowMs * 2)
+      if not s.bucketStarted then
+        if tonumber(redis.call('HGET', w, 't' .. slot)) ~= bucket then
+          -- A new bucket starts at least every bucketMs while attempts come, which keeps the window alive.
+          redis.call('HSET', w, 't' .. slot, bucket, 'o' .. slot, 0, 'f' .. slot, 0)
+          redis.call('PEXPIRE', w, windowMs * 2)
+        end
+        s.bucketStarted = true
       end
       redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
       if timedOut == '1' then
-        redis.call('HINCRBY', ep, 'timeoutsInRow', 1)
+        s[5] = tostring(redis.call('HINCRBY', ep, 'timeoutsInRow', 1))
       elseif (s[5] or '0') ~= '0' then
         redis.call('HSET', ep, 'timeoutsInRow', 0)
+        s[5] = '0'
       end
     elseif breaker == 'half' then
       -- Nothing was sent, so nothing was learnt: another probe may go.
@@ -322,24 +427,24 @@ for i = 4, #ARGV, 10 do
     if result == 'failed' or (result == 'succeeded' and breaker) then
       -- Only a held claim's caller decides on the breaker, so only it is told the window.
       local attempts, failures = 0, 0
-      local currentBucket = math.floor(now / bucketMs)
       local slots = redis.call('HMGET', w, 't0', 'o0', 'f0', 't1', 'o1', 'f1', 't2', 'o2', 'f2', 't3', 'o3', 'f3', 't4', 'o4', 'f4', 't5', 'o5', 'f5')
-      for slot = 0, 5 do
-        local t = tonumber(slots[slot * 3 + 1])
-        if t and t > currentBucket - 6 then
-          local f = tonumber(slots[slot * 3 + 3]) or 0
-          attempts = attempts + (tonumber(slots[slot * 3 + 2]) or 0) + f
+      for n = 0, 5 do
+        local t = tonumber(slots[n * 3 + 1])
+        if t and t > bucket - 6 then
+          local f = tonumber(slots[n * 3 + 3]) or 0
+          attempts = attempts + (tonumber(slots[n * 3 + 2]) or 0) + f
           failures = failures + f
         end
       end
       local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
-      out[#out + 1] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
+      out[k] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
       answered(lane, sub, did, c)
-      out[#out + 1] = { 0, breaker or '', '', '', 0, 0, 0 }
+      out[k] = { 0, breaker or '', '', '', 0, 0, 0 }
     end
   end
 end
+settleAnswered()
 return out
 `;
 
@@ -368,6 +473,7 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
 answered(lane, sub, did, c)
+settleAnswered()
 return 0
 `;
 
@@ -377,21 +483,30 @@ return 0
  * it was handed over again meanwhile (a resend or replay): then it joins that lane again.
  */
 export const END_SCRIPT = `${PRELUDE}
-for i = 2, #ARGV, 5 do
-  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local c = current(did, lease)
+local handedOverAgain = redis.call('EXISTS', b .. 'again') == 1
+local leases, ended, untracked = {}, {}, {}
+for k, c in ipairs(currentClaims(2, 5)) do
+  local i = 2 + (k - 1) * 5
+  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if c then
-    redis.call('ZREM', b .. 'leases', lane .. sub .. did .. tenant)
-    dropClaim(lane, sub, did, c)
-    local again = redis.call('HGET', b .. 'again', did)
+    leases[#leases + 1] = lane .. sub .. did .. tenant
+    ended[#ended + 1] = did
+    if c:sub(1, 1) ~= 'a' then
+      freePlace(sub, did)
+      giveBack(c, lane)
+    end
+    local again = handedOverAgain and redis.call('HGET', b .. 'again', did)
     if again then
       redis.call('HDEL', b .. 'again', did)
-      enqueue(again:sub(1, 1), again:sub(2, 37), did, again:sub(38))
+      enqueue(again:sub(1, 1), again:sub(2, 37), again:sub(38), { did })
     else
-      redis.call('SREM', KEYS[1], did)
+      untracked[#untracked + 1] = did
     end
   end
 end
+each('ZREM', b .. 'leases', leases)
+each('HDEL', b .. 'claims', ended)
+each('SREM', KEYS[1], untracked)
 return 0
 `;
 

@@ -167,8 +167,9 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
     const first = Math.max(0, places.first);
     const retry = Math.max(0, places.retry);
     const reserve = first + retry === 0 ? 0 : Math.ceil((most * retry) / (first + retry));
+    const now = Date.now();
     const flat = await this.script<string[]>('hooklineClaim', [
-      Date.now(),
+      now,
       this.options.jobLockDurationMs,
       first,
       retry,
@@ -186,12 +187,16 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
         subscriptionId: flat[i + 2],
         tenantId: tenantOf(flat[i + 3]),
         lease: flat[i + 4],
+        leaseUntil: now + this.options.jobLockDurationMs,
       });
     }
     return claims;
   }
 
   begin(claim: ClaimedDelivery): Promise<boolean> {
+    // A claim with more than half its lease ahead is still current (the delivery was not handed out again), and
+    // the worker renews it within a third of a lease: only an older one asks the scheduler, renewing it.
+    if (claim.leaseUntil - Date.now() > this.options.jobLockDurationMs / 2) return Promise.resolve(true);
     return this.begins.load(claim);
   }
 

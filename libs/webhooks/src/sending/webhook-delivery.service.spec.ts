@@ -83,6 +83,7 @@ const claim: ClaimedDelivery = {
   tenantId: 'acme',
   lane: 'first',
   lease: 'lease-1',
+  leaseUntil: Number.MAX_SAFE_INTEGER,
 };
 
 /** In-memory ports: they answer what each test sets, and write down what the service asked of them. */

@@ -24,6 +24,8 @@ export interface ClaimedDelivery extends DispatchItem {
   lane: DispatchLane;
   /** This claim's own lease, opaque: a copy of an older, expired claim of the same delivery is told apart by it. */
   lease: string;
+  /** When the lease runs out unless it is renewed (epoch ms). */
+  leaseUntil: number;
 }
 
 /** An endpoint's own limits (null: the defaults). */
@@ -107,8 +109,8 @@ export abstract class DeliveryDispatch {
   /** Closes the senders' queue in this process without waiting for the sends it runs. */
   abstract closeSenders(): Promise<void>;
   /**
-   * A sender takes up a claim, renewing its lease: false when the lease expired before (the delivery was handed
-   * out again) or another sender took it up, and then it must not be sent. A claim waits one lease at most.
+   * A sender takes up a claim (once: a sender job runs once): false when its lease ran out before (the delivery
+   * was handed out again), and then it must not be sent. A claim waits one lease at most.
    */
   abstract begin(claim: ClaimedDelivery): Promise<boolean>;
   /** Keeps the leases of the claims being sent alive (a send may take as long as its timeout). */
