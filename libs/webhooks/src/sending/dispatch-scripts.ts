@@ -14,10 +14,10 @@
  *   expiry; `leases` ZSET: all claims' leases (member lane..sub..delivery..tenant), so expired ones are found
  *   without knowing their endpoint. A claim gives its endpoint's place back once the answer is in (REPORT, or
  *   RELEASE after a breaker decision), and ends once the attempt is recorded (END).
- * - `claims` HASH: delivery → its claim's state (`h` handed out or being sent, `a` answered and being recorded)
- *   and lease id (the claiming process's id, 36 characters, `:` and a number from `seq`); `owned` HASH:
- *   process..lane → the claims it took that are not answered yet, wherever they are being sent (what its places
- *   count).
+ * - `claims` HASH: delivery → its claim's record: state (`h` handed out or being sent, `a` answered and being
+ *   recorded), lease (a number from `seq`), `:`, the claiming process's id (36 characters), lane, sub, tenant.
+ *   Callers name a claim by delivery and lease alone. `owned` HASH: process..lane → the claims it took that are
+ *   not answered yet, wherever they are being sent (what its places count).
  * - `parked` ZSET: endpoints out of turn until a time (pause, open breaker, rate), member lane..sub..tenant;
  *   `capwait:<sub>` SET: lanes (lane..tenant) out of turn until one of the endpoint's sends ends.
  * - `again` HASH: delivery → lane..sub..tenant, handed over again while its claim was not over.
@@ -62,36 +62,45 @@ local function wakeCapWaiters(sub)
     for _, w in ipairs(waiters) do ring(w:sub(1, 1), sub, w:sub(2)) end
   end
 end
--- The process that made claim record c gets its place back.
-local function giveBack(c, lane)
-  local owned = c:sub(2, 37) .. lane
+-- A claim record, read (see \`claims\`).
+local function claimOf(record)
+  local colon = record:find(':', 2, true)
+  return {
+    record = record, state = record:sub(1, 1), lease = record:sub(2, colon - 1), owner = record:sub(colon + 1, colon + 36),
+    lane = record:sub(colon + 37, colon + 37), sub = record:sub(colon + 38, colon + 73), tenant = record:sub(colon + 74),
+  }
+end
+-- The process that made claim c gets its place back.
+local function giveBack(c)
+  local owned = c.owner .. c.lane
   if redis.call('HINCRBY', b .. 'owned', owned, -1) <= 0 then redis.call('HDEL', b .. 'owned', owned) end
 end
 -- A send is over: its endpoint's place is free, and lanes waiting for one are woken.
 local function freePlace(sub, did)
   if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then wakeCapWaiters(sub) end
 end
--- The claim (record c) goes: its endpoint's place and its process's, unless its answer gave them back already.
-local function dropClaim(lane, sub, did, c)
+-- Claim c of delivery did goes: its endpoint's place and its process's, unless its answer gave them back already.
+local function dropClaim(did, c)
   redis.call('HDEL', b .. 'claims', did)
-  if c:sub(1, 1) ~= 'a' then
-    freePlace(sub, did)
-    giveBack(c, lane)
+  if c.state ~= 'a' then
+    freePlace(c.sub, did)
+    giveBack(c)
   end
 end
--- Claims (record c) whose receivers answered: answered() notes each, settleAnswered() then frees their endpoints'
--- places and their processes' and marks them answered (they are recorded next), endpoint by endpoint.
+-- Claims whose receivers answered: answered() notes each, settleAnswered() then frees their endpoints' places and
+-- their processes' and marks them answered (they are recorded next), endpoint by endpoint.
 local answeredBySub, answeredSubs, answeredRecords, givenBack, givers = {}, {}, {}, {}, {}
-local function answered(lane, sub, did, c)
-  if c:sub(1, 1) == 'a' then return end
+local function answered(did, c)
+  if c.state == 'a' then return end
+  local sub = c.sub
   if not answeredBySub[sub] then
     answeredBySub[sub] = {}
     answeredSubs[#answeredSubs + 1] = sub
   end
   table.insert(answeredBySub[sub], did)
   answeredRecords[#answeredRecords + 1] = did
-  answeredRecords[#answeredRecords + 1] = 'a' .. c:sub(2)
-  local owner = c:sub(2, 37) .. lane
+  answeredRecords[#answeredRecords + 1] = 'a' .. c.record:sub(2)
+  local owner = c.owner .. c.lane
   if not givenBack[owner] then
     givenBack[owner] = 0
     givers[#givers + 1] = owner
@@ -115,21 +124,23 @@ local function enqueue(lane, sub, tenant, dids)
     ring(lane, sub, tenant)
   end
 end
--- The delivery's claim record while \`lease\` is its claim (not one that expired and was handed out again), or nil.
+-- The delivery's claim while \`lease\` is its claim (not one that expired and was handed out again), or nil.
 local function current(did, lease)
-  local c = redis.call('HGET', b .. 'claims', did)
-  if c and c:sub(2) == lease then return c end
+  local record = redis.call('HGET', b .. 'claims', did)
+  if not record then return nil end
+  local c = claimOf(record)
+  if c.lease == lease then return c end
   return nil
 end
--- The claim records of a script's claims (lane, sub, delivery, tenant, lease; \`stride\` arguments each from
--- ARGV[from]) that are still current, by position; a delivery listed twice counts once.
+-- The claims a script names (delivery, lease, then \`stride\` - 2 more arguments each, from ARGV[from]) that are
+-- still current, by position (false for the others); a delivery named twice counts once.
 local function currentClaims(from, stride)
   local dids = {}
-  for i = from, #ARGV, stride do dids[#dids + 1] = ARGV[i + 2] end
+  for i = from, #ARGV, stride do dids[#dids + 1] = ARGV[i] end
   local records, seen, out = lookup('HMGET', b .. 'claims', dids), {}, {}
   for k, did in ipairs(dids) do
-    local c = records[k]
-    if c and c:sub(2) == ARGV[from + (k - 1) * stride + 4] and not seen[did] then
+    local c = records[k] and claimOf(records[k])
+    if c and c.lease == ARGV[from + (k - 1) * stride + 1] and not seen[did] then
       seen[did] = true
       out[k] = c
     else
@@ -195,12 +206,12 @@ local owner = ARGV[8]
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', b .. 'leases', m)
   local lane, sub, did, tenant = m:sub(1, 1), m:sub(2, 37), m:sub(38, 73), m:sub(74)
-  local c = redis.call('HGET', b .. 'claims', did)
-  if c then
+  local record = redis.call('HGET', b .. 'claims', did)
+  if record then
     redis.call('HDEL', b .. 'again', did)
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
-    dropClaim(lane, sub, did, c)
+    dropClaim(did, claimOf(record))
   end
 end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
@@ -285,13 +296,13 @@ for _, pass in ipairs(passes) do
           local last = redis.call('INCRBY', b .. 'seq', #dids)
           local inflight, leases, claims = {}, {}, {}
           for k, did in ipairs(dids) do
-            local lease = owner .. ':' .. (last - #dids + k)
+            local lease = string.format('%d', last - #dids + k)
             inflight[#inflight + 1] = expires
             inflight[#inflight + 1] = did
             leases[#leases + 1] = expires
             leases[#leases + 1] = lane .. sub .. did .. tenant
             claims[#claims + 1] = did
-            claims[#claims + 1] = 'h' .. lease
+            claims[#claims + 1] = 'h' .. lease .. ':' .. owner .. lane .. sub .. tenant
             out[#out + 1] = lane
             out[#out + 1] = did
             out[#out + 1] = sub
@@ -330,20 +341,18 @@ return out
 `;
 
 /**
- * ARGV: prefix, expires, mode (`begin` or `renew`), then (lane, sub, delivery, tenant, lease) quintuples; answers
- * 1 or 0 for each: whether the claim is still current, and for \`begin\` not answered yet. Its lease then lasts
- * until \`expires\`.
+ * ARGV: prefix, expires, mode (`begin` or `renew`), then (delivery, lease) pairs; answers 1 or 0 for each: whether
+ * the claim is still current, and for \`begin\` not answered yet. Its lease then lasts until \`expires\`.
  */
 export const RENEW_SCRIPT = `${PRELUDE}
 local expires = tonumber(ARGV[2])
 local begin = ARGV[3] == 'begin'
 local out = {}
-for k, c in ipairs(currentClaims(4, 5)) do
-  local i = 4 + (k - 1) * 5
-  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if c and not (begin and c:sub(1, 1) == 'a') then
-    redis.call('ZADD', b .. 'inflight:' .. sub, 'XX', expires, did)
-    redis.call('ZADD', b .. 'leases', 'XX', expires, lane .. sub .. did .. tenant)
+for k, c in ipairs(currentClaims(4, 2)) do
+  local did = ARGV[4 + (k - 1) * 2]
+  if c and not (begin and c.state == 'a') then
+    redis.call('ZADD', b .. 'inflight:' .. c.sub, 'XX', expires, did)
+    redis.call('ZADD', b .. 'leases', 'XX', expires, c.lane .. c.sub .. did .. c.tenant)
     out[k] = 1
   else
     out[k] = 0
@@ -353,14 +362,14 @@ return out
 `;
 
 /**
- * ARGV: prefix, now, windowMs, then per report: lane, sub, delivery, tenant, lease, result (succeeded/failed/
- * skipped), timedOut (1/0), pauseUntil ('' none), cap ('' default), rate ('' none). A claim no longer current (its
- * lease expired and the delivery was handed out again) changes nothing. Otherwise keeps the limits, applies a pause and
- * counts the attempt in the endpoint's window. A success while the breaker is closed, or a skip, frees the
- * endpoint's place and the process's here; any other answer may move the breaker, so the claim is held (its place stays taken) until
- * RELEASE moves the breaker and frees it in one step, and no send can slip between. The claim itself lasts until
- * END. Returns per report: held (1/0), breaker,
- * and for a held claim (whose caller decides on the breaker) since, until, attempts, failures, timeoutsInRow.
+ * ARGV: prefix, now, windowMs, then per report: delivery, lease, result (succeeded/failed/timedout/skipped),
+ * pauseUntil ('' none), cap ('' default), rate ('' none). A claim no longer current (its lease expired and the
+ * delivery was handed out again) changes nothing. Otherwise keeps the limits, applies a pause and counts the attempt
+ * in the endpoint's window. A success while the breaker is closed, or a skip, frees the endpoint's place and the
+ * process's here; any other answer may move the breaker, so the claim is held (its place stays taken) until RELEASE
+ * moves the breaker and frees it in one step, and no send can slip between. The claim itself lasts until END.
+ * Returns per report 0 when the claim is not held, and for a held one (whose caller decides on the breaker)
+ * { breaker, since, until, attempts, failures, timeoutsInRow }.
  */
 export const REPORT_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
@@ -368,18 +377,17 @@ local windowMs = tonumber(ARGV[3])
 local bucketMs = math.max(1, math.floor(windowMs / 6))
 local bucket = math.floor(now / bucketMs)
 local slot = bucket % 6
-local claims = currentClaims(4, 10)
 -- Each endpoint's fields as this script leaves them: cap, rate, pausedUntil, breaker, timeoutsInRow, and
 -- whether its window's current bucket was started.
 local endpoints = {}
 local out = {}
-for k, c in ipairs(claims) do
-  local i = 4 + (k - 1) * 10
-  local lane, sub, did, tenant, lease = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local result, timedOut, pauseUntil, cap, rate = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+for k, c in ipairs(currentClaims(4, 6)) do
+  local i = 4 + (k - 1) * 6
+  local did, result, pauseUntil, cap, rate = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   if not c then
-    out[k] = { 0, '', '', '', 0, 0, 0 }
+    out[k] = 0
   else
+    local sub = c.sub
     local ep = b .. 'ep:' .. sub
     local s = endpoints[sub]
     if not s then
@@ -414,7 +422,7 @@ for k, c in ipairs(claims) do
         s.bucketStarted = true
       end
       redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
-      if timedOut == '1' then
+      if result == 'timedout' then
         s[5] = tostring(redis.call('HINCRBY', ep, 'timeoutsInRow', 1))
       elseif (s[5] or '0') ~= '0' then
         redis.call('HSET', ep, 'timeoutsInRow', 0)
@@ -424,7 +432,7 @@ for k, c in ipairs(claims) do
       -- Nothing was sent, so nothing was learnt: another probe may go.
       redis.call('HDEL', ep, 'probeUntil')
     end
-    if result == 'failed' or (result == 'succeeded' and breaker) then
+    if result == 'failed' or result == 'timedout' or (result == 'succeeded' and breaker) then
       -- Only a held claim's caller decides on the breaker, so only it is told the window.
       local attempts, failures = 0, 0
       local slots = redis.call('HMGET', w, 't0', 'o0', 'f0', 't1', 'o1', 'f1', 't2', 'o2', 'f2', 't3', 'o3', 'f3', 't4', 'o4', 'f4', 't5', 'o5', 'f5')
@@ -437,10 +445,10 @@ for k, c in ipairs(claims) do
         end
       end
       local h = redis.call('HMGET', ep, 'breakerSince', 'breakerUntil', 'timeoutsInRow')
-      out[k] = { 1, breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
+      out[k] = { breaker or '', h[1] or '', h[2] or '', attempts, failures, tonumber(h[3]) or 0 }
     else
-      answered(lane, sub, did, c)
-      out[k] = { 0, breaker or '', '', '', 0, 0, 0 }
+      answered(did, c)
+      out[k] = 0
     end
   end
 end
@@ -449,16 +457,16 @@ return out
 `;
 
 /**
- * ARGV: prefix, lane, sub, delivery, tenant, lease, from, to, since, until (from '' when the breaker stays). Gives
- * back the place of a claim REPORT held, unless it is no longer current: first moves the breaker from `from` to
- * `to` unless another worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then
- * frees the endpoint's place and the process's, and wakes lanes waiting for one.
+ * ARGV: prefix, delivery, lease, from, to, since, until (from '' when the breaker stays). Gives back the place of a
+ * claim REPORT held, unless it is no longer current: first moves the breaker from `from` to `to` unless another
+ * worker moved it meanwhile (opening ends a probe; closing also starts a fresh window), then frees the endpoint's
+ * place and the process's, and wakes lanes waiting for one.
  */
 export const RELEASE_SCRIPT = `${PRELUDE}
-local lane, sub, did, tenant, lease = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local from, to = ARGV[7], ARGV[8]
-local c = current(did, lease)
+local did, from, to = ARGV[2], ARGV[4], ARGV[5]
+local c = current(did, ARGV[3])
 if not c then return 0 end
+local sub = c.sub
 local ep = b .. 'ep:' .. sub
 if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
   if to == 'closed' then
@@ -466,34 +474,33 @@ if from ~= '' and (redis.call('HGET', ep, 'breaker') or 'closed') == from then
     redis.call('HDEL', b .. 'breakers', sub)
     redis.call('DEL', b .. 'win:' .. sub)
   else
-    redis.call('HSET', ep, 'breaker', to, 'breakerSince', ARGV[9], 'breakerUntil', ARGV[10])
+    redis.call('HSET', ep, 'breaker', to, 'breakerSince', ARGV[6], 'breakerUntil', ARGV[7])
     redis.call('HDEL', ep, 'probeUntil')
     redis.call('HSET', b .. 'breakers', sub, to)
   end
   redis.call('HSET', ep, 'timeoutsInRow', 0)
 end
-answered(lane, sub, did, c)
+answered(did, c)
 settleAnswered()
 return 0
 `;
 
 /**
- * ARGV: prefix, then (lane, sub, delivery, tenant, lease) quintuples. Ends each claim still current: its delivery's
- * attempt is recorded, so the scheduler lets go of it (its place, if still taken, and its process's place), unless
- * it was handed over again meanwhile (a resend or replay): then it joins that lane again.
+ * ARGV: prefix, then (delivery, lease) pairs. Ends each claim still current: its delivery's attempt is recorded, so
+ * the scheduler lets go of it (its place, if still taken, and its process's place), unless it was handed over again
+ * meanwhile (a resend or replay): then it joins that lane again.
  */
 export const END_SCRIPT = `${PRELUDE}
 local handedOverAgain = redis.call('EXISTS', b .. 'again') == 1
 local leases, ended, untracked = {}, {}, {}
-for k, c in ipairs(currentClaims(2, 5)) do
-  local i = 2 + (k - 1) * 5
-  local lane, sub, did, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for k, c in ipairs(currentClaims(2, 2)) do
+  local did = ARGV[2 + (k - 1) * 2]
   if c then
-    leases[#leases + 1] = lane .. sub .. did .. tenant
+    leases[#leases + 1] = c.lane .. c.sub .. did .. c.tenant
     ended[#ended + 1] = did
-    if c:sub(1, 1) ~= 'a' then
-      freePlace(sub, did)
-      giveBack(c, lane)
+    if c.state ~= 'a' then
+      freePlace(c.sub, did)
+      giveBack(c)
     end
     local again = handedOverAgain and redis.call('HGET', b .. 'again', did)
     if again then

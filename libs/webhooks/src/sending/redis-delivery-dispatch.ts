@@ -220,22 +220,21 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
     const now = Date.now();
     const args = reports.flatMap(({ claim, limits, result, timedOut, pauseUntil }) => [
       ...claimFields(claim),
-      result,
-      timedOut ? 1 : 0,
+      result === 'failed' && timedOut ? 'timedout' : result,
       pauseUntil ?? '',
       limits.concurrency ?? '',
       limits.ratePerSecond ?? '',
     ]);
-    const rows = await this.script<[number, string, string, string, number, number, number][]>('hooklineReport', [
+    const rows = await this.script<(0 | [string, string, string, number, number, number])[]>('hooklineReport', [
       now,
       this.options.breakerWindowMs,
       ...args,
     ]);
-    return rows.map(([held, breaker, since, until, attempts, failures, timeoutsInRow]) => ({
-      claimHeld: held === 1,
-      breaker: breakerFrom(breaker, since, until),
-      window: { attempts, failures, timeoutsInRow },
-    }));
+    return rows.map((row) => {
+      if (row === 0) return { claimHeld: false };
+      const [breaker, since, until, attempts, failures, timeoutsInRow] = row;
+      return { claimHeld: true, breaker: breakerFrom(breaker, since, until), window: { attempts, failures, timeoutsInRow } };
+    });
   }
 
   async release(claim: ClaimedDelivery, breaker: BreakerMove | null): Promise<void> {
@@ -419,14 +418,8 @@ export class RedisDeliveryDispatch extends DeliveryDispatch implements OnApplica
   }
 }
 
-/** A claim as every script takes it: lane, sub, delivery, tenant, lease. */
-const claimFields = (c: ClaimedDelivery): string[] => [
-  LANE_CODES[c.lane],
-  c.subscriptionId,
-  c.deliveryId,
-  tenantKey(c.tenantId),
-  c.lease,
-];
+/** A claim as every script names it: delivery, lease (the scheduler keeps the rest with the claim). */
+const claimFields = (c: ClaimedDelivery): string[] => [c.deliveryId, c.lease];
 const claimArgs = (claims: readonly ClaimedDelivery[]): string[] => claims.flatMap(claimFields);
 
 const breakerCode = (state: BreakerState): string => (state.kind === 'half-open' ? 'half' : state.kind);

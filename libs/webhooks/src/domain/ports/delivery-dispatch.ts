@@ -48,14 +48,11 @@ export interface SendReport {
   pauseUntil: number | null;
 }
 
-/** The endpoint's breaker and recent window right after a send was reported. */
-export interface EndpointAfterSend {
-  /** The claim still holds its place: the caller decides on the breaker and frees the place with `release`. */
-  claimHeld: boolean;
-  breaker: BreakerState;
-  /** The recent window, told only with a held claim (empty otherwise): the breaker is decided on then. */
-  window: EndpointWindow;
-}
+/**
+ * Right after a send was reported: whether the claim still holds its place (the caller then decides on the breaker
+ * from its state and recent window, and frees the place with `release`).
+ */
+export type EndpointAfterSend = { claimHeld: false } | { claimHeld: true; breaker: BreakerState; window: EndpointWindow };
 
 export interface BreakerMove {
   from: BreakerState;
