@@ -377,9 +377,16 @@ local windowMs = tonumber(ARGV[3])
 local bucketMs = math.max(1, math.floor(windowMs / 6))
 local bucket = math.floor(now / bucketMs)
 local slot = bucket % 6
--- Each endpoint's fields as this script leaves them: cap, rate, pausedUntil, breaker, timeoutsInRow, and
--- whether its window's current bucket was started.
-local endpoints = {}
+-- Each endpoint's fields as this script leaves them: cap, rate, pausedUntil, breaker, timeoutsInRow, whether its
+-- window's current bucket was started, and the successes and failures not yet counted in it.
+local endpoints, order = {}, {}
+local function countAttempts(sub)
+  local s = endpoints[sub]
+  local w = b .. 'win:' .. sub
+  if s.o > 0 then redis.call('HINCRBY', w, 'o' .. slot, s.o) end
+  if s.f > 0 then redis.call('HINCRBY', w, 'f' .. slot, s.f) end
+  s.o, s.f = 0, 0
+end
 local out = {}
 for k, c in ipairs(currentClaims(4, 6)) do
   local i = 4 + (k - 1) * 6
@@ -392,7 +399,9 @@ for k, c in ipairs(currentClaims(4, 6)) do
     local s = endpoints[sub]
     if not s then
       s = redis.call('HMGET', ep, 'cap', 'rate', 'pausedUntil', 'breaker', 'timeoutsInRow')
+      s.o, s.f = 0, 0
       endpoints[sub] = s
+      order[#order + 1] = sub
     end
     if cap ~= (s[1] or '') then
       if cap == '' then redis.call('HDEL', ep, 'cap') else redis.call('HSET', ep, 'cap', cap) end
@@ -421,7 +430,7 @@ for k, c in ipairs(currentClaims(4, 6)) do
         end
         s.bucketStarted = true
       end
-      redis.call('HINCRBY', w, (result == 'succeeded' and 'o' or 'f') .. slot, 1)
+      if result == 'succeeded' then s.o = s.o + 1 else s.f = s.f + 1 end
       if result == 'timedout' then
         s[5] = tostring(redis.call('HINCRBY', ep, 'timeoutsInRow', 1))
       elseif (s[5] or '0') ~= '0' then
@@ -434,6 +443,7 @@ for k, c in ipairs(currentClaims(4, 6)) do
     end
     if result == 'failed' or result == 'timedout' or (result == 'succeeded' and breaker) then
       -- Only a held claim's caller decides on the breaker, so only it is told the window.
+      countAttempts(sub)
       local attempts, failures = 0, 0
       local slots = redis.call('HMGET', w, 't0', 'o0', 'f0', 't1', 'o1', 'f1', 't2', 'o2', 'f2', 't3', 'o3', 'f3', 't4', 'o4', 'f4', 't5', 'o5', 'f5')
       for n = 0, 5 do
@@ -452,6 +462,7 @@ for k, c in ipairs(currentClaims(4, 6)) do
     end
   end
 end
+for _, sub in ipairs(order) do countAttempts(sub) end
 settleAnswered()
 return out
 `;
