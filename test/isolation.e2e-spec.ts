@@ -206,6 +206,30 @@ describe('fair, isolated delivery', () => {
       assert.equal(await dispatch.begin(again[0]), true);
     }));
 
+  it("a claim an earlier version left behind when its worker died is handed out again, and its endpoint's place freed", () =>
+    withEnvironment(async (env, receiver, apps) => {
+      const app = await startHookline(env, { ROLE: 'api' });
+      apps.push(app);
+      const dispatch = app.app.get(DeliveryDispatch);
+      const redis = queueOf(app).client;
+      const base = queueOf(app).toKey('dispatch:');
+      const [did, sub, owner] = [randomUUID(), randomUUID(), randomUUID()];
+      // Its record then: state, the claiming process, ':', a number; its lease expired a moment ago.
+      const expired = Date.now() - 1;
+      await redis
+        .multi()
+        .sadd(`${base}tracked`, did)
+        .hset(`${base}claims`, did, `h${owner}:7`)
+        .zadd(`${base}leases`, expired, `f${sub}${did}t`)
+        .zadd(`${base}inflight:${sub}`, expired, did)
+        .hset(`${base}owned`, `${owner}f`, 1)
+        .exec();
+      const [claim] = await dispatch.claim({ first: 1, retry: 1 }, 1);
+      assert.deepEqual([claim.deliveryId, claim.subscriptionId, claim.tenantId], [did, sub, 't']);
+      assert.deepEqual(await redis.zrange(`${base}inflight:${sub}`, 0, -1), [did], 'only the new claim holds a place');
+      assert.equal(await redis.hget(`${base}owned`, `${owner}f`), null, 'the dead process holds none');
+    }));
+
   it('one claim round shares its places over tenants first, then over a tenant\'s endpoints', () =>
     withEnvironment(async (env, receiver, apps) => {
       const app = await startHookline(env, { ROLE: 'api' });

@@ -65,6 +65,12 @@ end
 -- A claim record, read (see \`claims\`).
 local function claimOf(record)
   local colon = record:find(':', 2, true)
+  local dash = record:find('-', 2, true)
+  if colon == 38 and dash and dash < colon then
+    -- Written before records kept lane, endpoint and tenant (state, process, ':', number): only the expiry of its
+    -- lease, which names them, reads it.
+    return { record = record, state = record:sub(1, 1), lease = record:sub(2), owner = record:sub(2, 37) }
+  end
   return {
     record = record, state = record:sub(1, 1), lease = record:sub(2, colon - 1), owner = record:sub(colon + 1, colon + 36),
     lane = record:sub(colon + 37, colon + 37), sub = record:sub(colon + 38, colon + 73), tenant = record:sub(colon + 74),
@@ -211,7 +217,9 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMI
     redis.call('HDEL', b .. 'again', did)
     redis.call('LPUSH', b .. lane .. ':q:' .. sub, did)
     ring(lane, sub, tenant)
-    dropClaim(did, claimOf(record))
+    local c = claimOf(record)
+    c.lane, c.sub = lane, sub
+    dropClaim(did, c)
   end
 end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
