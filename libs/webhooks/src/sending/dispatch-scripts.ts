@@ -198,7 +198,7 @@ return #added
  * puts parked endpoints whose time came back in turn; then per lane, up to the process's places less its claims
  * not answered, and up to `most` claims in all (`reserve` of them kept for retries until they had their turn), takes
  * turns: a tenant, its next endpoint, its share of the round (what is left of it split evenly over the tenants in
- * turn and the tenant's endpoints in turn, at least one delivery).
+ * turn and the tenant's endpoints in turn, rounded up).
  */
 export const CLAIM_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[2])
@@ -292,10 +292,11 @@ for _, pass in ipairs(passes) do
       local v, n, untilMs = 'go', 0, nil
       if waiting > 0 then
         -- The turn's share: what is left of the round, split evenly over the tenants in turn and this tenant's
-        -- endpoints in turn, so a lone endpoint takes its deliveries in one turn and crowded rings one each.
+        -- endpoints in turn (rounded up), so a lone endpoint takes its deliveries in one turn and a crowded ring
+        -- one each.
         local left = math.min(want[lane], pass[2] - total)
-        local share = math.floor(left / ((redis.call('LLEN', tenants) + 1) * (redis.call('LLEN', eps) + 1)))
-        v, n, untilMs = verdict(sub, math.min(waiting, math.max(1, share), MOST_PER_TURN))
+        local share = math.ceil(left / ((redis.call('LLEN', tenants) + 1) * (redis.call('LLEN', eps) + 1)))
+        v, n, untilMs = verdict(sub, math.min(waiting, share, MOST_PER_TURN))
       end
       if v == 'go' then
         if n > 0 then
