@@ -277,6 +277,10 @@ local want = {
 local passes = { { 'f', most - reserve }, { 'r', most }, { 'f', most } }
 local steps = 0
 local total = 0
+-- The round's claims, recorded together at its end: their leases and records, and how many each lane took.
+local seq = tonumber(redis.call('GET', b .. 'seq')) or 0
+local expires = now + leaseMs
+local leases, records, taken = {}, {}, { f = 0, r = 0 }
 for _, pass in ipairs(passes) do
   local lane = pass[1]
   local tenants = b .. lane .. ':tenants'
@@ -286,6 +290,7 @@ for _, pass in ipairs(passes) do
     if not tenant then break end
     local eps = b .. lane .. ':eps:' .. tenant
     local sub = redis.call('LPOP', eps)
+    local otherEps = redis.call('LLEN', eps)
     if sub then
       local q = b .. lane .. ':q:' .. sub
       local waiting = redis.call('LLEN', q)
@@ -295,23 +300,22 @@ for _, pass in ipairs(passes) do
         -- endpoints in turn (rounded up), so a lone endpoint takes its deliveries in one turn and a crowded ring
         -- one each.
         local left = math.min(want[lane], pass[2] - total)
-        local share = math.ceil(left / ((redis.call('LLEN', tenants) + 1) * (redis.call('LLEN', eps) + 1)))
+        local share = math.ceil(left / ((redis.call('LLEN', tenants) + 1) * (otherEps + 1)))
         v, n, untilMs = verdict(sub, math.min(waiting, share, MOST_PER_TURN))
       end
       if v == 'go' then
         if n > 0 then
           local dids = redis.call('LPOP', q, n)
-          local expires = now + leaseMs
-          local last = redis.call('INCRBY', b .. 'seq', #dids)
-          local inflight, leases, claims = {}, {}, {}
-          for k, did in ipairs(dids) do
-            local lease = string.format('%d', last - #dids + k)
+          local inflight = {}
+          for _, did in ipairs(dids) do
+            seq = seq + 1
+            local lease = string.format('%d', seq)
             inflight[#inflight + 1] = expires
             inflight[#inflight + 1] = did
             leases[#leases + 1] = expires
             leases[#leases + 1] = lane .. sub .. did .. tenant
-            claims[#claims + 1] = did
-            claims[#claims + 1] = 'h' .. lease .. ':' .. owner .. lane .. sub .. tenant
+            records[#records + 1] = did
+            records[#records + 1] = 'h' .. lease .. ':' .. owner .. lane .. sub .. tenant
             out[#out + 1] = lane
             out[#out + 1] = did
             out[#out + 1] = sub
@@ -319,14 +323,13 @@ for _, pass in ipairs(passes) do
             out[#out + 1] = lease
           end
           each('ZADD', b .. 'inflight:' .. sub, inflight)
-          each('ZADD', b .. 'leases', leases)
-          each('HSET', b .. 'claims', claims)
-          redis.call('HINCRBY', b .. 'owned', owner .. lane, #dids)
+          taken[lane] = taken[lane] + #dids
           want[lane] = want[lane] - #dids
           total = total + #dids
         end
         if waiting > n then
           redis.call('RPUSH', eps, sub)
+          otherEps = otherEps + 1
         else
           redis.call('SREM', b .. lane .. ':ringed', sub)
         end
@@ -339,11 +342,19 @@ for _, pass in ipairs(passes) do
         redis.call('ZADD', b .. 'parked', untilMs, lane .. sub .. tenant)
       end
     end
-    if redis.call('LLEN', eps) > 0 then
+    if otherEps > 0 then
       redis.call('RPUSH', tenants, tenant)
     else
       redis.call('SREM', b .. lane .. ':tenants-ringed', tenant)
     end
+  end
+end
+if #records > 0 then
+  redis.call('SET', b .. 'seq', string.format('%d', seq))
+  each('ZADD', b .. 'leases', leases)
+  each('HSET', b .. 'claims', records)
+  for _, lane in ipairs({ 'f', 'r' }) do
+    if taken[lane] > 0 then redis.call('HINCRBY', b .. 'owned', owner .. lane, taken[lane]) end
   end
 end
 return out
