@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
+import type { Express } from 'express';
 import { EventBus } from '@nestjs/cqrs';
 import { WebhooksEvent } from '@hookline/webhooks';
 import { REDIS_URL, TEST_ADMIN_API_KEY, hooklineFixture, startHookline } from './support/hookline';
@@ -103,6 +105,25 @@ describe('operations', () => {
       await app.close();
       await redisProxy.close();
     }
+  });
+
+  it("builds each request and response on Express's prototypes, so Express has none to change", async () => {
+    const { api, hookline } = fixture;
+    const server = hookline.app.getHttpServer() as Server;
+    const express = hookline.app.getHttpAdapter().getInstance() as Express;
+    const born: object[] = [];
+    // Runs before Express does: what Node's server built, as it built it.
+    const seeBirth = (request: IncomingMessage, response: ServerResponse) =>
+      born.push(Object.getPrototypeOf(request), Object.getPrototypeOf(response));
+    server.prependListener('request', seeBirth);
+    try {
+      assert.equal((await api.get('/health/live')).status, 200);
+    } finally {
+      server.off('request', seeBirth);
+    }
+    assert.equal(born.length, 2);
+    assert.ok(born[0] === express.request, "the request was not built on Express's request prototype");
+    assert.ok(born[1] === express.response, "the response was not built on Express's response prototype");
   });
 
   it('opens the queue dashboard to the host admin key only (Bearer or Basic)', async () => {

@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { parseJsonText } from '@hookline/webhooks-core';
 import { WebhooksExceptionFilter } from '@hookline/webhooks-management';
 import { AppModule } from './app.module';
+import { HooklineExpressAdapter } from './express-http-adapter';
 import type { HooklineConfig } from './config/hookline.config';
 import { servePortal } from './portal/portal-assets';
 
@@ -18,7 +19,10 @@ export async function createHooklineApp(config: HooklineConfig): Promise<INestAp
     json: config.log.json,
     logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new HooklineExpressAdapter(), {
+    logger,
+    bodyParser: false,
+  });
   readJsonBodies(app, config.http.bodyLimitBytes);
   // Errors raised before a controller (malformed JSON, body too large) get the API's error shape too.
   app.useGlobalFilters(new WebhooksExceptionFilter());
