@@ -7,7 +7,7 @@ import { RequirePermissions } from '../auth/webhooks-principal';
 import { WebhooksPermissions } from '../auth/webhooks-permissions';
 import { CurrentTenant } from './current-tenant.decorator';
 import { PublishBatchDto, PublishedBatchDto, readBatchEvents, toPublishedBatchDto } from './dto/publish-batch.dto';
-import { PublishWebhookDto, toPublishedDto, toPublishedToTenantsDto } from './dto/publish-webhook.dto';
+import { PublishWebhookDto, toPublishInput, toPublishedDto, toPublishedToTenantsDto } from './dto/publish-webhook.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.decorator';
 import { WebhooksApi } from './webhooks-api.decorator';
 
@@ -36,14 +36,14 @@ export class WebhookPublishController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const { tenantIds, ...input } = dto;
-    if (tenantIds === undefined) {
-      const result = await this.publisher.publish({ ...input, tenantId, idempotencyKey });
+    if (dto.tenantIds === undefined) {
+      const result = await this.publisher.publish(toPublishInput(dto, tenantId, idempotencyKey));
       if (result.replayed) response.setHeader(REPLAYED_HEADER, 'true');
       return toPublishedDto(result);
     }
     if (tenantId !== null)
       throw new ForbiddenException('tenantIds: only the host, acting as the host, publishes to several tenants');
+    const { tenantIds, ...input } = dto;
     const result = await this.publisher.publishToTenants({ ...input, tenantIds, idempotencyKey });
     if (result.replayed) response.setHeader(REPLAYED_HEADER, 'true');
     return toPublishedToTenantsDto(result);

@@ -5,7 +5,7 @@ import type { PublishWebhookInput, PublishWebhookResult } from '@hookline/webhoo
 import { RequestValidationError } from '../webhooks-api-error';
 import { ApiError, isDatabaseUnavailable, toApiError } from '../webhooks-exception.filter';
 import { validateAs } from '../webhooks-validation.pipe';
-import { PublishWebhookDto } from './publish-webhook.dto';
+import { PublishWebhookDto, toPublishInput } from './publish-webhook.dto';
 
 /** Most events one batch publish may carry. */
 export const MAX_PUBLISH_BATCH_EVENTS = 500;
@@ -84,11 +84,11 @@ async function readEvent(event: unknown, path: string, actingTenant: string | nu
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
     throw new RequestValidationError([{ field: path, message: 'must be a JSON object' }]);
   }
-  const { tenantId, ...input } = await validateAs(PublishBatchEventDto, event);
-  if (tenantId !== undefined && actingTenant !== null) {
+  const dto = await validateAs(PublishBatchEventDto, event);
+  if (dto.tenantId !== undefined && actingTenant !== null) {
     throw new ForbiddenException(`${path}.tenantId: only the host, acting as the host, publishes for other tenants`);
   }
-  return { ...input, tenantId: tenantId ?? actingTenant };
+  return toPublishInput(dto, dto.tenantId ?? actingTenant, dto.idempotencyKey);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../webhooks-validation.pipe';
-import { MAX_PUBLISH_TENANTS, PublishToTenantsResult, PublishWebhookResult } from '@hookline/webhooks';
+import { MAX_PUBLISH_TENANTS, PublishToTenantsResult, PublishWebhookInput, PublishWebhookResult } from '@hookline/webhooks';
 
 export class PublishWebhookDto {
   @ApiProperty({ example: 'order.created', maxLength: 128 })
@@ -53,6 +53,25 @@ export class PublishedTenantEventDto {
 export class PublishedToTenantsDto {
   @ApiProperty({ type: [PublishedTenantEventDto] }) items: PublishedTenantEventDto[];
 }
+
+/**
+ * A publish for one tenant, its fields copied one by one into an object literal of one shape, which V8 gives
+ * one hidden class. A spread copy given more fields (`{ ...dto, tenantId }`) gets new hidden classes on every
+ * request, made in the old generation, which then fills with them.
+ */
+export const toPublishInput = (
+  dto: Omit<PublishWebhookDto, 'tenantIds'>,
+  tenantId: string | null,
+  idempotencyKey: string | undefined,
+): PublishWebhookInput => ({
+  webhookName: dto.webhookName,
+  data: dto.data,
+  sendExactSameData: dto.sendExactSameData,
+  headers: dto.headers,
+  useOnlyGivenHeaders: dto.useOnlyGivenHeaders,
+  tenantId,
+  idempotencyKey,
+});
 
 export const toPublishedDto = (r: PublishWebhookResult): PublishedWebhookDto => ({ webhookEventId: r.webhookEventId });
 
