@@ -7,10 +7,10 @@ import type { Express } from 'express';
 /**
  * Nest's Express adapter with an HTTP server that builds each request and response on Express's prototypes
  * from the start. Express otherwise changes both objects' prototypes as it takes each request in
- * (`Object.setPrototypeOf`), and V8 then gives every request's objects new hidden classes, made in the old
- * generation, with the objects they point to kept past the young one: the old generation fills with each
- * request's garbage, and its collections pause the process far longer than the young generation's. Given the
- * prototype an object already has, Express's `setPrototypeOf` changes nothing.
+ * (`Object.setPrototypeOf`), and V8 then makes new hidden classes for every request's objects, in the old
+ * generation, and moves much of each request's short-lived memory there as well: the old generation fills
+ * with each request's garbage, and its collections pause the process far longer than the young generation's.
+ * Given the prototype an object already has, Express's `setPrototypeOf` changes nothing.
  */
 export class HooklineExpressAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {
