@@ -38,6 +38,13 @@ function arrivalDelays(receiver: TestReceiver, path: string, publishedAt: Map<st
 
 const queueOf = (app: RunningHookline) => app.app.get<Queue>(getQueueToken(WEBHOOKS_QUEUE));
 
+/** An api process whose scheduler the test drives by hand: no worker claims meanwhile. */
+async function schedulerByHand(env: ScratchEnvironment, apps: RunningHookline[], settings: Record<string, string> = {}) {
+  const app = await startHookline(env, { ROLE: 'api', ...settings });
+  apps.push(app);
+  return { app, dispatch: app.app.get(DeliveryDispatch) };
+}
+
 const pendingCount = async (env: ScratchEnvironment, tenantId: string) =>
   Number(
     (
@@ -161,10 +168,7 @@ describe('fair, isolated delivery', () => {
 
   it('a delivery handed over again while its claim is not over (a replay meets a send) joins its lane when the claim ends', () =>
     withEnvironment(async (env, receiver, apps) => {
-      // An api process: its scheduler is driven by hand here, with no worker claiming meanwhile.
-      const app = await startHookline(env, { ROLE: 'api' });
-      apps.push(app);
-      const dispatch = app.app.get(DeliveryDispatch);
+      const { dispatch } = await schedulerByHand(env, apps);
       const item = { deliveryId: randomUUID(), subscriptionId: randomUUID(), tenantId: 't' };
       const places = { first: 1, retry: 1 };
       assert.ok(await dispatch.submit([item], 'first'));
@@ -190,10 +194,7 @@ describe('fair, isolated delivery', () => {
 
   it('a claim taken up after its lease ran out is not sent: its delivery was handed out again', () =>
     withEnvironment(async (env, receiver, apps) => {
-      // An api process: its scheduler is driven by hand here, with no worker claiming meanwhile.
-      const app = await startHookline(env, { ROLE: 'api', WEBHOOKS_JOB_LOCK_MS: '1000' });
-      apps.push(app);
-      const dispatch = app.app.get(DeliveryDispatch);
+      const { dispatch } = await schedulerByHand(env, apps, { WEBHOOKS_JOB_LOCK_MS: '1000' });
       const item = { deliveryId: randomUUID(), subscriptionId: randomUUID(), tenantId: 't' };
       const places = { first: 1, retry: 1 };
       assert.ok(await dispatch.submit([item], 'first'));
@@ -208,9 +209,7 @@ describe('fair, isolated delivery', () => {
 
   it("a claim an earlier version left behind when its worker died is handed out again, and its endpoint's place freed", () =>
     withEnvironment(async (env, receiver, apps) => {
-      const app = await startHookline(env, { ROLE: 'api' });
-      apps.push(app);
-      const dispatch = app.app.get(DeliveryDispatch);
+      const { app, dispatch } = await schedulerByHand(env, apps);
       const redis = queueOf(app).client;
       const base = queueOf(app).toKey('dispatch:');
       const [did, sub, owner] = [randomUUID(), randomUUID(), randomUUID()];
@@ -232,9 +231,7 @@ describe('fair, isolated delivery', () => {
 
   it('one claim round shares its places over tenants first, then over a tenant\'s endpoints', () =>
     withEnvironment(async (env, receiver, apps) => {
-      const app = await startHookline(env, { ROLE: 'api' });
-      apps.push(app);
-      const dispatch = app.app.get(DeliveryDispatch);
+      const { dispatch } = await schedulerByHand(env, apps);
       const [a1, a2, b] = [randomUUID(), randomUUID(), randomUUID()];
       const items = (subscriptionId: string, tenantId: string, count: number) =>
         Array.from({ length: count }, () => ({ deliveryId: randomUUID(), subscriptionId, tenantId }));

@@ -85,9 +85,9 @@ end
 local function freePlace(sub, did)
   if redis.call('ZREM', b .. 'inflight:' .. sub, did) == 1 then wakeCapWaiters(sub) end
 end
--- Claim c of delivery did goes: its endpoint's place and its process's, unless its answer gave them back already.
-local function dropClaim(did, c)
-  redis.call('HDEL', b .. 'claims', did)
+-- Claim c of delivery did is over: its endpoint's place and its process's are free, unless its answer gave them
+-- back already.
+local function placesBack(did, c)
   if c.state ~= 'a' then
     freePlace(c.sub, did)
     giveBack(c)
@@ -129,14 +129,6 @@ local function enqueue(lane, sub, tenant, dids)
     and not redis.call('ZSCORE', b .. 'parked', lane .. sub .. tenant) then
     ring(lane, sub, tenant)
   end
-end
--- The delivery's claim while \`lease\` is its claim (not one that expired and was handed out again), or nil.
-local function current(did, lease)
-  local record = redis.call('HGET', b .. 'claims', did)
-  if not record then return nil end
-  local c = claimOf(record)
-  if c.lease == lease then return c end
-  return nil
 end
 -- The claims a script names (delivery, lease, then \`stride\` - 2 more arguments each, from ARGV[from]) that are
 -- still current, by position (false for the others); a delivery named twice counts once.
@@ -219,7 +211,8 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'leases', '-inf', now, 'LIMI
     ring(lane, sub, tenant)
     local c = claimOf(record)
     c.lane, c.sub = lane, sub
-    dropClaim(did, c)
+    redis.call('HDEL', b .. 'claims', did)
+    placesBack(did, c)
   end
 end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', b .. 'parked', '-inf', now, 'LIMIT', 0, 200)) do
@@ -495,7 +488,7 @@ return out
  */
 export const RELEASE_SCRIPT = `${PRELUDE}
 local did, from, to = ARGV[2], ARGV[4], ARGV[5]
-local c = current(did, ARGV[3])
+local c = currentClaims(2, 6)[1]
 if not c then return 0 end
 local sub = c.sub
 local ep = b .. 'ep:' .. sub
@@ -529,10 +522,7 @@ for k, c in ipairs(currentClaims(2, 2)) do
   if c then
     leases[#leases + 1] = c.lane .. c.sub .. did .. c.tenant
     ended[#ended + 1] = did
-    if c.state ~= 'a' then
-      freePlace(c.sub, did)
-      giveBack(c)
-    end
+    placesBack(did, c)
     local again = handedOverAgain and redis.call('HGET', b .. 'again', did)
     if again then
       redis.call('HDEL', b .. 'again', did)
